@@ -1,0 +1,122 @@
+"""The exception tree of shuixiao.
+
+Every error a user can cause carries a message that says what is wrong and
+what to change.  Each class also inherits the builtin it refines, so callers
+that only know Python's exceptions still catch it::
+
+    ShuixiaoError                       base of everything raised on purpose
+    ├── InvalidInputError (ValueError)  a value that cannot be right
+    │   ├── UnitError                   unknown unit, or a unit of the wrong quantity
+    │   └── ModelValidationError        a water-system model with problems (lists them all)
+    ├── NotFoundError (LookupError)     a named thing that does not exist
+    ├── ConfigurationError              settings that cannot work (bad URL, bad data dir)
+    └── StorageError (RuntimeError)     the database refused or failed
+        └── SchemaVersionError          the database is not at the code's schema version
+
+Developer mistakes (calling an engine with the wrong types) are left to raise
+the ordinary builtins; only input a person supplies gets these classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ConfigurationError",
+    "InvalidInputError",
+    "ModelValidationError",
+    "NotFoundError",
+    "Problem",
+    "SchemaVersionError",
+    "ShuixiaoError",
+    "StorageError",
+    "UnitError",
+]
+
+
+class ShuixiaoError(Exception):
+    """Base class of every error shuixiao raises on purpose."""
+
+    def diagnostics(self) -> str:
+        """Return the text to show a person: what went wrong and what to do.
+
+        Returns
+        -------
+        str
+            A message fit for a terminal, without a traceback.
+        """
+        return str(self)
+
+
+class InvalidInputError(ShuixiaoError, ValueError):
+    """A value supplied by a person or a device that cannot be right."""
+
+
+class UnitError(InvalidInputError):
+    """A unit that is unknown, or that does not measure the expected quantity."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found while validating a document or a model.
+
+    Parameters
+    ----------
+    path : str
+        Where the problem is, as a dotted path into the document,
+        e.g. ``meters[3].unit``.
+    message : str
+        What is wrong and what to change.
+    line : int or None
+        1-based line in the source file, when the document came from a file.
+    """
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, " if self.line is not None else ""
+        return f"{where}{self.path or '(document)'}: {self.message}"
+
+
+class ModelValidationError(InvalidInputError):
+    """A water-system model (or model file) with one or more problems.
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+        Every problem found; validation never stops at the first one.
+    source : str, optional
+        The file or object the problems were found in.
+    """
+
+    def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        n = len(self.problems)
+        head = f"{source}: " if source else ""
+        super().__init__(f"{head}{n} problem{'s' if n != 1 else ''} found")
+
+    def diagnostics(self) -> str:
+        """Return every problem on its own line, prefixed by the source."""
+        lines = [str(self)]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class NotFoundError(ShuixiaoError, LookupError):
+    """A named object (enterprise, meter, unit, ...) that does not exist."""
+
+
+class ConfigurationError(ShuixiaoError):
+    """Settings or environment that cannot work as given."""
+
+
+class StorageError(ShuixiaoError, RuntimeError):
+    """The database refused an operation or could not be reached."""
+
+
+class SchemaVersionError(StorageError):
+    """The database schema is not at the version this code expects."""
