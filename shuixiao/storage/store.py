@@ -1,0 +1,1579 @@
+"""The store: the water-system model and its time series in SQLite or PostgreSQL.
+
+:class:`Store` is the one object the rest of shuixiao talks to.  It keeps
+regions, parks and enterprises (saved and loaded whole, each save in one
+transaction), readings (bulk, idempotent on ``(meter, ts)``), aggregates
+(upserted) and meter events.  Times are UTC inside; callers convert at the
+edges (Asia/Shanghai for people, UTC epoch seconds for bulk arrays).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from enum import Enum
+from itertools import repeat
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Self, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import URL, make_url
+
+from shuixiao.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    ModelValidationError,
+    NotFoundError,
+    Problem,
+    SchemaVersionError,
+    ShuixiaoError,
+    StorageError,
+)
+from shuixiao.model import (
+    EnergyRecord,
+    Enterprise,
+    Flow,
+    FlowCategory,
+    Meter,
+    MeterKind,
+    Origin,
+    Park,
+    Product,
+    ProductionRecord,
+    Quality,
+    Region,
+    Site,
+    SourceType,
+    TreatmentType,
+    UnitKind,
+    ValueAddedRecord,
+    WaterUnit,
+    enterprise_problems,
+)
+from shuixiao.storage import schema as t
+from shuixiao.storage.schema import EPOCH_MAX, utc_seconds
+
+__all__ = ["BulkWriter", "EnterpriseSummary", "MeterEvent", "Store"]
+
+_MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
+_URL_HINT: Final = "check SHUIXIAO_DATABASE_URL"
+_UPGRADE_HINT: Final = "run `shuixiao db upgrade`"
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# PostgreSQL binary COPY: signature, flags, header-extension length; trailer.
+_PGCOPY_HEADER: Final = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_PGCOPY_TRAILER: Final = b"\xff\xff"
+# timestamptz in binary COPY is microseconds since 2000-01-01T00:00:00Z.
+_PG_EPOCH_OFFSET: Final = 946_684_800
+_RESOLUTION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
+_QUALITY_MAX: Final = max(Quality)
+
+
+@dataclasses.dataclass(frozen=True)
+class EnterpriseSummary:
+    """One line of :meth:`Store.list_enterprises`.
+
+    Parameters
+    ----------
+    id, name, name_en, park, region, industry_code, credit_code
+        As in :class:`~shuixiao.model.Enterprise`.
+    n_units, n_flows, n_meters : int
+        Sizes of the enterprise's water system.
+    """
+
+    id: str
+    name: str
+    name_en: str | None
+    park: str | None
+    region: str
+    industry_code: str
+    credit_code: str
+    n_units: int
+    n_flows: int
+    n_meters: int
+
+
+@dataclasses.dataclass(frozen=True)
+class MeterEvent:
+    """Something that happened to a meter: a replacement, a register rollover, ...
+
+    Parameters
+    ----------
+    enterprise : str
+        Enterprise identifier.
+    meter : str
+        Meter identifier.
+    ts : datetime.datetime
+        When it happened (aware, UTC).
+    kind : str
+        What happened, e.g. ``replacement`` or ``rollover``.
+    detail : dict
+        JSON-compatible details, e.g. the old and new register values.
+    """
+
+    enterprise: str
+    meter: str
+    ts: dt.datetime
+    kind: str
+    detail: dict[str, Any]
+
+
+# --- the model <-> rows -------------------------------------------------------------------------
+
+_Entity = TypeVar("_Entity")
+
+# (Enterprise attribute, table, entity class); the order is the order of insertion and loading.
+_COLLECTIONS: Final[tuple[tuple[str, sa.Table, type[Any]], ...]] = (
+    ("sites", t.sites, Site),
+    ("units", t.water_units, WaterUnit),
+    ("flows", t.flows, Flow),
+    ("meters", t.meters, Meter),
+    ("products", t.products, Product),
+    ("production", t.production_records, ProductionRecord),
+    ("value_added", t.value_added_records, ValueAddedRecord),
+    ("energy", t.energy_records, EnergyRecord),
+)
+_COLUMN_OF: Final = {"start": "start_date", "end": "end_date"}
+_ENUM_OF: Final[dict[tuple[type[Any], str], Callable[[str], Enum]]] = {
+    (WaterUnit, "kind"): UnitKind,
+    (WaterUnit, "source_type"): SourceType,
+    (WaterUnit, "treatment_type"): TreatmentType,
+    (Flow, "category"): FlowCategory,
+    (Meter, "kind"): MeterKind,
+}
+
+
+def _row(item: object, **extra: Any) -> dict[str, Any]:
+    """Return the column values of a model dataclass (enums as their values)."""
+    row = dict(extra)
+    for field in dataclasses.fields(item):  # type: ignore[arg-type]
+        value = getattr(item, field.name)
+        row[_COLUMN_OF.get(field.name, field.name)] = value.value if isinstance(value, Enum) else value
+    return row
+
+
+def _entity(cls: type[_Entity], row: Mapping[Any, Any]) -> _Entity:
+    """Build a model dataclass from its row."""
+    kwargs: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        value = row[_COLUMN_OF.get(field.name, field.name)]
+        convert = _ENUM_OF.get((cls, field.name))
+        kwargs[field.name] = convert(value) if convert is not None and value is not None else value
+    return cls(**kwargs)
+
+
+# --- arrays -------------------------------------------------------------------------------------
+
+
+def _epoch_seconds(ts: npt.ArrayLike, name: str) -> npt.NDArray[np.int64]:
+    """Return ``ts`` as a 1-D int64 array of UTC epoch seconds, checked for range."""
+    array = np.asarray(ts)
+    if array.ndim != 1:
+        raise InvalidInputError(f"{name} must be a 1-D array, got shape {array.shape}")
+    if array.dtype.kind == "M":
+        if np.isnat(array).any():
+            raise InvalidInputError(f"{name} contains NaT: drop those rows first")
+        array = array.astype("datetime64[s]").astype(np.int64)
+    elif array.dtype.kind in "iu" or array.size == 0:
+        array = array.astype(np.int64)
+    else:
+        raise InvalidInputError(
+            f"{name} must be integer seconds since 1970-01-01T00:00:00Z (int64), not {array.dtype}"
+        )
+    if array.size and (array.min() < 0 or array.max() >= EPOCH_MAX):
+        bad = int(array[(array < 0) | (array >= EPOCH_MAX)][0])
+        hint = "; it looks like milliseconds: divide by 1000" if bad >= EPOCH_MAX * 100 else ""
+        raise InvalidInputError(
+            f"{name} value {bad} is outside 1970-01-01..2199-12-31 in epoch seconds (UTC){hint}"
+        )
+    return array
+
+
+def _float_column(
+    values: npt.ArrayLike, name: str, size: int, *, scalar: bool = False
+) -> npt.NDArray[np.float64]:
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise InvalidInputError(f"{name} must be numbers: {err}") from err
+    if scalar and array.ndim == 0:
+        array = np.broadcast_to(array, (size,))
+    if array.shape != (size,):
+        raise InvalidInputError(f"{name} has shape {array.shape}, expected ({size},) like ts")
+    finite = np.isfinite(array)
+    if not finite.all():
+        i = int(np.argmin(finite))
+        raise InvalidInputError(
+            f"{name}[{i}] is {array[i]}: only finite numbers are stored; drop the row, "
+            "or store an estimate flagged Quality.ESTIMATED"
+        )
+    return array
+
+
+def _int_column(values: npt.ArrayLike, name: str, size: int, low: int, high: int) -> npt.NDArray[np.int64]:
+    array = np.asarray(values)
+    if array.size and array.dtype.kind not in "iu":
+        raise InvalidInputError(f"{name} must be integers, not {array.dtype}")
+    try:
+        array = np.broadcast_to(array.astype(np.int64), (size,))
+    except ValueError as err:
+        raise InvalidInputError(
+            f"{name} has shape {array.shape}, expected ({size},) like ts or a scalar"
+        ) from err
+    if size and (array.min() < low or array.max() > high):
+        raise InvalidInputError(
+            f"{name} must lie in {low}..{high}; got {int(array.min())}..{int(array.max())}"
+        )
+    return array
+
+
+def _origin(origin: int) -> int:
+    try:
+        return int(Origin(origin))
+    except ValueError as err:
+        names = ", ".join(f"{o.value} ({o.name})" for o in Origin)
+        raise InvalidInputError(f"origin {origin!r} is not one of {names}") from err
+
+
+def _first_of_each(ts: npt.NDArray[np.int64], *, keep_last: bool) -> npt.NDArray[np.intp] | None:
+    """Indices keeping one row per timestamp, sorted by ts; None when ts is strictly increasing."""
+    if ts.size < 2 or bool(np.all(ts[1:] > ts[:-1])):
+        return None
+    order = np.argsort(ts, kind="stable")
+    ordered = ts[order]
+    if keep_last:
+        mask = np.append(ordered[1:] != ordered[:-1], True)
+    else:
+        mask = np.insert(ordered[1:] != ordered[:-1], 0, True)
+    kept: npt.NDArray[np.intp] = order[mask]
+    return kept
+
+
+def _pg_binary(columns: Sequence[tuple[str, npt.ArrayLike]], size: int) -> bytes:
+    """Pack fixed-width columns as the rows of a PostgreSQL binary COPY stream."""
+    fields: list[tuple[str, str]] = [("_n", ">i2")]
+    for name, _ in columns:
+        fields += [(f"_{name}_len", ">i4"), (name, _PG_TYPE[name])]
+    records = np.empty(size, dtype=np.dtype(fields))
+    records["_n"] = len(columns)
+    for name, values in columns:
+        records[f"_{name}_len"] = np.dtype(_PG_TYPE[name]).itemsize
+        records[name] = values
+    return _PGCOPY_HEADER + records.tobytes() + _PGCOPY_TRAILER
+
+
+# Binary COPY field types: timestamptz is int64 microseconds, double precision, integer, smallint.
+_PG_TYPE: Final = {
+    "meter_key": ">i4",
+    "origin": ">i2",
+    "ts": ">i8",
+    "start": ">i8",
+    "value": ">f8",
+    "minimum": ">f8",
+    "maximum": ">f8",
+    "count": ">i4",
+    "quality": ">i2",
+}
+
+_READING_ROW: Final = np.dtype(
+    [("ts", np.int64), ("value", np.float64), ("quality", np.int8), ("origin", np.int8)]
+)
+_AGGREGATE_ROW: Final = np.dtype(
+    [
+        ("start", np.int64),
+        ("value", np.float64),
+        ("minimum", np.float64),
+        ("maximum", np.float64),
+        ("count", np.int64),
+        ("quality", np.int8),
+    ]
+)
+_AGGREGATE_SET: Final = "value = excluded.value, minimum = excluded.minimum, maximum = excluded.maximum, " + (
+    "count = excluded.count, quality = excluded.quality"
+)
+_SQL: Final = {
+    "sqlite": {
+        "readings": "INSERT INTO readings (meter_key, ts, value, quality, origin) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        "aggregates": "INSERT INTO aggregates (meter_key, resolution, start, value, minimum, maximum, count, "
+        f"quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (meter_key, resolution, start) DO UPDATE SET "
+        f"{_AGGREGATE_SET}",
+        "read_readings": "SELECT ts, value, quality, origin FROM readings "
+        "WHERE meter_key = ? AND ts >= ? AND ts < ? ORDER BY ts",
+        "read_aggregates": "SELECT start, value, minimum, maximum, count, quality FROM aggregates "
+        "WHERE meter_key = ? AND resolution = ? AND start >= ? AND start < ? ORDER BY start",
+    },
+    "postgresql": {
+        "readings_temp": "CREATE TEMPORARY TABLE _shuixiao_readings_in (ts timestamptz NOT NULL, "
+        "value double precision NOT NULL, quality smallint NOT NULL) ON COMMIT DROP",
+        "readings": "INSERT INTO readings (meter_key, ts, value, quality, origin) "
+        "SELECT %s, ts, value, quality, %s FROM _shuixiao_readings_in ON CONFLICT DO NOTHING",
+        "readings_overlap": "SELECT EXISTS (SELECT 1 FROM readings "
+        "WHERE meter_key = %s AND ts >= %s AND ts <= %s)",
+        "readings_copy": "COPY readings (meter_key, ts, value, quality, origin) FROM STDIN (FORMAT BINARY)",
+        "aggregates_temp": "CREATE TEMPORARY TABLE _shuixiao_aggregates_in (start timestamptz NOT NULL, "
+        "value double precision NOT NULL, minimum double precision NOT NULL, "
+        "maximum double precision NOT NULL, count integer NOT NULL, quality smallint NOT NULL) "
+        "ON COMMIT DROP",
+        "aggregates": "INSERT INTO aggregates (meter_key, resolution, start, value, minimum, maximum, count, "
+        "quality) SELECT %s, %s, start, value, minimum, maximum, count, quality FROM _shuixiao_aggregates_in "
+        f"ON CONFLICT (meter_key, resolution, start) DO UPDATE SET {_AGGREGATE_SET}",
+        "read_readings": "SELECT CAST(EXTRACT(EPOCH FROM ts) AS BIGINT), value, quality, origin "
+        "FROM readings WHERE meter_key = %s AND ts >= %s AND ts < %s ORDER BY ts",
+        "read_aggregates": "SELECT CAST(EXTRACT(EPOCH FROM start) AS BIGINT), value, minimum, maximum, "
+        "count, quality FROM aggregates WHERE meter_key = %s AND resolution = %s "
+        "AND start >= %s AND start < %s ORDER BY start",
+    },
+}
+
+
+def _instant(seconds: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(seconds=seconds)
+
+
+def _utc(seconds: npt.NDArray[np.int64]) -> Any:
+    """Return epoch seconds as a tz-aware UTC pandas DatetimeIndex."""
+    return pd.to_datetime(seconds, unit="s", utc=True)
+
+
+def _meter_key_arg(meter_key: int) -> int:
+    if isinstance(meter_key, bool) or not isinstance(meter_key, int | np.integer):
+        raise InvalidInputError(f"meter_key must be an integer from Store.meter_keys(), not {meter_key!r}")
+    return int(meter_key)
+
+
+class BulkWriter:
+    """Writes readings and aggregates inside the single transaction of :meth:`Store.bulk`.
+
+    Obtain one from :meth:`Store.bulk`; it is valid until the ``with`` block
+    ends, which commits everything written through it (or nothing, if the
+    block raises).  On SQLite rows go through the driver's ``executemany``;
+    on PostgreSQL they are streamed with binary ``COPY`` into a temporary
+    table and moved with one ``INSERT … ON CONFLICT``.
+    """
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+        self._dialect = connection.dialect.name
+        self._meters: set[int] = set()
+        self._temporary: set[str] = set()
+        self._open = True
+
+    def write_readings(
+        self,
+        meter_key: int,
+        ts: npt.ArrayLike,
+        value: npt.ArrayLike,
+        quality: npt.ArrayLike,
+        origin: int,
+    ) -> int:
+        """Insert readings of one meter; rows whose ``(meter_key, ts)`` is stored already are skipped.
+
+        Parameters
+        ----------
+        meter_key : int
+            The meter's key, from :meth:`Store.meter_keys`.
+        ts : array_like of int64
+            Timestamps, whole seconds since 1970-01-01T00:00:00Z (``datetime64`` is accepted too). [s]
+        value : array_like of float
+            Values in the canonical unit of the meter's quantity; finite. [canonical unit]
+        quality : int or array_like of int
+            :class:`~shuixiao.model.Quality` of every row, or one for all.
+        origin : int
+            :class:`~shuixiao.model.Origin` of the rows.
+
+        Returns
+        -------
+        int
+            The number of rows that were new; 0 when all were stored before.
+            Within one call, the first of several rows with the same ``ts`` wins.
+
+        Raises
+        ------
+        InvalidInputError
+            If the arrays differ in length, a value is not finite, a
+            timestamp is outside 1970–2199 or a flag is out of range.
+        NotFoundError
+            If no meter has ``meter_key``.
+        """
+        self._check_open()
+        key = _meter_key_arg(meter_key)
+        times = _epoch_seconds(ts, "ts")
+        size = times.size
+        values = _float_column(value, "value", size)
+        qualities = _int_column(quality, "quality", size, 0, _QUALITY_MAX)
+        source = _origin(origin)
+        self._check_meter(key)
+        if size == 0:
+            return 0
+        keep = _first_of_each(times, keep_last=False)
+        if keep is not None:
+            times, values, qualities = times[keep], values[keep], qualities[keep]
+        sql = _SQL[self._dialect]
+        if self._dialect == "postgresql":
+            return self._copy_readings(key, times, values, qualities, source)
+        rows = zip(
+            repeat(key), times.tolist(), values.tolist(), qualities.tolist(), repeat(source), strict=False
+        )
+        return self._executemany(sql["readings"], rows)
+
+    def write_aggregates(
+        self,
+        meter_key: int,
+        resolution: str,
+        start: npt.ArrayLike,
+        value: npt.ArrayLike,
+        minimum: npt.ArrayLike,
+        maximum: npt.ArrayLike,
+        count: npt.ArrayLike,
+        quality: npt.ArrayLike,
+    ) -> int:
+        """Insert or update aggregates of one meter at one resolution.
+
+        Parameters
+        ----------
+        meter_key : int
+            The meter's key, from :meth:`Store.meter_keys`.
+        resolution : str
+            Interval length as an ISO 8601 duration: ``PT15M``, ``PT1H``, ``P1D``, ``P1M``.
+        start : array_like of int64
+            Interval starts, whole seconds since 1970-01-01T00:00:00Z. [s]
+        value : array_like of float
+            Sum over the interval for volumes, mean for other quantities. [canonical unit]
+        minimum, maximum : float or array_like of float
+            Smallest and largest reading in the interval, or one for all. [canonical unit]
+        count : int or array_like of int
+            Number of readings in the interval.
+        quality : int or array_like of int
+            Worst :class:`~shuixiao.model.Quality` in the interval.
+
+        Returns
+        -------
+        int
+            The number of rows inserted or updated.  Within one call, the
+            last of several rows with the same ``start`` wins.
+
+        Raises
+        ------
+        InvalidInputError
+            If the resolution is not an ISO 8601 duration, the arrays differ
+            in length, a value is not finite or ``minimum > maximum``.
+        NotFoundError
+            If no meter has ``meter_key``.
+        """
+        self._check_open()
+        key = _meter_key_arg(meter_key)
+        if not isinstance(resolution, str) or not _RESOLUTION.match(resolution):
+            raise InvalidInputError(
+                f"resolution {resolution!r} is not an ISO 8601 duration; use e.g. PT15M, PT1H, P1D or P1M"
+            )
+        starts = _epoch_seconds(start, "start")
+        size = starts.size
+        values = _float_column(value, "value", size)
+        minima = _float_column(minimum, "minimum", size, scalar=True)
+        maxima = _float_column(maximum, "maximum", size, scalar=True)
+        counts = _int_column(count, "count", size, 0, 2**31 - 1)
+        qualities = _int_column(quality, "quality", size, 0, _QUALITY_MAX)
+        if size and bool((minima > maxima).any()):
+            i = int(np.argmax(minima > maxima))
+            raise InvalidInputError(f"minimum[{i}] = {minima[i]} is above maximum[{i}] = {maxima[i]}")
+        self._check_meter(key)
+        if size == 0:
+            return 0
+        keep = _first_of_each(starts, keep_last=True)
+        if keep is not None:
+            starts, values, minima, maxima = starts[keep], values[keep], minima[keep], maxima[keep]
+            counts, qualities = counts[keep], qualities[keep]
+        if self._dialect == "postgresql":
+            payload = _pg_binary(
+                [
+                    ("start", (starts - _PG_EPOCH_OFFSET) * 1_000_000),
+                    ("value", values),
+                    ("minimum", minima),
+                    ("maximum", maxima),
+                    ("count", counts),
+                    ("quality", qualities),
+                ],
+                starts.size,
+            )
+            return self._copy("aggregates", payload, (key, resolution))
+        rows = zip(
+            repeat(key),
+            repeat(resolution),
+            starts.tolist(),
+            values.tolist(),
+            minima.tolist(),
+            maxima.tolist(),
+            counts.tolist(),
+            qualities.tolist(),
+            strict=False,
+        )
+        return self._executemany(_SQL["sqlite"]["aggregates"], rows)
+
+    def _check_open(self) -> None:
+        if not self._open:
+            raise StorageError("this BulkWriter's `with store.bulk()` block has ended; open a new one")
+
+    def _check_meter(self, key: int) -> None:
+        if key in self._meters:
+            return
+        found = self._connection.execute(sa.select(t.meters.c.key).where(t.meters.c.key == key)).first()
+        if found is None:
+            raise NotFoundError(f"no meter has key {key}; look keys up with Store.meter_keys(enterprise_id)")
+        self._meters.add(key)
+
+    def _executemany(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> int:
+        cursor: Any = self._connection.connection.cursor()
+        try:
+            cursor.executemany(sql, rows)
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def _copy_readings(
+        self,
+        key: int,
+        times: npt.NDArray[np.int64],
+        values: npt.NDArray[np.float64],
+        qualities: npt.NDArray[np.int64],
+        source: int,
+    ) -> int:
+        microseconds = (times - _PG_EPOCH_OFFSET) * 1_000_000
+        raw: Any = self._connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            # Fast path: nothing stored yet in the batch's time range (the usual case for new
+            # data), so COPY straight into the table.  A concurrent writer may still store some
+            # of the rows first; the unique violation then sends us down the slow path.
+            cursor.execute(
+                _SQL["postgresql"]["readings_overlap"],
+                (key, _instant(int(times.min())), _instant(int(times.max()))),
+            )
+            if not cursor.fetchone()[0]:
+                payload = _pg_binary(
+                    [
+                        ("meter_key", key),
+                        ("ts", microseconds),
+                        ("value", values),
+                        ("quality", qualities),
+                        ("origin", source),
+                    ],
+                    times.size,
+                )
+                cursor.execute("SAVEPOINT shuixiao_copy")
+                try:
+                    with cursor.copy(_SQL["postgresql"]["readings_copy"]) as copy:
+                        copy.write(payload)
+                except self._connection.dialect.loaded_dbapi.Error as err:
+                    if getattr(err, "sqlstate", None) != "23505":  # unique_violation
+                        raise
+                    cursor.execute("ROLLBACK TO SAVEPOINT shuixiao_copy")
+                else:
+                    cursor.execute("RELEASE SAVEPOINT shuixiao_copy")
+                    return int(times.size)
+        payload = _pg_binary([("ts", microseconds), ("value", values), ("quality", qualities)], times.size)
+        return self._copy("readings", payload, (key, source))
+
+    def _copy(self, table: str, payload: bytes, params: tuple[Any, ...]) -> int:
+        sql = _SQL["postgresql"]
+        raw: Any = self._connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            if table in self._temporary:
+                cursor.execute(f"TRUNCATE _shuixiao_{table}_in")
+            else:
+                cursor.execute(sql[f"{table}_temp"])
+                self._temporary.add(table)
+            with cursor.copy(f"COPY _shuixiao_{table}_in FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(payload)
+            cursor.execute(sql[table], params)
+            return int(cursor.rowcount)
+
+
+# --- the store ----------------------------------------------------------------------------------
+
+
+def _reason(err: BaseException) -> str:
+    """The driver's message, on one line."""
+    orig = getattr(err, "orig", None) or err
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    return lines[0] if lines else type(orig).__name__
+
+
+def _mask(url: str) -> str:
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _parse_url(url: str) -> URL:
+    example = "use sqlite:///path/to/shuixiao.db or postgresql+psycopg://user@host:5432/dbname"
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigurationError(f"no database URL given; {example} ({_URL_HINT})")
+    try:
+        parsed = make_url(url.strip())
+    except sa.exc.ArgumentError as err:
+        raise ConfigurationError(f"{_mask(url)!r} is not a database URL; {example} ({_URL_HINT})") from err
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend in ("postgresql", "postgres"):
+        if driver not in ("", "psycopg"):
+            raise ConfigurationError(
+                f"PostgreSQL driver {driver!r} is not supported; write postgresql+psycopg://… ({_URL_HINT})"
+            )
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        if driver not in ("", "pysqlite"):
+            raise ConfigurationError(
+                f"SQLite driver {driver!r} is not supported; write sqlite:///… ({_URL_HINT})"
+            )
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            parsed = parsed.set(database=str(Path(database).expanduser()))
+        return parsed
+    raise ConfigurationError(f"{backend!r} databases are not supported; {example} ({_URL_HINT})")
+
+
+_SQLITE_PRAGMAS: Final = ("PRAGMA foreign_keys=ON", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event below issue BEGIN itself, so that every
+    # statement (DDL too) is inside the transaction SQLAlchemy thinks it is in.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    # Writers take the write lock up front, so two writers queue instead of deadlocking.
+    write = connection.get_execution_options().get("shuixiao_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _create_engine(url: URL) -> sa.Engine:
+    if url.get_backend_name() == "sqlite":
+        database = url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            directory = Path(database).parent
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise ConfigurationError(
+                    f"cannot create the data directory {directory}: {err.strerror}; "
+                    f"choose a writable location ({_URL_HINT})"
+                ) from err
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    connect_args: dict[str, Any] = {"application_name": "shuixiao"}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = 10
+    return sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+def _unreachable(url: URL, err: BaseException) -> StorageError:
+    reason = _reason(err)
+    if url.get_backend_name() == "sqlite":
+        return StorageError(
+            f"cannot open the SQLite database {url.database or ':memory:'}: {reason}; check that the file "
+            f"is a database and its directory is writable ({_URL_HINT})"
+        )
+    where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+    lowered = reason.lower()
+    if "does not exist" in lowered and "database" in lowered:
+        hint = f"the database does not exist: create it (createdb {url.database})"
+    elif "password" in lowered or "authentication" in lowered or "role" in lowered:
+        hint = "the server refused the user or password"
+    else:
+        hint = "is it running and accepting connections there?"
+    return StorageError(f"cannot reach PostgreSQL at {where}: {hint} {_URL_HINT} (driver: {reason})")
+
+
+def _alembic_config(connection: sa.Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_alembic_config())
+
+
+def _insert(connection: sa.Connection, table: sa.Table) -> Any:
+    """A dialect INSERT that supports ``on_conflict_do_update``."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+def _upsert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    if not rows:
+        return
+    statement = _insert(connection, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: statement.excluded[c.name] for c in table.c if c.name not in keys},
+    )
+    connection.execute(statement, rows)
+
+
+def _window(start: dt.datetime | None, end: dt.datetime | None) -> tuple[int, int]:
+    low = 0 if start is None else utc_seconds(start)
+    high = EPOCH_MAX if end is None else utc_seconds(end)
+    if high < low:
+        raise InvalidInputError(f"end {end} is before start {start}; the window is [start, end)")
+    return low, high
+
+
+def _close(word: str, candidates: Iterable[str]) -> str:
+    names = sorted(candidates)
+    close = difflib.get_close_matches(word, names, n=3, cutoff=0.5)
+    if close:
+        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    if not names:
+        return "there are none yet"
+    more = ", …" if len(names) > 10 else ""
+    return f"there are {len(names)}: {', '.join(names[:10])}{more}"
+
+
+_ENTERPRISE_COLUMNS: Final = (
+    "id",
+    "name",
+    "credit_code",
+    "industry_code",
+    "region",
+    "park",
+    "name_en",
+    "employees",
+)
+
+
+class Store:
+    """The database of shuixiao: SQLite (embedded default) or PostgreSQL (production).
+
+    Open one with :meth:`Store.open` and close it (or use it as a context
+    manager).  Every method runs in its own transaction; :meth:`bulk` groups
+    many reading and aggregate writes into one.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        An engine made by :meth:`Store.open`; do not build one yourself.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with Store.open(f"sqlite:///{tmp}/data/shuixiao.db") as store:
+    ...         store.upgrade()
+    ...         store.check_schema()
+    ...         print(store.schema_version(), store.list_enterprises())
+    0001 []
+    """
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+        self._dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
+        self._closed = False
+
+    @classmethod
+    def open(cls, url: str) -> Self:
+        """Open the database at ``url`` and check that it can be reached.
+
+        Parameters
+        ----------
+        url : str
+            ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db`` or
+            ``postgresql+psycopg://user:password@host:5432/dbname``
+            (``postgresql://`` means the same).  The directory of an SQLite
+            file is created when missing.
+
+        Returns
+        -------
+        Store
+
+        Raises
+        ------
+        ConfigurationError
+            If the URL is malformed, names an unsupported database, or the
+            SQLite directory cannot be created.
+        StorageError
+            If the database cannot be reached or opened; the message says what to check.
+        """
+        parsed = _parse_url(url)
+        engine = _create_engine(parsed)
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        except sa.exc.SQLAlchemyError as err:
+            engine.dispose()
+            raise _unreachable(parsed, err) from err
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        """The database URL, with any password masked."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    def close(self) -> None:
+        """Close every connection; the store cannot be used afterwards."""
+        if not self._closed:
+            self._closed = True
+            self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- connections and errors ----------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self, action: str, *, write: bool = False) -> Iterator[sa.Connection]:
+        if self._closed:
+            raise StorageError(f"the store at {self.url} is closed; open it again with Store.open()")
+        try:
+            with self._engine.connect() as connection:
+                if write:
+                    connection.execution_options(shuixiao_write=True)
+                with connection.begin():
+                    yield connection
+        except ShuixiaoError:
+            raise
+        except (sa.exc.SQLAlchemyError, self._dbapi_error) as err:
+            raise self._error(action, err) from err
+
+    def _error(self, action: str, err: BaseException) -> ShuixiaoError:
+        orig = getattr(err, "orig", None)
+        if isinstance(orig, ShuixiaoError):
+            return orig
+        reason = _reason(err)
+        if "no such table" in reason or getattr(orig or err, "sqlstate", None) == "42P01":
+            return SchemaVersionError(
+                f"database at {self.url} has no shuixiao tables ({reason}): {_UPGRADE_HINT}"
+            )
+        return StorageError(f"{action} failed on {self.url}: {reason}")
+
+    # --- schema --------------------------------------------------------------------------------
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest revision (``alembic upgrade head``), in one transaction.
+
+        Raises
+        ------
+        StorageError
+            If a migration fails; the database is left as it was.
+        """
+        if self._closed:
+            raise StorageError(f"the store at {self.url} is closed; open it again with Store.open()")
+        sqlite = not self._postgres
+        try:
+            with self._engine.connect() as connection:
+                raw: Any = connection.connection.driver_connection
+                if sqlite:  # SQLite batch migrations copy tables; cascades must not fire meanwhile.
+                    raw.execute("PRAGMA foreign_keys=OFF")
+                try:
+                    connection.execution_options(shuixiao_write=True)
+                    with connection.begin():
+                        command.upgrade(_alembic_config(connection), "head")
+                        if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                            raise StorageError(
+                                f"upgrading {self.url} would break foreign keys; nothing was changed"
+                            )
+                finally:
+                    if sqlite:
+                        raw.execute("PRAGMA foreign_keys=ON")
+        except ShuixiaoError:
+            raise
+        except (sa.exc.SQLAlchemyError, self._dbapi_error) as err:
+            raise self._error("upgrading the schema", err) from err
+
+    def schema_version(self) -> str | None:
+        """Return the schema revision of the database, or None when it has no shuixiao schema."""
+        with self._transaction("reading the schema version") as connection:
+            revision = MigrationContext.configure(connection).get_current_revision()
+        return revision
+
+    def check_schema(self) -> None:
+        """Check that the database is at the schema revision this code expects.
+
+        Raises
+        ------
+        SchemaVersionError
+            If the database is empty, behind (run ``shuixiao db upgrade``), or
+            ahead of this code (upgrade shuixiao).
+        """
+        scripts = _scripts()
+        head = scripts.get_current_head()
+        current = self.schema_version()
+        if current == head:
+            return
+        known = {script.revision for script in scripts.walk_revisions()}
+        if current is not None and current not in known:
+            raise SchemaVersionError(
+                f"database at {self.url} is at revision {current}, which this version of shuixiao does not "
+                f"know (it expects {head}): the database was upgraded by a newer shuixiao; upgrade shuixiao"
+            )
+        shown = "none (no shuixiao schema)" if current is None else current
+        raise SchemaVersionError(
+            f"database at {self.url} is at revision {shown}, code expects {head}: {_UPGRADE_HINT}"
+        )
+
+    # --- regions and parks ---------------------------------------------------------------------
+
+    def save_region(self, region: Region) -> None:
+        """Insert or update a region (by id).
+
+        Raises
+        ------
+        ModelValidationError
+            If the parent region does not exist or the code is not six digits.
+        """
+        with self._transaction(f"saving region {region.id!r}", write=True) as connection:
+            self._write_regions(connection, [region], source=f"region {region.id!r}")
+
+    def save_park(self, park: Park) -> None:
+        """Insert or update a park (by id).
+
+        Raises
+        ------
+        ModelValidationError
+            If the park's region does not exist.
+        """
+        with self._transaction(f"saving park {park.id!r}", write=True) as connection:
+            self._write_parks(connection, [park], source=f"park {park.id!r}")
+
+    def list_regions(self) -> list[Region]:
+        """Return every region, by id."""
+        with self._transaction("listing regions") as connection:
+            rows = connection.execute(sa.select(t.regions).order_by(t.regions.c.id)).mappings().all()
+        return [_entity(Region, row) for row in rows]
+
+    def list_parks(self) -> list[Park]:
+        """Return every park, by id."""
+        with self._transaction("listing parks") as connection:
+            rows = connection.execute(sa.select(t.parks).order_by(t.parks.c.id)).mappings().all()
+        return [_entity(Park, row) for row in rows]
+
+    @staticmethod
+    def _write_regions(connection: sa.Connection, regions: Sequence[Region], *, source: str) -> None:
+        known = set(connection.execute(sa.select(t.regions.c.id)).scalars()) | {r.id for r in regions}
+        problems: list[Problem] = []
+        for i, r in enumerate(regions):
+            where = f"regions[{i}]" if len(regions) > 1 or source == "model" else ""
+            dot = f"{where}." if where else ""
+            if not r.id.strip():
+                problems.append(Problem(f"{dot}id", "is empty"))
+            if not re.fullmatch(r"\d{6}", r.admin_code):
+                problems.append(
+                    Problem(f"{dot}admin_code", f"{r.admin_code!r} is not a six-digit GB/T 2260 code")
+                )
+            if r.parent is not None and r.parent not in known:
+                problems.append(
+                    Problem(f"{dot}parent", f"region {r.parent!r} does not exist; create it first")
+                )
+            if r.parent == r.id:
+                problems.append(Problem(f"{dot}parent", "a region cannot be its own parent"))
+        if problems:
+            raise ModelValidationError(problems, source=source)
+        _upsert(connection, t.regions, [_row(r) for r in regions], ["id"])
+
+    @staticmethod
+    def _write_parks(connection: sa.Connection, parks: Sequence[Park], *, source: str) -> None:
+        regions = set(connection.execute(sa.select(t.regions.c.id)).scalars())
+        problems: list[Problem] = []
+        for i, p in enumerate(parks):
+            dot = f"parks[{i}]." if len(parks) > 1 or source == "model" else ""
+            if not p.id.strip():
+                problems.append(Problem(f"{dot}id", "is empty"))
+            if p.region not in regions:
+                problems.append(
+                    Problem(f"{dot}region", f"region {p.region!r} does not exist; create it first")
+                )
+        if problems:
+            raise ModelValidationError(problems, source=source)
+        _upsert(connection, t.parks, [_row(p) for p in parks], ["id"])
+
+    # --- enterprises ---------------------------------------------------------------------------
+
+    def save_enterprise(
+        self, enterprise: Enterprise, *, replace: bool = False, drop_readings: bool = False
+    ) -> None:
+        """Validate and save an enterprise and its whole water system, in one transaction.
+
+        Parameters
+        ----------
+        enterprise : Enterprise
+            The model; its region and park must be in the store.
+        replace : bool
+            Overwrite an enterprise with the same id.  Meters that keep their
+            id keep their key, so their readings, aggregates and events stay.
+        drop_readings : bool
+            With ``replace``, allow meters that are no longer in the model to
+            be deleted together with their readings and aggregates.  Without
+            it, replacing refuses to drop a meter that has any.
+
+        Raises
+        ------
+        ModelValidationError
+            If :func:`~shuixiao.model.enterprise_problems` finds anything; every problem is listed.
+        InvalidInputError
+            If the id exists and ``replace`` is false, or replacing would drop
+            meters with readings and ``drop_readings`` is false.
+        """
+        with self._transaction(f"saving enterprise {enterprise.id!r}", write=True) as connection:
+            self._write_enterprises(
+                connection,
+                [enterprise],
+                replace=replace,
+                drop_readings=drop_readings,
+                source=f"enterprise {enterprise.id!r}",
+            )
+
+    def save_model(
+        self,
+        regions: Sequence[Region],
+        parks: Sequence[Park],
+        enterprises: Sequence[Enterprise],
+        *,
+        replace: bool = False,
+        drop_readings: bool = False,
+    ) -> None:
+        """Save regions, parks and enterprises (a model file) in one transaction: all or nothing.
+
+        Regions and parks are upserted; enterprises follow
+        :meth:`save_enterprise`.  Problem paths are prefixed with
+        ``regions[i]``, ``parks[i]`` or ``enterprises[i]``.
+
+        Raises
+        ------
+        ModelValidationError, InvalidInputError
+            As :meth:`save_region`, :meth:`save_park` and :meth:`save_enterprise`.
+        """
+        with self._transaction("saving the model", write=True) as connection:
+            self._write_regions(connection, list(regions), source="model")
+            self._write_parks(connection, list(parks), source="model")
+            self._write_enterprises(
+                connection,
+                list(enterprises),
+                replace=replace,
+                drop_readings=drop_readings,
+                source="model",
+            )
+
+    def _write_enterprises(
+        self,
+        connection: sa.Connection,
+        enterprises: Sequence[Enterprise],
+        *,
+        replace: bool,
+        drop_readings: bool,
+        source: str,
+    ) -> None:
+        regions = set(connection.execute(sa.select(t.regions.c.id)).scalars())
+        parks = set(connection.execute(sa.select(t.parks.c.id)).scalars())
+        problems: list[Problem] = []
+        first: dict[str, int] = {}
+        for i, e in enumerate(enterprises):
+            prefix = f"enterprises[{i}]" if source == "model" else ""
+            if e.id in first:
+                problems.append(
+                    Problem(_join(prefix, "id"), f"duplicate id {e.id!r}, also enterprises[{first[e.id]}]")
+                )
+            first.setdefault(e.id, i)
+            if not e.id.strip():
+                problems.append(Problem(_join(prefix, "id"), "is empty"))
+            problems += [
+                dataclasses.replace(p, path=_join(prefix, p.path))
+                for p in enterprise_problems(e, regions=regions, parks=parks)
+            ]
+        if problems:
+            raise ModelValidationError(problems, source=source)
+        existing: dict[str, int] = dict(
+            connection.execute(
+                sa.select(t.enterprises.c.id, t.enterprises.c.key).where(t.enterprises.c.id.in_(list(first)))
+            ).all()
+        )
+        if existing and not replace:
+            names = ", ".join(repr(i) for i in sorted(existing))
+            raise InvalidInputError(
+                f"enterprise {names} exists; use --replace (replace=True) to overwrite it, "
+                "or choose another id"
+            )
+        for e in enterprises:
+            self._write_enterprise(connection, e, existing.get(e.id), drop_readings=drop_readings)
+
+    def _write_enterprise(
+        self, connection: sa.Connection, e: Enterprise, key: int | None, *, drop_readings: bool
+    ) -> None:
+        head = {name: getattr(e, name) for name in _ENTERPRISE_COLUMNS}
+        old_meters: dict[str, int] = {}
+        if key is None:
+            inserted = connection.execute(sa.insert(t.enterprises).values(head)).inserted_primary_key
+            assert inserted is not None
+            key = int(inserted[0])
+        else:
+            connection.execute(sa.update(t.enterprises).where(t.enterprises.c.key == key).values(head))
+            old_meters = dict(
+                connection.execute(
+                    sa.select(t.meters.c.id, t.meters.c.key).where(t.meters.c.enterprise_key == key)
+                ).all()
+            )
+            kept = {m.id for m in e.meters}
+            gone = {mid: mkey for mid, mkey in old_meters.items() if mid not in kept}
+            if gone:
+                self._drop_meters(connection, e.id, gone, drop_readings=drop_readings)
+            for _, table, _ in _COLLECTIONS:
+                if table is not t.meters:
+                    connection.execute(sa.delete(table).where(table.c.enterprise_key == key))
+        for attr, table, _ in _COLLECTIONS:
+            items = getattr(e, attr)
+            if table is t.meters:
+                updates = [
+                    _row(m, enterprise_key=key, position=i, _key=old_meters[m.id])
+                    for i, m in enumerate(items)
+                    if m.id in old_meters
+                ]
+                items_new = [(i, m) for i, m in enumerate(items) if m.id not in old_meters]
+                if updates:
+                    connection.execute(
+                        sa.update(t.meters).where(t.meters.c.key == sa.bindparam("_key")), updates
+                    )
+                rows = [_row(m, enterprise_key=key, position=i) for i, m in items_new]
+            else:
+                rows = [_row(item, enterprise_key=key, position=i) for i, item in enumerate(items)]
+            if rows:
+                connection.execute(sa.insert(table), rows)
+
+    @staticmethod
+    def _drop_meters(
+        connection: sa.Connection, enterprise_id: str, gone: dict[str, int], *, drop_readings: bool
+    ) -> None:
+        keys = list(gone.values())
+        held: dict[int, int] = {}
+        for table in (t.readings, t.aggregates):
+            counted = connection.execute(
+                sa.select(table.c.meter_key, sa.func.count())
+                .where(table.c.meter_key.in_(keys))
+                .group_by(table.c.meter_key)
+            )
+            for mkey, n in counted:
+                held[mkey] = held.get(mkey, 0) + int(n)
+        if held and not drop_readings:
+            listed = ", ".join(
+                f"{mid!r} ({held[mkey]} rows)" for mid, mkey in sorted(gone.items()) if mkey in held
+            )
+            raise InvalidInputError(
+                f"replacing enterprise {enterprise_id!r} would drop meter {listed} with its stored readings "
+                "and aggregates; keep the meter in the model (same id), or pass drop_readings=True "
+                "(--drop-readings) to delete them"
+            )
+        for table in (t.readings, t.aggregates, t.meter_events):
+            connection.execute(sa.delete(table).where(table.c.meter_key.in_(keys)))
+        connection.execute(sa.delete(t.meters).where(t.meters.c.key.in_(keys)))
+
+    def load_enterprise(self, enterprise_id: str) -> Enterprise:
+        """Return the enterprise ``enterprise_id`` exactly as it was saved.
+
+        Raises
+        ------
+        NotFoundError
+            If there is no such enterprise; the message lists close matches.
+        """
+        with self._transaction(f"loading enterprise {enterprise_id!r}") as connection:
+            head = (
+                connection.execute(sa.select(t.enterprises).where(t.enterprises.c.id == enterprise_id))
+                .mappings()
+                .first()
+            )
+            if head is None:
+                raise self._no_enterprise(connection, enterprise_id)
+            parts: dict[str, Any] = {}
+            for attr, table, cls in _COLLECTIONS:
+                rows = connection.execute(
+                    sa.select(table).where(table.c.enterprise_key == head["key"]).order_by(table.c.position)
+                ).mappings()
+                parts[attr] = tuple(_entity(cls, row) for row in rows)
+        fields: dict[str, Any] = {name: head[name] for name in _ENTERPRISE_COLUMNS}
+        return Enterprise(**fields, **parts)
+
+    def list_enterprises(self) -> list[EnterpriseSummary]:
+        """Return a summary of every enterprise, by id."""
+        e = t.enterprises
+
+        def size(table: sa.Table) -> Any:
+            return (
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(table.c.enterprise_key == e.c.key)
+                .scalar_subquery()
+            )
+
+        query = sa.select(
+            e.c.id,
+            e.c.name,
+            e.c.name_en,
+            e.c.park,
+            e.c.region,
+            e.c.industry_code,
+            e.c.credit_code,
+            size(t.water_units).label("n_units"),
+            size(t.flows).label("n_flows"),
+            size(t.meters).label("n_meters"),
+        ).order_by(e.c.id)
+        with self._transaction("listing enterprises") as connection:
+            rows = connection.execute(query).mappings().all()
+        return [EnterpriseSummary(**row) for row in rows]
+
+    def delete_enterprise(self, enterprise_id: str) -> None:
+        """Delete an enterprise with its water system, readings, aggregates and meter events.
+
+        Raises
+        ------
+        NotFoundError
+            If there is no such enterprise.
+        """
+        with self._transaction(f"deleting enterprise {enterprise_id!r}", write=True) as connection:
+            key = self._enterprise_key(connection, enterprise_id)
+            meters = sa.select(t.meters.c.key).where(t.meters.c.enterprise_key == key)
+            for table in (t.readings, t.aggregates, t.meter_events):
+                connection.execute(sa.delete(table).where(table.c.meter_key.in_(meters)))
+            connection.execute(sa.delete(t.enterprises).where(t.enterprises.c.key == key))
+
+    def _enterprise_key(self, connection: sa.Connection, enterprise_id: str) -> int:
+        key = connection.execute(
+            sa.select(t.enterprises.c.key).where(t.enterprises.c.id == enterprise_id)
+        ).scalar_one_or_none()
+        if key is None:
+            raise self._no_enterprise(connection, enterprise_id)
+        return int(key)
+
+    @staticmethod
+    def _no_enterprise(connection: sa.Connection, enterprise_id: str) -> NotFoundError:
+        ids = connection.execute(sa.select(t.enterprises.c.id)).scalars().all()
+        return NotFoundError(f"no enterprise {enterprise_id!r}; {_close(enterprise_id, ids)}")
+
+    def _meter_key(self, connection: sa.Connection, enterprise_id: str, meter_id: str) -> int:
+        key = self._enterprise_key(connection, enterprise_id)
+        meters = dict(
+            connection.execute(
+                sa.select(t.meters.c.id, t.meters.c.key).where(t.meters.c.enterprise_key == key)
+            ).all()
+        )
+        if meter_id not in meters:
+            raise NotFoundError(
+                f"enterprise {enterprise_id!r} has no meter {meter_id!r}; {_close(meter_id, meters)}"
+            )
+        return int(meters[meter_id])
+
+    # --- readings and aggregates ---------------------------------------------------------------
+
+    def meter_keys(self, enterprise_id: str) -> dict[str, int]:
+        """Return the key of every meter of an enterprise, by meter id, in model order.
+
+        The keys are what :meth:`write_readings` takes; they survive
+        :meth:`save_enterprise` with ``replace=True`` for meters that keep their id.
+
+        Raises
+        ------
+        NotFoundError
+            If there is no such enterprise.
+        """
+        with self._transaction(f"reading meter keys of {enterprise_id!r}") as connection:
+            key = self._enterprise_key(connection, enterprise_id)
+            rows = connection.execute(
+                sa.select(t.meters.c.id, t.meters.c.key)
+                .where(t.meters.c.enterprise_key == key)
+                .order_by(t.meters.c.position)
+            )
+            return {mid: int(mkey) for mid, mkey in rows}
+
+    @contextmanager
+    def bulk(self) -> Iterator[BulkWriter]:
+        """Group many :meth:`write_readings` and :meth:`write_aggregates` calls in one transaction.
+
+        Yields
+        ------
+        BulkWriter
+            Valid until the block ends; the block commits on success and
+            writes nothing if it raises.
+        """
+        with self._transaction("writing readings", write=True) as connection:
+            writer = BulkWriter(connection)
+            try:
+                yield writer
+            finally:
+                writer._open = False
+
+    def write_readings(
+        self,
+        meter_key: int,
+        ts: npt.ArrayLike,
+        value: npt.ArrayLike,
+        quality: npt.ArrayLike,
+        origin: int,
+    ) -> int:
+        """Insert readings of one meter in one transaction (see :meth:`BulkWriter.write_readings`).
+
+        Returns
+        -------
+        int
+            The number of new rows; rows already stored for ``(meter_key, ts)`` are skipped.
+        """
+        with self.bulk() as writer:
+            return writer.write_readings(meter_key, ts, value, quality, origin)
+
+    def write_aggregates(
+        self,
+        meter_key: int,
+        resolution: str,
+        start: npt.ArrayLike,
+        value: npt.ArrayLike,
+        minimum: npt.ArrayLike,
+        maximum: npt.ArrayLike,
+        count: npt.ArrayLike,
+        quality: npt.ArrayLike,
+    ) -> int:
+        """Upsert aggregates of one meter in one transaction (see :meth:`BulkWriter.write_aggregates`).
+
+        Returns
+        -------
+        int
+            The number of rows inserted or updated.
+        """
+        with self.bulk() as writer:
+            return writer.write_aggregates(
+                meter_key, resolution, start, value, minimum, maximum, count, quality
+            )
+
+    def _fetch(self, connection: sa.Connection, name: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(_SQL[connection.dialect.name][name], params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def _bounds(self, low: int, high: int) -> tuple[Any, Any]:
+        return (_instant(low), _instant(high)) if self._postgres else (low, high)
+
+    def read_readings(
+        self,
+        enterprise_id: str,
+        meter_id: str,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+    ) -> pd.DataFrame:
+        """Return the readings of a meter in ``[start, end)``, oldest first.
+
+        Parameters
+        ----------
+        enterprise_id, meter_id : str
+            The meter.
+        start, end : datetime.datetime, optional
+            Aware datetimes (any zone); open-ended when None.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``ts`` (tz-aware UTC), ``value`` [canonical unit],
+            ``quality`` and ``origin`` (int8 codes of
+            :class:`~shuixiao.model.Quality` and :class:`~shuixiao.model.Origin`).
+
+        Raises
+        ------
+        InvalidInputError
+            If ``start`` or ``end`` is naive, or ``end`` precedes ``start``.
+        NotFoundError
+            If the enterprise or the meter does not exist.
+        """
+        low, high = _window(start, end)
+        with self._transaction(f"reading readings of {enterprise_id}/{meter_id}") as connection:
+            key = self._meter_key(connection, enterprise_id, meter_id)
+            rows = self._fetch(connection, "read_readings", (key, *self._bounds(low, high)))
+        array = np.array(rows, dtype=_READING_ROW) if rows else np.empty(0, dtype=_READING_ROW)
+        return pd.DataFrame(
+            {
+                "ts": _utc(array["ts"]),
+                "value": array["value"],
+                "quality": array["quality"],
+                "origin": array["origin"],
+            }
+        )
+
+    def read_aggregates(
+        self,
+        enterprise_id: str,
+        meter_id: str,
+        resolution: str,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+    ) -> pd.DataFrame:
+        """Return the aggregates of a meter at ``resolution`` whose start lies in ``[start, end)``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``start`` (tz-aware UTC), ``value``, ``minimum``,
+            ``maximum`` [canonical unit], ``count`` and ``quality``.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``start`` or ``end`` is naive, or ``end`` precedes ``start``.
+        NotFoundError
+            If the enterprise or the meter does not exist.
+        """
+        low, high = _window(start, end)
+        with self._transaction(f"reading aggregates of {enterprise_id}/{meter_id}") as connection:
+            key = self._meter_key(connection, enterprise_id, meter_id)
+            rows = self._fetch(connection, "read_aggregates", (key, resolution, *self._bounds(low, high)))
+        array = np.array(rows, dtype=_AGGREGATE_ROW) if rows else np.empty(0, dtype=_AGGREGATE_ROW)
+        return pd.DataFrame(
+            {
+                "start": _utc(array["start"]),
+                "value": array["value"],
+                "minimum": array["minimum"],
+                "maximum": array["maximum"],
+                "count": array["count"],
+                "quality": array["quality"],
+            }
+        )
+
+    def count_readings(self, enterprise_id: str | None = None) -> int:
+        """Return the number of stored readings, of one enterprise or of all.
+
+        Raises
+        ------
+        NotFoundError
+            If ``enterprise_id`` is given and does not exist.
+        """
+        query = sa.select(sa.func.count()).select_from(t.readings)
+        with self._transaction("counting readings") as connection:
+            if enterprise_id is not None:
+                key = self._enterprise_key(connection, enterprise_id)
+                meters = sa.select(t.meters.c.key).where(t.meters.c.enterprise_key == key)
+                query = query.where(t.readings.c.meter_key.in_(meters))
+            return int(connection.execute(query).scalar_one())
+
+    def reading_span(self, enterprise_id: str) -> tuple[dt.datetime, dt.datetime] | None:
+        """Return the first and the last reading time of an enterprise (both UTC), or None if it has none.
+
+        Raises
+        ------
+        NotFoundError
+            If there is no such enterprise.
+        """
+        m, r = t.meters, t.readings
+        first = sa.select(sa.func.min(r.c.ts)).where(r.c.meter_key == m.c.key).scalar_subquery()
+        last = sa.select(sa.func.max(r.c.ts)).where(r.c.meter_key == m.c.key).scalar_subquery()
+        with self._transaction(f"reading the span of {enterprise_id!r}") as connection:
+            key = self._enterprise_key(connection, enterprise_id)
+            per_meter = sa.select(first.label("first"), last.label("last")).where(m.c.enterprise_key == key)
+            inner = per_meter.subquery()
+            low, high = connection.execute(
+                sa.select(sa.func.min(inner.c.first), sa.func.max(inner.c.last))
+            ).one()
+        if low is None or high is None:
+            return None
+        return low, high
+
+    # --- meter events --------------------------------------------------------------------------
+
+    def add_meter_event(
+        self,
+        enterprise_id: str,
+        meter_id: str,
+        ts: dt.datetime,
+        kind: str,
+        detail: Mapping[str, Any],
+    ) -> None:
+        """Record an event of a meter; recording the same ``(meter, ts, kind)`` again replaces its detail.
+
+        Parameters
+        ----------
+        enterprise_id, meter_id : str
+            The meter.
+        ts : datetime.datetime
+            When it happened; aware (any zone), stored in UTC to the second.
+        kind : str
+            What happened, e.g. ``replacement`` or ``rollover``.
+        detail : mapping
+            JSON-compatible details (numbers, strings, lists, mappings).
+
+        Raises
+        ------
+        InvalidInputError
+            If ``ts`` is naive, ``kind`` is empty or ``detail`` is not JSON-compatible.
+        NotFoundError
+            If the enterprise or the meter does not exist.
+        """
+        seconds = utc_seconds(ts)
+        if not isinstance(kind, str) or not kind.strip():
+            raise InvalidInputError("an event needs a kind, e.g. 'replacement' or 'rollover'")
+        try:
+            document = json.loads(json.dumps(dict(detail), allow_nan=False))
+        except (TypeError, ValueError) as err:
+            raise InvalidInputError(f"event detail must be JSON-compatible: {err}") from err
+        with self._transaction(f"recording a {kind} of {enterprise_id}/{meter_id}", write=True) as connection:
+            key = self._meter_key(connection, enterprise_id, meter_id)
+            _upsert(
+                connection,
+                t.meter_events,
+                [{"meter_key": key, "ts": _instant(seconds), "kind": kind, "detail": document}],
+                ["meter_key", "ts", "kind"],
+            )
+
+    def list_meter_events(self, enterprise_id: str, meter_id: str | None = None) -> list[MeterEvent]:
+        """Return the events of an enterprise's meters (or of one meter), oldest first.
+
+        Raises
+        ------
+        NotFoundError
+            If the enterprise, or the meter when given, does not exist.
+        """
+        m, ev = t.meters, t.meter_events
+        query = sa.select(m.c.id, ev.c.ts, ev.c.kind, ev.c.detail).join(m, m.c.key == ev.c.meter_key)
+        with self._transaction(f"listing meter events of {enterprise_id!r}") as connection:
+            if meter_id is None:
+                query = query.where(m.c.enterprise_key == self._enterprise_key(connection, enterprise_id))
+            else:
+                query = query.where(m.c.key == self._meter_key(connection, enterprise_id, meter_id))
+            rows = connection.execute(query.order_by(ev.c.ts, m.c.position, ev.c.kind)).all()
+        return [MeterEvent(enterprise_id, mid, ts, kind, detail) for mid, ts, kind, detail in rows]
+
+
+def _join(prefix: str, path: str) -> str:
+    if not prefix:
+        return path
+    return f"{prefix}.{path}" if path else prefix
