@@ -12,7 +12,6 @@ Problems that would only repeat or follow from a type problem are dropped.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
@@ -20,7 +19,15 @@ from typing import Any, cast
 from shuixiao.errors import Problem
 from shuixiao.io._items import ItemResult, collections_of, describe, read_item, stand_in, suggest
 from shuixiao.io._locate import join_path, split_path
-from shuixiao.model import Enterprise, Park, Region, UnitKind, enterprise_problems
+from shuixiao.model import (
+    Enterprise,
+    Park,
+    Region,
+    UnitKind,
+    enterprise_problems,
+    park_problems,
+    region_problems,
+)
 
 __all__ = ["SCHEMA", "TOP_KEYS", "Contents", "check"]
 
@@ -29,7 +36,6 @@ TOP_KEYS = ("schema", "regions", "parks", "enterprises")
 
 Contents = tuple[tuple[Region, ...], tuple[Park, ...], tuple[Enterprise, ...]]
 
-_ADMIN_CODE = re.compile(r"^\d{6}$")
 _COLLECTIONS = collections_of(Enterprise)
 
 
@@ -73,14 +79,9 @@ def check(data: object) -> tuple[Contents | None, list[Problem]]:
     problems += _duplicates("regions", _raw_ids(lists["regions"]))
     problems += _duplicates("parks", _raw_ids(lists["parks"]))
     for index, region in regions.items():
-        if not _ADMIN_CODE.match(region.admin_code):
-            problems.append(
-                Problem(
-                    f"regions[{index}].admin_code",
-                    f"{region.admin_code!r} is not a GB/T 2260 code: write six digits, e.g. 430000",
-                )
-            )
+        problems += region_problems(region, f"regions[{index}]")
     for index, park in parks.items():
+        problems += park_problems(park, f"parks[{index}]")
         if region_ids and park.region not in region_ids:
             problems.append(
                 Problem(

@@ -35,7 +35,8 @@ from shuixiao.model.kinds import (
     TreatmentType,
     UnitKind,
 )
-from shuixiao.model.validate import enterprise_problems
+from shuixiao.model.labels import label
+from shuixiao.model.validate import enterprise_problems, park_problems, region_problems
 
 __all__ = [
     "BOUNDARY_KINDS",
@@ -65,4 +66,7 @@ __all__ = [
     "enterprise_problems",
     "industry_code_problem",
     "industry_name",
+    "label",
+    "park_problems",
+    "region_problems",
 ]

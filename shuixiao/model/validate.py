@@ -10,11 +10,12 @@ into the enterprise's collections exactly as a model file lists them
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from shuixiao.errors import Problem, UnitError
-from shuixiao.model.entities import Enterprise, Flow, Meter, WaterUnit
+from shuixiao.model.entities import Enterprise, Flow, Meter, Park, Region, WaterUnit
 from shuixiao.model.identity import credit_code_problem, industry_code_problem
 from shuixiao.model.kinds import (
     METER_KIND_QUANTITIES,
@@ -26,7 +27,9 @@ from shuixiao.model.kinds import (
 )
 from shuixiao.units import lookup_unit
 
-__all__ = ["enterprise_problems"]
+__all__ = ["enterprise_problems", "park_problems", "region_problems"]
+
+_ADMIN_CODE = re.compile(r"^\d{6}$")
 
 # Categories that leave the system and therefore have no target unit.
 _SINKLESS = frozenset({FlowCategory.CONSUMPTION, FlowCategory.LEAKAGE})
@@ -114,6 +117,42 @@ def enterprise_problems(
             if not getattr(g, attr) >= 0:
                 add(Problem(f"{where}.{attr}", "must be zero or more"))
     return problems
+
+
+def region_problems(region: Region, where: str = "") -> list[Problem]:
+    """Return the problems of one region on its own (its parent's existence is the caller's to check).
+
+    Parameters
+    ----------
+    region : Region
+    where : str
+        Path of the region in its document, e.g. ``regions[2]``; prefixes every problem's path.
+
+    Examples
+    --------
+    >>> [p.path for p in region_problems(Region("hn", "湖南省", "43000"), "regions[0]")]
+    ['regions[0].admin_code']
+    """
+    dot = f"{where}." if where else ""
+    problems = []
+    if not region.id.strip():
+        problems.append(Problem(f"{dot}id", "is empty; give the region an id"))
+    if not _ADMIN_CODE.match(region.admin_code):
+        problems.append(
+            Problem(
+                f"{dot}admin_code",
+                f"{region.admin_code!r} is not a GB/T 2260 code: write six digits, e.g. 430000",
+            )
+        )
+    if region.parent is not None and region.parent == region.id:
+        problems.append(Problem(f"{dot}parent", "a region cannot be its own parent"))
+    return problems
+
+
+def park_problems(park: Park, where: str = "") -> list[Problem]:
+    """Return the problems of one park on its own (its region's existence is the caller's to check)."""
+    dot = f"{where}." if where else ""
+    return [] if park.id.strip() else [Problem(f"{dot}id", "is empty; give the park an id")]
 
 
 def _duplicates(collection: str, ids: Iterable[str]) -> Iterator[Problem]:

@@ -62,6 +62,8 @@ from shuixiao.model import (
     ValueAddedRecord,
     WaterUnit,
     enterprise_problems,
+    park_problems,
+    region_problems,
 )
 from shuixiao.storage import schema as t
 from shuixiao.storage.schema import EPOCH_MAX, utc_seconds
@@ -992,18 +994,11 @@ class Store:
         for i, r in enumerate(regions):
             where = f"regions[{i}]" if len(regions) > 1 or source == "model" else ""
             dot = f"{where}." if where else ""
-            if not r.id.strip():
-                problems.append(Problem(f"{dot}id", "is empty"))
-            if not re.fullmatch(r"\d{6}", r.admin_code):
-                problems.append(
-                    Problem(f"{dot}admin_code", f"{r.admin_code!r} is not a six-digit GB/T 2260 code")
-                )
+            problems += region_problems(r, where)
             if r.parent is not None and r.parent not in known:
                 problems.append(
                     Problem(f"{dot}parent", f"region {r.parent!r} does not exist; create it first")
                 )
-            if r.parent == r.id:
-                problems.append(Problem(f"{dot}parent", "a region cannot be its own parent"))
         if problems:
             raise ModelValidationError(problems, source=source)
         _upsert(connection, t.regions, [_row(r) for r in regions], ["id"])
@@ -1014,8 +1009,7 @@ class Store:
         problems: list[Problem] = []
         for i, p in enumerate(parks):
             dot = f"parks[{i}]." if len(parks) > 1 or source == "model" else ""
-            if not p.id.strip():
-                problems.append(Problem(f"{dot}id", "is empty"))
+            problems += park_problems(p, dot.rstrip("."))
             if p.region not in regions:
                 problems.append(
                     Problem(f"{dot}region", f"region {p.region!r} does not exist; create it first")
