@@ -1,0 +1,30 @@
+"""Meter series engine: totalizer interval volumes and calendar aggregation.
+
+Pure numpy/pandas; shared by the demo generator and by ingestion.
+"""
+
+from shuixiao.series.aggregate import (
+    Aggregate,
+    Reset,
+    TotalizerIntervals,
+    aggregate,
+    aggregate_by_bucket,
+    bucket_starts,
+    duration_seconds,
+    iso_duration,
+    totalizer_intervals,
+    utc_offsets,
+)
+
+__all__ = [
+    "Aggregate",
+    "Reset",
+    "TotalizerIntervals",
+    "aggregate",
+    "aggregate_by_bucket",
+    "bucket_starts",
+    "duration_seconds",
+    "iso_duration",
+    "totalizer_intervals",
+    "utc_offsets",
+]

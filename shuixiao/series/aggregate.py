@@ -1,0 +1,494 @@
+"""Interval aggregation of meter series: totalizer volumes and calendar buckets.
+
+Two steps turn raw readings into the 15-minute, hourly, daily and monthly
+aggregates the platform stores:
+
+1. :func:`totalizer_intervals` turns the register of a totalizer (the
+   cumulative count a water meter reports) into the volume that flowed between
+   consecutive readings, undoing rollovers and meter replacements;
+2. :func:`aggregate` sums (volumes) or averages (rates, pressures, quality
+   values) the values that fall in each bucket of a resolution.
+
+Conventions
+-----------
+* Timestamps are integer epoch seconds (UTC), sorted and strictly increasing.
+* An interval volume belongs to the interval ``[start, end)`` between two
+  readings and is filed under its ``start``, so the register read at local
+  midnight closes the previous day.
+* Buckets follow the local calendar of ``tz`` (default ``Asia/Shanghai``):
+  fixed resolutions (``PT15M``, ``PT1H``) are cut on the local wall clock,
+  ``P1D`` at local midnight and ``P1M`` on the first day of a local month.
+* Gaps are never filled: a missing reading lowers the bucket's ``count``; the
+  volume a totalizer registered during a gap appears once, in the interval
+  that spans the gap (filed under the reading before the gap).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import numpy.typing as npt
+
+from shuixiao.errors import InvalidInputError
+
+__all__ = [
+    "Aggregate",
+    "Reset",
+    "TotalizerIntervals",
+    "aggregate",
+    "aggregate_by_bucket",
+    "bucket_starts",
+    "duration_seconds",
+    "iso_duration",
+    "totalizer_intervals",
+    "utc_offsets",
+]
+
+Int64Array = npt.NDArray[np.int64]
+Float64Array = npt.NDArray[np.float64]
+Int8Array = npt.NDArray[np.int8]
+
+_FIXED = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
+_CALENDAR = frozenset({"P1D", "P1M"})
+
+
+@dataclass(frozen=True)
+class Reset:
+    """A register reset between two readings, e.g. a meter replacement.
+
+    Parameters
+    ----------
+    ts : int
+        When the reset happened. [s since epoch, UTC]
+    old_register : float
+        Last register of the old device, read when it was removed. [meter unit]
+    new_register : float
+        First register of the new device, read when it was installed. [meter unit]
+    """
+
+    ts: int
+    old_register: float
+    new_register: float
+
+
+@dataclass(frozen=True)
+class TotalizerIntervals:
+    """Volumes between consecutive totalizer readings.
+
+    Parameters
+    ----------
+    start, end : numpy.ndarray of int64
+        Bounds of each interval ``[start, end)``. [s since epoch, UTC]
+    volume : numpy.ndarray of float64
+        Volume that flowed in the interval. [meter unit]
+    """
+
+    start: Int64Array
+    end: Int64Array
+    volume: Float64Array
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """Bucketed statistics of one series at one resolution.
+
+    Parameters
+    ----------
+    start : numpy.ndarray of int64
+        Start of each bucket. [s since epoch, UTC]
+    value : numpy.ndarray of float64
+        Sum or mean of the values in the bucket. [unit of the values]
+    minimum, maximum : numpy.ndarray of float64
+        Smallest and largest value in the bucket. [unit of the values]
+    count : numpy.ndarray of int64
+        Number of values in the bucket; gaps lower it.
+    quality : numpy.ndarray of int8
+        Worst (largest) quality flag in the bucket (:class:`shuixiao.model.Quality`).
+    """
+
+    start: Int64Array
+    value: Float64Array
+    minimum: Float64Array
+    maximum: Float64Array
+    count: Int64Array
+    quality: Int8Array
+
+
+def iso_duration(seconds: int) -> str:
+    """Return the ISO 8601 duration of a fixed interval, as aggregates name it.
+
+    Parameters
+    ----------
+    seconds : int
+        Interval length, at least one second. [s]
+
+    Returns
+    -------
+    str
+        ``P1D`` for a day, otherwise ``PT…H…M…S`` with zero parts left out.
+
+    Examples
+    --------
+    >>> iso_duration(900), iso_duration(3600), iso_duration(5400), iso_duration(86400)
+    ('PT15M', 'PT1H', 'PT1H30M', 'P1D')
+    """
+    if seconds < 1:
+        raise InvalidInputError(f"an interval lasts at least one second, not {seconds}")
+    if seconds == 86400:
+        return "P1D"
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours}H" if hours else "", f"{minutes}M" if minutes else "", f"{secs}S" if secs else ""]
+    return "PT" + "".join(parts)
+
+
+def duration_seconds(resolution: str) -> int | None:
+    """Return the length of a fixed resolution, or None for a calendar one.
+
+    Parameters
+    ----------
+    resolution : str
+        ``PT…H…M…S`` (fixed) or ``P1D``, ``P1M`` (local calendar).
+
+    Returns
+    -------
+    int or None
+        Seconds of a fixed resolution; None for ``P1D`` and ``P1M``.
+
+    Raises
+    ------
+    InvalidInputError
+        If the resolution is not one of these forms.
+
+    Examples
+    --------
+    >>> duration_seconds("PT15M"), duration_seconds("P1M")
+    (900, None)
+    """
+    if resolution in _CALENDAR:
+        return None
+    match = _FIXED.match(resolution)
+    if match is None or not any(match.groups()):
+        raise InvalidInputError(
+            f"{resolution!r} is not a resolution; use an ISO 8601 duration such as PT15M, PT1H, P1D or P1M"
+        )
+    hours, minutes, secs = (int(g) if g else 0 for g in match.groups())
+    seconds = hours * 3600 + minutes * 60 + secs
+    if seconds == 0 or 86400 % seconds:
+        raise InvalidInputError(f"{resolution!r} must be longer than zero and divide a day (86 400 s)")
+    return seconds
+
+
+def totalizer_intervals(
+    ts: npt.ArrayLike,
+    register: npt.ArrayLike,
+    *,
+    register_max: float | None = None,
+    resets: Sequence[Reset] = (),
+) -> TotalizerIntervals:
+    """Return the volume between consecutive readings of a totalizer.
+
+    Parameters
+    ----------
+    ts : array_like of int
+        Reading times, strictly increasing. [s since epoch, UTC]
+    register : array_like of float
+        Register read at each time. [meter unit]
+    register_max : float, optional
+        Value at which the register rolls over to zero. [meter unit]
+    resets : sequence of Reset
+        Register resets (meter replacements), in any order.
+
+    Returns
+    -------
+    TotalizerIntervals
+        One interval less than there are readings.
+
+    Raises
+    ------
+    InvalidInputError
+        If the arrays differ in length or the times are not strictly increasing.
+
+    Notes
+    -----
+    Between readings :math:`i-1` and :math:`i` the volume is
+
+    .. math::
+
+        V_i = R_i - R_{i-1} + \\begin{cases}
+            R_\\mathrm{old} - R_\\mathrm{new} & \\text{a reset at } t_{i-1} < t_r \\le t_i \\\\
+            R_\\mathrm{max} & R_i < R_{i-1} \\text{ and } R_\\mathrm{max} \\text{ is known} \\\\
+            0 & \\text{otherwise}
+        \\end{cases}
+
+    A reading taken at the very time of a reset is the new device's. At most
+    one rollover per interval can be recognised; a negative difference with no
+    ``register_max`` (a meter running backwards) is returned as it is.
+
+    Examples
+    --------
+    A register of 1000 m³ that rolls over, then a replacement:
+
+    >>> r = totalizer_intervals([0, 900, 1800, 2700], [998.0, 3.0, 10.0, 2.5],
+    ...                         register_max=1000.0, resets=[Reset(2000, 12.0, 0.5)])
+    >>> r.volume.tolist()
+    [5.0, 7.0, 4.0]
+    """
+    t = np.asarray(ts, dtype=np.int64)
+    r = np.asarray(register, dtype=np.float64)
+    _check_series(t, r)
+    if t.size < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return TotalizerIntervals(empty, empty.copy(), np.zeros(0, dtype=np.float64))
+    volume = np.diff(r)
+    reset_in = np.zeros(volume.size, dtype=bool)
+    for reset in resets:
+        # interval i covers (t[i], t[i+1]]: the reading at t[i+1] == reset.ts is the new device's
+        i = int(np.searchsorted(t, reset.ts, side="left")) - 1
+        if 0 <= i < volume.size:
+            volume[i] += reset.old_register - reset.new_register
+            reset_in[i] = True
+    if register_max is not None:
+        wrapped = (volume < 0) & ~reset_in
+        volume[wrapped] += register_max
+    return TotalizerIntervals(t[:-1].copy(), t[1:].copy(), volume)
+
+
+def bucket_starts(ts: npt.ArrayLike, resolution: str, tz: str = "Asia/Shanghai") -> Int64Array:
+    """Return the start of the bucket each timestamp falls in.
+
+    Parameters
+    ----------
+    ts : array_like of int
+        Timestamps. [s since epoch, UTC]
+    resolution : str
+        ``PT…`` (cut on the local wall clock), ``P1D`` (local midnight) or
+        ``P1M`` (first local day of the month).
+    tz : str
+        IANA time zone of the local calendar.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Bucket start of every timestamp. [s since epoch, UTC]
+
+    Examples
+    --------
+    Local midnight in Shanghai is 16:00 UTC the day before:
+
+    >>> day = 1735660800  # 2024-12-31T16:00:00Z = 2025-01-01 00:00 +08:00
+    >>> (bucket_starts([day + 5, day + 86399], "P1D") - day).tolist()
+    [0, 0]
+    >>> (bucket_starts([day - 1], "P1M") - day).tolist()  # 31 December, local
+    [-2678400]
+    """
+    t = np.asarray(ts, dtype=np.int64)
+    seconds = duration_seconds(resolution)
+    if t.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    zone = _zone(tz)
+    wall = t + utc_offsets(t, tz)
+    if seconds is not None:
+        return np.asarray(t - (wall % seconds), dtype=np.int64)
+    days = (wall // 86400) * 86400
+    if resolution == "P1M":
+        days = days.astype("datetime64[s]").astype("datetime64[M]").astype("datetime64[s]").astype(np.int64)
+    # local midnight (or first of the month) back to UTC; the offset there may differ (DST)
+    unique, inverse = np.unique(days, return_inverse=True)
+    utc = np.array(
+        [int(dt.datetime.fromtimestamp(int(w), dt.UTC).replace(tzinfo=zone).timestamp()) for w in unique],
+        dtype=np.int64,
+    )
+    return np.asarray(utc[inverse], dtype=np.int64)
+
+
+def utc_offsets(ts: npt.ArrayLike, tz: str = "Asia/Shanghai") -> Int64Array:
+    """Return the UTC offset of ``tz`` at each timestamp.
+
+    Parameters
+    ----------
+    ts : array_like of int
+        Timestamps. [s since epoch, UTC]
+    tz : str
+        IANA time zone.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Local wall-clock time minus UTC. [s]
+
+    Notes
+    -----
+    The zone is asked once per distinct UTC day; a day whose offset changes
+    (a daylight-saving transition) is bisected to the second, assuming at most
+    one transition a day.
+
+    Examples
+    --------
+    >>> utc_offsets([0, 1735660800]).tolist()
+    [28800, 28800]
+    """
+    t = np.asarray(ts, dtype=np.int64)
+    zone = _zone(tz)
+    if t.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    days, inverse = np.unique(t // 86400, return_inverse=True)
+    first = np.array([_offset(zone, int(d) * 86400) for d in days], dtype=np.int64)
+    last = np.array([_offset(zone, int(d) * 86400 + 86399) for d in days], dtype=np.int64)
+    result = first[inverse]
+    for k in np.flatnonzero(first != last):
+        lo, hi = int(days[k]) * 86400, int(days[k]) * 86400 + 86399  # offset(lo) = first, offset(hi) = last
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _offset(zone, mid) == first[k]:
+                lo = mid
+            else:
+                hi = mid
+        changed = (inverse == k) & (t >= hi)
+        result[changed] = last[k]
+    return np.asarray(result, dtype=np.int64)
+
+
+def _zone(tz: str) -> ZoneInfo:
+    """The IANA zone ``tz``, or InvalidInputError."""
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise InvalidInputError(f"unknown time zone {tz!r}; use an IANA name such as Asia/Shanghai") from err
+
+
+def _offset(zone: ZoneInfo, ts: int) -> int:
+    """UTC offset of ``zone`` at epoch second ``ts``. [s]"""
+    delta = dt.datetime.fromtimestamp(ts, zone).utcoffset()
+    return int(delta.total_seconds()) if delta is not None else 0
+
+
+def aggregate_by_bucket(
+    starts: npt.ArrayLike,
+    values: npt.ArrayLike,
+    how: Literal["sum", "mean"],
+    quality: npt.ArrayLike | None = None,
+) -> Aggregate:
+    """Aggregate values whose bucket starts are already known.
+
+    Parameters
+    ----------
+    starts : array_like of int
+        Bucket start of each value, non-decreasing (as :func:`bucket_starts` returns
+        for sorted timestamps). [s since epoch, UTC]
+    values : array_like of float
+        The values; NaN values are left out as if missing. [any unit]
+    how : {"sum", "mean"}
+        Sum (volumes) or mean (rates, pressures, levels, quality values).
+    quality : array_like of int, optional
+        Quality flag of each value; 0 (good) when omitted.
+
+    Returns
+    -------
+    Aggregate
+        One row per bucket that holds at least one value.
+
+    Examples
+    --------
+    >>> a = aggregate_by_bucket([0, 0, 900], [1.0, 3.0, 5.0], "mean")
+    >>> a.start.tolist(), a.value.tolist(), a.count.tolist()
+    ([0, 900], [2.0, 5.0], [2, 1])
+    """
+    if how not in ("sum", "mean"):
+        raise InvalidInputError(f"how must be 'sum' or 'mean', not {how!r}")
+    b = np.asarray(starts, dtype=np.int64)
+    v = np.asarray(values, dtype=np.float64)
+    q = np.zeros(v.size, dtype=np.int8) if quality is None else np.asarray(quality, dtype=np.int8)
+    if not b.size == v.size == q.size:
+        raise InvalidInputError("starts, values and quality must have the same length")
+    keep = ~np.isnan(v)
+    b, v, q = b[keep], v[keep], q[keep]
+    if b.size == 0:
+        return Aggregate(
+            np.zeros(0, np.int64),
+            np.zeros(0),
+            np.zeros(0),
+            np.zeros(0),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int8),
+        )
+    if np.any(np.diff(b) < 0):
+        raise InvalidInputError("bucket starts must be non-decreasing: sort the series by time first")
+    first = np.concatenate(([0], np.flatnonzero(np.diff(b)) + 1))
+    count = np.diff(np.concatenate((first, [b.size]))).astype(np.int64)
+    total = np.add.reduceat(v, first)
+    value = total if how == "sum" else total / count
+    return Aggregate(
+        start=b[first].copy(),
+        value=value,
+        minimum=np.minimum.reduceat(v, first),
+        maximum=np.maximum.reduceat(v, first),
+        count=count,
+        quality=np.maximum.reduceat(q, first).astype(np.int8),
+    )
+
+
+def aggregate(
+    ts: npt.ArrayLike,
+    values: npt.ArrayLike,
+    resolution: str,
+    how: Literal["sum", "mean"],
+    *,
+    quality: npt.ArrayLike | None = None,
+    tz: str = "Asia/Shanghai",
+) -> Aggregate:
+    """Aggregate a series into buckets of ``resolution`` on the local calendar.
+
+    Parameters
+    ----------
+    ts : array_like of int
+        Timestamps, strictly increasing; for volumes the start of each interval
+        (:attr:`TotalizerIntervals.start`). [s since epoch, UTC]
+    values : array_like of float
+        Values at those times; NaN values count as missing. [any unit]
+    resolution : str
+        ``PT15M``, ``PT1H`` or any ``PT…`` dividing a day; ``P1D``; ``P1M``.
+    how : {"sum", "mean"}
+        Sum for volumes, mean for everything else.
+    quality : array_like of int, optional
+        Quality flag of each value; the bucket takes the worst.
+    tz : str
+        IANA time zone of the calendar.
+
+    Returns
+    -------
+    Aggregate
+
+    Raises
+    ------
+    InvalidInputError
+        If the arrays differ in length, the times are not strictly increasing,
+        or the resolution or ``how`` is unknown.
+
+    Examples
+    --------
+    Two local days, the second with one reading missing:
+
+    >>> t0 = 1735660800  # 2025-01-01 00:00 Asia/Shanghai
+    >>> a = aggregate([t0, t0 + 43200, t0 + 86400], [2.0, 3.0, 4.0], "P1D", "sum")
+    >>> a.value.tolist(), a.count.tolist()
+    ([5.0, 4.0], [2, 1])
+    """
+    t = np.asarray(ts, dtype=np.int64)
+    v = np.asarray(values, dtype=np.float64)
+    _check_series(t, v)
+    return aggregate_by_bucket(bucket_starts(t, resolution, tz), v, how, quality)
+
+
+def _check_series(t: Int64Array, v: Float64Array) -> None:
+    """Refuse series of unequal length or with unsorted or repeated times."""
+    if t.ndim != 1 or t.shape != v.shape:
+        raise InvalidInputError(f"times and values must be 1-D and of equal length ({t.shape} vs {v.shape})")
+    if t.size > 1 and np.any(np.diff(t) <= 0):
+        raise InvalidInputError("times must be strictly increasing: sort the readings and drop duplicates")
