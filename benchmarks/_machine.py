@@ -36,7 +36,8 @@ def machine() -> str:
 
 def record(title: str, lines: list[str]) -> str:
     """Append a dated section with the machine and the command to RESULTS.md; return its text."""
-    command = "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0]), *sys.argv[1:]])
+    script = os.path.relpath(os.path.abspath(sys.argv[0]), RESULTS.parent.parent)
+    command = "python " + " ".join(shlex.quote(a) for a in [script, *sys.argv[1:]])
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = "\n".join(
         [f"### {title} — {stamp}", "", f"- machine: {machine()}", f"- command: `{command}`", *lines, ""]

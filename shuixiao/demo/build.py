@@ -35,8 +35,8 @@ class BuildReport:
 
     Parameters
     ----------
-    enterprises, meters, readings : int
-        Counts written to the store.
+    enterprises, meters, readings, aggregates : int
+        Counts written to the store (aggregates: rows at all resolutions).
     seconds : float
         Wall-clock duration of the build. [s]
     directory : pathlib.Path
@@ -46,6 +46,7 @@ class BuildReport:
     enterprises: int
     meters: int
     readings: int
+    aggregates: int
     seconds: float
     directory: Path
 
@@ -94,9 +95,11 @@ def build_demo(store: Store, config: DemoConfig, directory: Path, *, replace: bo
         (directory / "networks" / f"{enterprise_id}.inp").write_text(inp, encoding="utf-8")
 
     truth: dict[str, Any] = {"config": _config_json(config), "enterprises": {}}
-    meters = readings = 0
+    meters = readings = aggregates = 0
     for data in simulate(park, config):
-        readings += _write_enterprise(store, data)
+        new_readings, new_aggregates = _write_enterprise(store, data)
+        readings += new_readings
+        aggregates += new_aggregates
         meters += len(data.enterprise.meters)
         truth["enterprises"][data.enterprise.id] = data.truth
         document = ModelDocument(regions=park.regions, parks=(park.park,), enterprises=(data.enterprise,))
@@ -106,18 +109,19 @@ def build_demo(store: Store, config: DemoConfig, directory: Path, *, replace: bo
         enterprises=len(park.enterprises),
         meters=meters,
         readings=readings,
+        aggregates=aggregates,
         seconds=time.perf_counter() - started,
         directory=directory,
     )
 
 
-def _write_enterprise(store: Store, data: EnterpriseData) -> int:
-    """Save one enterprise's model, readings, aggregates and events; return the readings written."""
+def _write_enterprise(store: Store, data: EnterpriseData) -> tuple[int, int]:
+    """Save one enterprise's model, readings, aggregates and events; return the rows written."""
     enterprise = data.enterprise
     store.save_enterprise(enterprise)
     keys = store.meter_keys(enterprise.id)
     meters = {m.id: m for m in enterprise.meters}
-    written = 0
+    written = aggregated = 0
     with store.bulk() as writer:
         for series in data.series:
             meter = meters[series.meter_id]
@@ -128,7 +132,7 @@ def _write_enterprise(store: Store, data: EnterpriseData) -> int:
                 keys[series.meter_id], series.ts, value, series.quality, series.origin
             )
         for a in data.aggregates:
-            writer.write_aggregates(
+            aggregated += writer.write_aggregates(
                 keys[a.meter_id], a.resolution, a.start, a.value, a.minimum, a.maximum, a.count, a.quality
             )
     for event in data.events:
@@ -139,7 +143,7 @@ def _write_enterprise(store: Store, data: EnterpriseData) -> int:
             event.kind,
             event.detail,
         )
-    return written
+    return written, aggregated
 
 
 def _config_json(config: DemoConfig) -> dict[str, Any]:
