@@ -21,7 +21,8 @@ class Context:
         self._args = args
         self._settings: Settings | None = None
         self._store: Store | None = None
-        self.out = Console(highlight=False, soft_wrap=True)
+        # A terminal gets its own width; a pipe or a file gets wide, untruncated tables.
+        self.out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
     @property
     def settings(self) -> Settings:

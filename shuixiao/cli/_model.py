@@ -12,7 +12,7 @@ from rich.table import Table
 from shuixiao.cli._context import Context
 from shuixiao.errors import InvalidInputError
 from shuixiao.io import ModelDocument, read_model_file, to_document, write_model_file
-from shuixiao.model import BOUNDARY_KINDS, Enterprise, Region, industry_name, label
+from shuixiao.model import BOUNDARY_KINDS, Enterprise, Region, industry_name, label, quantity_label
 
 
 def register(nouns: Any) -> None:
@@ -192,7 +192,13 @@ def _print_enterprise(ctx: Context, e: Enterprise, readings: int, span: Any) -> 
     out.print(f"[bold]{(e.name_en or e.name) if en else e.name}[/bold]  ({e.id})")
     out.print(f"{ctx.t('label.credit_code')}: {e.credit_code}")
     out.print(f"{ctx.t('label.industry')}: {e.industry_code} {industry_name(e.industry_code) or ''}")
-    out.print(f"{ctx.t('label.region')}: {e.region}    {ctx.t('label.park')}: {e.park or '—'}")
+    regions = {r.id: r for r in ctx.store().list_regions()}
+    parks = {p.id: p for p in ctx.store().list_parks()}
+    region = regions.get(e.region)
+    park = parks.get(e.park) if e.park else None
+    region_name = ((region.name_en or region.name) if en else region.name) if region else e.region
+    park_name = ((park.name_en or park.name) if en else park.name) if park else (e.park or "—")
+    out.print(f"{ctx.t('label.region')}: {region_name}    {ctx.t('label.park')}: {park_name}")
     levels = [sum(1 for m in e.meters if m.level == n) for n in (1, 2, 3)]
     out.print(
         ctx.t(
@@ -269,7 +275,7 @@ def _print_enterprise(ctx: Context, e: Enterprise, readings: int, span: Any) -> 
             m.id,
             str(m.level),
             label(m.kind, lang),
-            m.quantity,
+            quantity_label(m.quantity, lang),
             m.unit,
             on,
             f"{m.accuracy_class:g}" if m.accuracy_class else "",

@@ -35,7 +35,7 @@ from shuixiao.model.kinds import (
     TreatmentType,
     UnitKind,
 )
-from shuixiao.model.labels import label
+from shuixiao.model.labels import label, quantity_label
 from shuixiao.model.validate import enterprise_problems, park_problems, region_problems
 
 __all__ = [
@@ -68,5 +68,6 @@ __all__ = [
     "industry_name",
     "label",
     "park_problems",
+    "quantity_label",
     "region_problems",
 ]

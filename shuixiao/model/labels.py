@@ -10,7 +10,7 @@ from enum import Enum
 
 from shuixiao.model.kinds import FlowCategory, MeterKind, SourceType, TreatmentType, UnitKind
 
-__all__ = ["label"]
+__all__ = ["label", "quantity_label"]
 
 _LABELS: dict[Enum, tuple[str, str]] = {
     UnitKind.SOURCE: ("水源", "source"),
@@ -61,6 +61,35 @@ _LABELS: dict[Enum, tuple[str, str]] = {
     MeterKind.PRESSURE: ("压力表", "pressure"),
     MeterKind.LEVEL: ("液位计", "level"),
 }
+
+
+_QUANTITY_LABELS: dict[str, tuple[str, str]] = {
+    "volume": ("水量", "volume"),
+    "flow_rate": ("流量", "flow rate"),
+    "pressure": ("压力", "pressure"),
+    "level": ("液位", "level"),
+    "temperature": ("水温", "temperature"),
+    "ph": ("pH值", "pH"),
+    "conductivity": ("电导率", "conductivity"),
+    "turbidity": ("浊度", "turbidity"),
+    "concentration": ("浓度", "concentration"),
+    "fluorescence": ("荧光示踪剂", "fluorescent tracer"),
+    "energy": ("能耗", "energy"),
+    "mass": ("质量", "mass"),
+    "money": ("金额", "money"),
+}
+
+
+def quantity_label(quantity: str, language: str = "zh") -> str:
+    """Return the name of a quantity (a key of :data:`shuixiao.units.QUANTITIES`) in ``language``.
+
+    Examples
+    --------
+    >>> quantity_label("conductivity")
+    '电导率'
+    """
+    zh, en = _QUANTITY_LABELS[quantity]
+    return en if language == "en" else zh
 
 
 def label(member: Enum, language: str = "zh") -> str:

@@ -48,7 +48,9 @@ def test_readme_help_block_is_current(
         main(["--help"])
     help_text = capsys.readouterr().out.strip()
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    assert f"```text\n$ shuixiao --help\n{help_text}\n```" in readme
+    assert f"```text\n$ shuixiao --help\n{help_text}\n```" in readme, (
+        "run `.venv/bin/python scripts/cli-docs`"
+    )
 
 
 def test_import_show_export_round_trip(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
