@@ -10,8 +10,9 @@ that only know Python's exceptions still catch it::
     │   └── ModelValidationError        a water-system model with problems (lists them all)
     ├── NotFoundError (LookupError)     a named thing that does not exist
     ├── ConfigurationError              settings that cannot work (bad URL, bad data dir)
-    └── StorageError (RuntimeError)     the database refused or failed
-        └── SchemaVersionError          the database is not at the code's schema version
+    ├── StorageError (RuntimeError)     the database refused or failed
+    │   └── SchemaVersionError          the database is not at the code's schema version
+    └── LedgerVerificationError         a proof, signature or checkpoint that does not verify
 
 Developer mistakes (calling an engine with the wrong types) are left to raise
 the ordinary builtins; only input a person supplies gets these classes.
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigurationError",
     "InvalidInputError",
+    "LedgerVerificationError",
     "ModelValidationError",
     "NotFoundError",
     "Problem",
@@ -120,3 +122,26 @@ class StorageError(ShuixiaoError, RuntimeError):
 
 class SchemaVersionError(StorageError):
     """The database schema is not at the version this code expects."""
+
+
+class LedgerVerificationError(ShuixiaoError):
+    """A proof, signature, checkpoint or hash chain that does not verify.
+
+    Parameters
+    ----------
+    message : str
+        What failed, naming the item (leaf index, batch, checkpoint, key).
+    expected : bytes, optional
+        The value that should have been reached (e.g. the checkpoint's root hash).
+    calculated : bytes, optional
+        The value that was computed from the evidence.
+    """
+
+    def __init__(
+        self, message: str, *, expected: bytes | None = None, calculated: bytes | None = None
+    ) -> None:
+        self.expected = expected
+        self.calculated = calculated
+        if expected is not None and calculated is not None:
+            message = f"{message} (expected {expected.hex()}, calculated {calculated.hex()})"
+        super().__init__(message)
