@@ -1,0 +1,18 @@
+"""Sphinx configuration: the Markdown pages of docs/ plus an API reference from the docstrings."""
+
+from shuixiao import __version__
+
+project = "shuixiao 水效"
+author = "shuixiao contributors"
+release = __version__
+extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax"]
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+exclude_patterns = ["_build"]
+myst_heading_anchors = 3
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+html_theme = "alabaster"
+language = "en"
+suppress_warnings = ["myst.header"]
