@@ -5,7 +5,14 @@ from shuixiao import __version__
 project = "shuixiao 水效"
 author = "shuixiao contributors"
 release = __version__
-extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax"]
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.extlinks",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+]
+extlinks = {"doi": ("https://doi.org/%s", "doi:%s")}
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 exclude_patterns = ["_build"]
 myst_heading_anchors = 3

@@ -13,6 +13,7 @@ PACKAGES = [
     "shuixiao.io",
     "shuixiao.storage",
     "shuixiao.series",
+    "shuixiao.ledger",
     "shuixiao.demo",
     "shuixiao.config",
 ]

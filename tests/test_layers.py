@@ -14,6 +14,7 @@ ENGINES = [
     "shuixiao.units",
     "shuixiao.model",
     "shuixiao.series",
+    "shuixiao.ledger",
     "shuixiao.demo",
 ]
 FORBIDDEN = ["fastapi", "sqlalchemy", "alembic", "psycopg", "paho", "pydantic_settings", "wntr", "matplotlib"]
