@@ -8,6 +8,7 @@ that only know Python's exceptions still catch it::
     ├── InvalidInputError (ValueError)  a value that cannot be right
     │   ├── UnitError                   unknown unit, or a unit of the wrong quantity
     │   └── ModelValidationError        a water-system model with problems (lists them all)
+    │       └── ReferenceDataError      a reference-data file (quotas, targets, tiers) with problems
     ├── NotFoundError (LookupError)     a named thing that does not exist
     ├── ConfigurationError              settings that cannot work (bad URL, bad data dir)
     ├── StorageError (RuntimeError)     the database refused or failed
@@ -30,6 +31,7 @@ __all__ = [
     "ModelValidationError",
     "NotFoundError",
     "Problem",
+    "ReferenceDataError",
     "SchemaVersionError",
     "ShuixiaoError",
     "StorageError",
@@ -94,18 +96,25 @@ class ModelValidationError(InvalidInputError):
         The file or object the problems were found in.
     """
 
+    _WHAT = "found"
+
     def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
         self.problems = list(problems)
         self.source = source
         n = len(self.problems)
-        head = f"{source}: " if source else ""
-        super().__init__(f"{head}{n} problem{'s' if n != 1 else ''} found")
+        self.summary = f"{source + ': ' if source else ''}{n} problem{'s' if n != 1 else ''} {self._WHAT}"
+        shown = "".join(f"; {p}" for p in self.problems[:3]) + ("; …" if n > 3 else "")
+        super().__init__(self.summary + shown)
 
     def diagnostics(self) -> str:
-        """Return every problem on its own line, prefixed by the source."""
-        lines = [str(self)]
-        lines += [f"  - {p}" for p in self.problems]
-        return "\n".join(lines)
+        """Return the summary, then every problem on its own line."""
+        return "\n".join([self.summary, *(f"  - {p}" for p in self.problems)])
+
+
+class ReferenceDataError(ModelValidationError):
+    """A reference-data file (quotas, targets, tiers) with problems; lists every one with its line."""
+
+    _WHAT = "in reference data"
 
 
 class NotFoundError(ShuixiaoError, LookupError):

@@ -9,6 +9,7 @@ from shuixiao.errors import (
     ModelValidationError,
     NotFoundError,
     Problem,
+    ReferenceDataError,
     SchemaVersionError,
     ShuixiaoError,
     StorageError,
@@ -31,13 +32,18 @@ def test_model_validation_error_lists_every_problem() -> None:
     err = ModelValidationError(
         [Problem("meters[1].unit", "bad unit", line=12), Problem("", "empty")], "plant.yaml"
     )
-    assert str(err) == "plant.yaml: 2 problems found"
+    assert str(err) == "plant.yaml: 2 problems found; line 12, meters[1].unit: bad unit; (document): empty"
     assert err.diagnostics().splitlines() == [
         "plant.yaml: 2 problems found",
         "  - line 12, meters[1].unit: bad unit",
         "  - (document): empty",
     ]
-    assert str(ModelValidationError([Problem("a", "b")])) == "1 problem found"
+    assert str(ModelValidationError([Problem("a", "b")])) == "1 problem found; a: b"
+    many = ModelValidationError([Problem(str(i), "x") for i in range(5)])
+    assert str(many).endswith("; 2: x; …") and many.diagnostics().count("\n") == 5
+    assert str(ReferenceDataError([Problem("x", "y")], "t.yaml")).startswith(
+        "t.yaml: 1 problem in reference data"
+    )
 
 
 def test_ledger_error_shows_both_roots() -> None:

@@ -14,6 +14,8 @@ PACKAGES = [
     "shuixiao.storage",
     "shuixiao.series",
     "shuixiao.ledger",
+    "shuixiao.reference",
+    "shuixiao.balance",
     "shuixiao.demo",
     "shuixiao.config",
 ]

@@ -15,6 +15,8 @@ ENGINES = [
     "shuixiao.model",
     "shuixiao.series",
     "shuixiao.ledger",
+    "shuixiao.reference",
+    "shuixiao.balance",
     "shuixiao.demo",
 ]
 FORBIDDEN = ["fastapi", "sqlalchemy", "alembic", "psycopg", "paho", "pydantic_settings", "wntr", "matplotlib"]

@@ -720,7 +720,7 @@ def test_from_document_accepts_iso_text_dates_and_reports_without_lines() -> Non
     assert info.value.problems == [
         Problem("enterprises[0].meters[0].level", "expected a whole number, not '1'", None)
     ]
-    assert str(info.value) == "api: 1 problem found"
+    assert info.value.summary == "api: 1 problem found"
 
 
 # --- files ---------------------------------------------------------------------------------------
