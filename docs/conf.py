@@ -22,4 +22,5 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 html_theme = "alabaster"
 language = "en"
-suppress_warnings = ["myst.header"]
+# "ref.python": the same attribute name (e.g. `nodes`) in two packages makes an ambiguous short reference.
+suppress_warnings = ["myst.header", "ref.python"]

@@ -12,10 +12,12 @@ PACKAGES = [
     "shuixiao.model",
     "shuixiao.io",
     "shuixiao.storage",
+    "shuixiao.ingest",
     "shuixiao.series",
     "shuixiao.ledger",
     "shuixiao.reference",
     "shuixiao.balance",
+    "shuixiao.leaks",
     "shuixiao.demo",
     "shuixiao.config",
 ]

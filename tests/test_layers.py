@@ -17,6 +17,7 @@ ENGINES = [
     "shuixiao.ledger",
     "shuixiao.reference",
     "shuixiao.balance",
+    "shuixiao.leaks",
     "shuixiao.demo",
 ]
 FORBIDDEN = ["fastapi", "sqlalchemy", "alembic", "psycopg", "paho", "pydantic_settings", "wntr", "matplotlib"]

@@ -77,6 +77,103 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "示范园区已存在（{enterprises} 家企业）。使用 --replace 重新生成。",
         "The demo park already exists ({enterprises} enterprises). Use --replace to build it again.",
     ),
+    "ingest.file.done": (
+        "已导入 {path}（企业 {enterprise}）：{records:,} 条读数，接受 {accepted:,}，重复 {duplicate:,}，"
+        "拒收 {rejected:,}；用时 {seconds:.1f} 秒",
+        "Imported {path} into {enterprise}: {records:,} readings, {accepted:,} accepted, {duplicate:,} duplicate, "
+        "{rejected:,} rejected in {seconds:.1f} s",
+    ),
+    "ingest.file.empty": (
+        "空单元格（无读数，不算错误）：{empty:,}",
+        "Empty cells (no reading, not an error): {empty:,}",
+    ),
+    "ingest.reasons": ("拒收原因：", "Rejected, by reason:"),
+    "ingest.quarantined": (
+        "被拒收的记录已放入隔离区。查看：shuixiao ingest quarantine list --enterprise {enterprise}；"
+        "原因修正后重放：shuixiao ingest quarantine replay --enterprise {enterprise}",
+        "Rejected records are in the quarantine. See them: shuixiao ingest quarantine list --enterprise "
+        "{enterprise}; after fixing the cause: shuixiao ingest quarantine replay --enterprise {enterprise}",
+    ),
+    "reason.unknown_enterprise": ("企业不存在", "unknown enterprise"),
+    "reason.unknown_meter": ("计量器具不存在", "unknown meter"),
+    "reason.wrong_unit": ("单位与计量参数不符", "unit of another quantity"),
+    "reason.not_a_number": ("数值缺失或不是数字", "value missing or not a number"),
+    "reason.not_finite": ("数值为 NaN 或无穷大", "value NaN or infinite"),
+    "reason.bad_timestamp": ("时间无法识别", "unreadable timestamp"),
+    "reason.naive_timestamp": ("时间缺少时区", "timestamp without time zone"),
+    "reason.future_timestamp": ("时间在未来", "timestamp in the future"),
+    "reason.before_installed": ("早于安装日期", "before the installation date"),
+    "reason.bad_quality": ("质量标志无法识别", "unknown quality flag"),
+    "reason.implausible_value": ("物理上不可能的数值", "physically impossible value"),
+    "reason.totalizer_backwards": ("累计读数倒退", "register went backwards"),
+    "reason.conflict": ("同一时刻已有不同数值", "different value already stored"),
+    "reason.malformed_payload": ("消息格式错误", "malformed message"),
+    "quarantine.title": ("隔离区", "Quarantine"),
+    "quarantine.empty": ("隔离区中没有符合条件的记录。", "No quarantined records match."),
+    "quarantine.replayed": ("已重放", "replayed"),
+    "quarantine.summary": (
+        "显示 {shown:,} / {total:,} 条。按原因：{reasons}",
+        "Showing {shown:,} of {total:,}. By reason: {reasons}",
+    ),
+    "quarantine.replayed_summary": (
+        "已重放 {examined:,} 条隔离记录：接受 {accepted:,}，已存在 {duplicate:,}，仍拒收 {rejected:,}，"
+        "无法重放 {not_replayable:,}",
+        "Replayed {examined:,} quarantined records: {accepted:,} accepted, {duplicate:,} already stored, "
+        "{rejected:,} still rejected, {not_replayable:,} not replayable",
+    ),
+    "col.received": ("隔离时间", "Quarantined"),
+    "col.enterprise": ("企业", "Enterprise"),
+    "col.meter": ("计量器具", "Meter"),
+    "col.reason": ("原因", "Reason"),
+    "col.message": ("说明", "Message"),
+    "col.source": ("来源", "Source"),
+    "mqtt.start": (
+        "MQTT 接收进程：{host}:{port}，组 {group}，客户端 {client_id}。按 Ctrl+C 停止。",
+        "MQTT worker: {host}:{port}, group {group}, client {client_id}. Press Ctrl+C to stop.",
+    ),
+    "mqtt.commit": (
+        "已提交并确认 {acknowledged}/{messages} 条消息：接受 {accepted}，重复 {duplicate}，拒收 {rejected}，"
+        "格式错误 {malformed}",
+        "Committed and acknowledged {acknowledged}/{messages} messages: {accepted} accepted, {duplicate} duplicate, "
+        "{rejected} rejected, {malformed} malformed",
+    ),
+    "mqtt.stopped": (
+        "已停止：{messages:,} 条消息，接受 {accepted:,}，重复 {duplicate:,}，拒收 {rejected:,}，格式错误 {malformed:,}",
+        "Stopped: {messages:,} messages, {accepted:,} accepted, {duplicate:,} duplicate, {rejected:,} rejected, "
+        "{malformed:,} malformed",
+    ),
+    "leak.training": (
+        "训练期（视为无漏损）至 {end}",
+        "Training window (taken as leak-free) until {end}",
+    ),
+    "leak.event": (
+        "  {detected} 报警：约 {flow:.2f} m³/h，疑似 {where}（定位不确定度 {uncertainty} m）",
+        "  {detected} alarm: about {flow:.2f} m³/h, suspected {where} (location uncertainty {uncertainty} m)",
+    ),
+    "leak.detected": (
+        "检测到 {events} 起漏损事件，已写入 {path}",
+        "Found {events} leak events; written to {path}",
+    ),
+    "leak.unread": (
+        "以下传感器没有读数，已忽略：{sensors}",
+        "These sensors have no readings and were left out: {sensors}",
+    ),
+    "leak.simulated": (
+        "已生成情景：{days:g} 天，{sensors} 个传感器，{leaks} 处漏损。读数、传感器与真值文件：{path}",
+        "Scenario simulated: {days:g} days, {sensors} sensors, {leaks} leaks. Readings, sensors and truth: {path}",
+    ),
+    "leak.epanet_warnings": (
+        "EPANET 给出 {count} 条警告，第一条：{first}",
+        "EPANET gave {count} warnings; the first: {first}",
+    ),
+    "leak.score": (
+        "BattLeDIM 得分：€ {score:,.2f}（真阳性 {tp}，假阳性 {fp}，漏报 {fn}，重复 {repeats}）\n"
+        "漏损期内检出 {detected}/{leaks}；误报 {alarms} 次/月；检出时间中位数 {delay} h；"
+        "定位距离中位数 {distance} m，300 m 内 {within} 处",
+        "BattLeDIM score: € {score:,.2f} (true positives {tp}, false positives {fp}, missed {fn}, repeats {repeats})\n"
+        "Detected during the leak: {detected}/{leaks}; false alarms {alarms} per month; median time to detection "
+        "{delay} h; median localisation distance {distance} m, {within} within 300 m",
+    ),
 }
 
 

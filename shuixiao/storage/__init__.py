@@ -5,6 +5,22 @@ tables and :mod:`shuixiao.storage.migrations` the Alembic revisions that build
 them (run by :meth:`Store.upgrade`, i.e. ``shuixiao db upgrade``).
 """
 
-from shuixiao.storage.store import BulkWriter, EnterpriseSummary, MeterEvent, Store
+from shuixiao.storage.store import (
+    BulkWriter,
+    EnterpriseSummary,
+    MeterEvent,
+    QuarantineEntry,
+    QuarantineRecord,
+    ReadingWindow,
+    Store,
+)
 
-__all__ = ["BulkWriter", "EnterpriseSummary", "MeterEvent", "Store"]
+__all__ = [
+    "BulkWriter",
+    "EnterpriseSummary",
+    "MeterEvent",
+    "QuarantineEntry",
+    "QuarantineRecord",
+    "ReadingWindow",
+    "Store",
+]

@@ -1,7 +1,8 @@
 """Database tables of the store (SQLAlchemy Core).
 
 The tables mirror :mod:`shuixiao.model.entities` column for column, plus the
-time-series tables ``readings``, ``aggregates`` and ``meter_events``.
+time-series tables ``readings``, ``aggregates`` and ``meter_events``, and the
+``quarantine`` of records that ingestion rejected.
 Everything an enterprise owns hangs off ``enterprises.key`` (a surrogate
 integer) and goes with it on delete; the model's string identifiers are
 unique per enterprise.  Collections keep a ``position`` column so an
@@ -38,6 +39,7 @@ __all__ = [
     "parks",
     "production_records",
     "products",
+    "quarantine",
     "readings",
     "regions",
     "sites",
@@ -358,4 +360,24 @@ meter_events = sa.Table(
     sa.Column("kind", sa.String, nullable=False, comment="e.g. replacement, rollover"),
     sa.Column("detail", _JSON, nullable=False),
     sa.PrimaryKeyConstraint("meter_key", "ts", "kind"),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    # No foreign key to enterprises: a record is quarantined even when its enterprise does not
+    # exist (yet), and quarantined records outlive a deleted enterprise as evidence.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("enterprise", sa.String, nullable=True, comment="enterprise id as received; null if unknown"),
+    sa.Column("meter", sa.String, nullable=True, comment="meter id as received; null if unknown"),
+    sa.Column("origin", sa.SmallInteger, nullable=False, comment="Origin value"),
+    sa.Column("source", sa.String, nullable=False, comment="file name, MQTT topic, ..."),
+    sa.Column("received", UTCTimestamp(), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False, comment="the record as received (JSON) or the raw message"),
+    sa.Column("reason", sa.String, nullable=False, comment="reason code, e.g. unknown_meter"),
+    sa.Column("message", sa.Text, nullable=False, comment="what is wrong and what to do"),
+    sa.Column("replayed_at", UTCTimestamp(), nullable=True, comment="when a replay accepted it"),
+    sa.Index(None, "enterprise", "reason"),
+    sa.Index(None, "replayed_at"),
+    sqlite_autoincrement=True,
 )

@@ -3,8 +3,9 @@
 :class:`Store` is the one object the rest of shuixiao talks to.  It keeps
 regions, parks and enterprises (saved and loaded whole, each save in one
 transaction), readings (bulk, idempotent on ``(meter, ts)``), aggregates
-(upserted) and meter events.  Times are UTC inside; callers convert at the
-edges (Asia/Shanghai for people, UTC epoch seconds for bulk arrays).
+(upserted), meter events and the quarantine of records that ingestion
+rejected.  Times are UTC inside; callers convert at the edges (Asia/Shanghai
+for people, UTC epoch seconds for bulk arrays).
 """
 
 from __future__ import annotations
@@ -68,7 +69,15 @@ from shuixiao.model import (
 from shuixiao.storage import schema as t
 from shuixiao.storage.schema import EPOCH_MAX, utc_seconds
 
-__all__ = ["BulkWriter", "EnterpriseSummary", "MeterEvent", "Store"]
+__all__ = [
+    "BulkWriter",
+    "EnterpriseSummary",
+    "MeterEvent",
+    "QuarantineEntry",
+    "QuarantineRecord",
+    "ReadingWindow",
+    "Store",
+]
 
 _MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
 _URL_HINT: Final = "check SHUIXIAO_DATABASE_URL"
@@ -81,6 +90,8 @@ _PGCOPY_TRAILER: Final = b"\xff\xff"
 _PG_EPOCH_OFFSET: Final = 946_684_800
 _RESOLUTION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 _QUALITY_MAX: Final = max(Quality)
+# First key of PostgreSQL's two-key advisory locks taken by BulkWriter.lock_meters ("SX").
+_LOCK_CLASS: Final = 0x5358
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +141,86 @@ class MeterEvent:
     ts: dt.datetime
     kind: str
     detail: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class QuarantineEntry:
+    """A rejected record (or message) to put in quarantine.
+
+    Parameters
+    ----------
+    enterprise : str or None
+        Enterprise id as received; None when the source did not say.
+    meter : str or None
+        Meter id as received; None when the source did not say.
+    origin : Origin
+        Where the record came from (file, MQTT, HTTP, ...).
+    source : str
+        Which file, topic or request, e.g. ``readings.csv`` or ``shuixiao/v1/xg-steel/batch``.
+    payload : str
+        The record as received: a JSON object for one record, or the raw text of a
+        message that could not be read.
+    reason : str
+        Reason code, e.g. ``unknown_meter`` (see ``docs/ingestion.md``).
+    message : str
+        What is wrong and what to do about it, for a person.
+    """
+
+    enterprise: str | None
+    meter: str | None
+    origin: Origin
+    source: str
+    payload: str
+    reason: str
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class QuarantineRecord:
+    """A quarantined record as stored (:meth:`Store.list_quarantine`).
+
+    Parameters
+    ----------
+    id : int
+        Quarantine id, increasing in the order records were quarantined.
+    enterprise, meter, origin, source, payload, reason, message
+        As in :class:`QuarantineEntry`; ``reason`` and ``message`` are those of
+        the latest attempt (a replay that still rejects updates them).
+    received : datetime.datetime
+        When it was quarantined (aware, UTC).
+    replayed_at : datetime.datetime or None
+        When a replay accepted it (aware, UTC); None while it waits.
+    """
+
+    id: int
+    enterprise: str | None
+    meter: str | None
+    origin: Origin
+    source: str
+    received: dt.datetime
+    payload: str
+    reason: str
+    message: str
+    replayed_at: dt.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadingWindow:
+    """Stored readings of one meter in a time window, oldest first (:meth:`BulkWriter.read_window`).
+
+    Parameters
+    ----------
+    ts : numpy.ndarray of int64
+        Reading times. [s since epoch, UTC]
+    value : numpy.ndarray of float64
+        Values in the canonical unit of the meter's quantity. [canonical unit]
+    quality : numpy.ndarray of int8
+        :class:`~shuixiao.model.Quality` of each reading.
+    """
+
+    ts: npt.NDArray[np.int64]
+    value: npt.NDArray[np.float64]
+    quality: npt.NDArray[np.int8]
 
 
 # --- the model <-> rows -------------------------------------------------------------------------
@@ -292,6 +383,7 @@ _PG_TYPE: Final = {
 _READING_ROW: Final = np.dtype(
     [("ts", np.int64), ("value", np.float64), ("quality", np.int8), ("origin", np.int8)]
 )
+_WINDOW_ROW: Final = np.dtype([("ts", np.int64), ("value", np.float64), ("quality", np.int8)])
 _AGGREGATE_ROW: Final = np.dtype(
     [
         ("start", np.int64),
@@ -316,6 +408,12 @@ _SQL: Final = {
         "WHERE meter_key = ? AND ts >= ? AND ts < ? ORDER BY ts",
         "read_aggregates": "SELECT start, value, minimum, maximum, count, quality FROM aggregates "
         "WHERE meter_key = ? AND resolution = ? AND start >= ? AND start < ? ORDER BY start",
+        "window": "SELECT ts, value, quality FROM readings WHERE meter_key = ? AND ts >= ? AND ts <= ? "
+        "ORDER BY ts",
+        "before": "SELECT ts, value, quality FROM readings WHERE meter_key = ? AND ts < ? "
+        "ORDER BY ts DESC LIMIT 1",
+        "after": "SELECT ts, value, quality FROM readings WHERE meter_key = ? AND ts > ? ORDER BY ts LIMIT 1",
+        "stamp": "SELECT count(*), min(ts), max(ts) FROM readings WHERE meter_key = ? AND ts >= ? AND ts <= ?",
     },
     "postgresql": {
         "readings_temp": "CREATE TEMPORARY TABLE _shuixiao_readings_in (ts timestamptz NOT NULL, "
@@ -337,6 +435,15 @@ _SQL: Final = {
         "read_aggregates": "SELECT CAST(EXTRACT(EPOCH FROM start) AS BIGINT), value, minimum, maximum, "
         "count, quality FROM aggregates WHERE meter_key = %s AND resolution = %s "
         "AND start >= %s AND start < %s ORDER BY start",
+        "window": "SELECT CAST(EXTRACT(EPOCH FROM ts) AS BIGINT), value, quality FROM readings "
+        "WHERE meter_key = %s AND ts >= %s AND ts <= %s ORDER BY ts",
+        "before": "SELECT CAST(EXTRACT(EPOCH FROM ts) AS BIGINT), value, quality FROM readings "
+        "WHERE meter_key = %s AND ts < %s ORDER BY ts DESC LIMIT 1",
+        "after": "SELECT CAST(EXTRACT(EPOCH FROM ts) AS BIGINT), value, quality FROM readings "
+        "WHERE meter_key = %s AND ts > %s ORDER BY ts LIMIT 1",
+        "stamp": "SELECT count(*), CAST(EXTRACT(EPOCH FROM min(ts)) AS BIGINT), "
+        "CAST(EXTRACT(EPOCH FROM max(ts)) AS BIGINT) FROM readings WHERE meter_key = %s AND ts >= %s AND ts <= %s",
+        "lock": "SELECT pg_advisory_xact_lock(%s, %s)",
     },
 }
 
@@ -364,6 +471,11 @@ class BulkWriter:
     block raises).  On SQLite rows go through the driver's ``executemany``;
     on PostgreSQL they are streamed with binary ``COPY`` into a temporary
     table and moved with one ``INSERT … ON CONFLICT``.
+
+    Ingestion also reads inside the same transaction (:meth:`read_window`),
+    serialises writers per meter (:meth:`lock_meters`) and quarantines what
+    it rejects (:meth:`add_quarantine`), so that checks, writes, aggregates
+    and quarantine commit together.
     """
 
     def __init__(self, connection: sa.Connection) -> None:
@@ -523,6 +635,136 @@ class BulkWriter:
             strict=False,
         )
         return self._executemany(_SQL["sqlite"]["aggregates"], rows)
+
+    def lock_meters(self, meter_keys: Iterable[int]) -> None:
+        """Hold the meters until the transaction ends, so concurrent ingesters of a meter queue.
+
+        On PostgreSQL this takes a transaction-scoped advisory lock per meter,
+        in key order (so two writers cannot deadlock); on SQLite the writing
+        transaction already holds the database's write lock and nothing more
+        is needed.  Call it once, before reading what the checks need.
+
+        Parameters
+        ----------
+        meter_keys : iterable of int
+            Keys from :meth:`Store.meter_keys`; those of existing meters are
+            also remembered as checked for the writes that follow.
+        """
+        self._check_open()
+        keys = sorted({_meter_key_arg(k) for k in meter_keys})
+        if not keys:
+            return
+        if self._dialect == "postgresql":
+            raw: Any = self._connection.connection.driver_connection
+            with raw.cursor() as cursor:
+                for key in keys:
+                    cursor.execute(_SQL["postgresql"]["lock"], (_LOCK_CLASS, key))
+        unknown = set(keys) - self._meters
+        for first in range(0, len(keys), 10_000):  # one query instead of one per meter on first write
+            chunk = [k for k in keys[first : first + 10_000] if k in unknown]
+            if chunk:
+                found = self._connection.execute(sa.select(t.meters.c.key).where(t.meters.c.key.in_(chunk)))
+                self._meters.update(int(k) for k in found.scalars())
+
+    def read_window(
+        self, meter_key: int, low: int, high: int, *, before: bool = False, after: bool = False
+    ) -> ReadingWindow:
+        """Return the stored readings of a meter with ``low <= ts <= high``, oldest first.
+
+        Parameters
+        ----------
+        meter_key : int
+            The meter's key, from :meth:`Store.meter_keys`.
+        low, high : int
+            Inclusive bounds. [s since epoch, UTC]
+        before, after : bool
+            Also return the last reading before ``low`` and the first after
+            ``high`` (when there are such readings).
+
+        Returns
+        -------
+        ReadingWindow
+        """
+        self._check_open()
+        key = _meter_key_arg(meter_key)
+        bound = self._bound
+        rows = self._fetch("window", (key, bound(int(low)), bound(int(high))))
+        if before:
+            rows = self._fetch("before", (key, bound(int(low)))) + rows
+        if after:
+            rows += self._fetch("after", (key, bound(int(high))))
+        array = np.array(rows, dtype=_WINDOW_ROW) if rows else np.empty(0, dtype=_WINDOW_ROW)
+        return ReadingWindow(
+            np.ascontiguousarray(array["ts"]),
+            np.ascontiguousarray(array["value"]),
+            np.ascontiguousarray(array["quality"]),
+        )
+
+    def window_stamp(self, meter_key: int, low: int, high: int) -> tuple[int, int | None, int | None]:
+        """Return the number, first and last time of a meter's readings with ``low <= ts <= high``.
+
+        Readings are only ever added, and a meter's key is never reused, so
+        an unchanged stamp means unchanged readings: a cached copy of the
+        window is still valid.
+
+        Returns
+        -------
+        tuple
+            ``(count, first, last)``; first and last are None when the count is 0. [s since epoch]
+        """
+        self._check_open()
+        key = _meter_key_arg(meter_key)
+        (count, first, last), *_ = self._fetch("stamp", (key, self._bound(int(low)), self._bound(int(high))))
+        return int(count), None if first is None else int(first), None if last is None else int(last)
+
+    def add_quarantine(self, entries: Sequence[QuarantineEntry]) -> list[int]:
+        """Quarantine rejected records in this transaction; return their ids, in order.
+
+        Raises
+        ------
+        InvalidInputError
+            If an entry has no reason code, an unknown origin or a payload that is not text.
+        """
+        self._check_open()
+        if not entries:
+            return []
+        received = dt.datetime.now(dt.UTC)
+        rows = [_quarantine_row(entry, received) for entry in entries]
+        statement = sa.insert(t.quarantine).returning(t.quarantine.c.id, sort_by_parameter_order=True)
+        return [int(row[0]) for row in self._connection.execute(statement, rows)]
+
+    def mark_replayed(self, ids: Iterable[int], at: dt.datetime | None = None) -> int:
+        """Mark quarantined records as accepted by a replay; return how many were waiting.
+
+        Parameters
+        ----------
+        ids : iterable of int
+            Quarantine ids.
+        at : datetime.datetime, optional
+            When (aware); now when omitted.
+        """
+        self._check_open()
+        return _mark_replayed(self._connection, ids, at)
+
+    def update_quarantine(self, quarantine_id: int, reason: str, message: str) -> None:
+        """Replace the reason and message of a quarantined record (a replay that still rejects it)."""
+        self._check_open()
+        self._connection.execute(
+            sa.update(t.quarantine)
+            .where(t.quarantine.c.id == int(quarantine_id))
+            .values(reason=reason, message=message)
+        )
+
+    def _bound(self, seconds: int) -> Any:
+        return _instant(seconds) if self._dialect == "postgresql" else seconds
+
+    def _fetch(self, name: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        cursor: Any = self._connection.connection.cursor()
+        try:
+            cursor.execute(_SQL[self._dialect][name], params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
 
     def _check_open(self) -> None:
         if not self._open:
@@ -739,6 +981,54 @@ def _upsert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any
     connection.execute(statement, rows)
 
 
+def _quarantine_row(entry: QuarantineEntry, received: dt.datetime) -> dict[str, Any]:
+    if not isinstance(entry, QuarantineEntry):
+        raise InvalidInputError(f"expected a QuarantineEntry, got {type(entry).__name__}")
+    if not isinstance(entry.reason, str) or not entry.reason.strip():
+        raise InvalidInputError("a quarantined record needs a reason code, e.g. 'unknown_meter'")
+    if not isinstance(entry.payload, str):
+        raise InvalidInputError(f"the quarantine payload must be text, not {type(entry.payload).__name__}")
+    return {
+        "enterprise": _storable(entry.enterprise),
+        "meter": _storable(entry.meter),
+        "origin": _origin(entry.origin),
+        "source": _storable(str(entry.source)),
+        "received": received,
+        "payload": _storable(entry.payload),
+        "reason": _storable(entry.reason),
+        "message": _storable(str(entry.message)),
+    }
+
+
+def _storable(text: str | None) -> str | None:
+    r"""Text any database keeps: NUL (refused by PostgreSQL) and lone surrogates (not UTF-8) escaped.
+
+    Examples
+    --------
+    >>> _storable("FT-1\x00\ud800")
+    'FT-1\\x00\\ud800'
+    """
+    if text is None or (text.isprintable() and text.isascii()):
+        return text
+    text = text.replace("\x00", "\\x00")
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _mark_replayed(connection: sa.Connection, ids: Iterable[int], at: dt.datetime | None) -> int:
+    when = dt.datetime.now(dt.UTC) if at is None else at
+    utc_seconds(when)  # refuse naive datetimes before touching the database
+    keys = sorted({int(i) for i in ids})
+    q = t.quarantine
+    done = 0
+    for first in range(0, len(keys), 10_000):  # keep IN lists within driver limits
+        chunk = keys[first : first + 10_000]
+        result = connection.execute(
+            sa.update(q).where(q.c.id.in_(chunk), q.c.replayed_at.is_(None)).values(replayed_at=when)
+        )
+        done += int(result.rowcount)
+    return done
+
+
 def _window(start: dt.datetime | None, end: dt.datetime | None) -> tuple[int, int]:
     low = 0 if start is None else utc_seconds(start)
     high = EPOCH_MAX if end is None else utc_seconds(end)
@@ -790,7 +1080,7 @@ class Store:
     ...         store.upgrade()
     ...         store.check_schema()
     ...         print(store.schema_version(), store.list_enterprises())
-    0001 []
+    0002 []
     """
 
     def __init__(self, engine: sa.Engine) -> None:
@@ -1565,6 +1855,146 @@ class Store:
                 query = query.where(m.c.key == self._meter_key(connection, enterprise_id, meter_id))
             rows = connection.execute(query.order_by(ev.c.ts, m.c.position, ev.c.kind)).all()
         return [MeterEvent(enterprise_id, mid, ts, kind, detail) for mid, ts, kind, detail in rows]
+
+    # --- quarantine ----------------------------------------------------------------------------
+
+    def add_quarantine(self, entries: Sequence[QuarantineEntry]) -> list[int]:
+        """Quarantine rejected records in one transaction; return their ids, in order.
+
+        Ingestion quarantines inside its own transaction (:meth:`BulkWriter.add_quarantine`);
+        this is the same for callers that only reject.
+
+        Raises
+        ------
+        InvalidInputError
+            If an entry has no reason code, an unknown origin or a payload that is not text.
+        """
+        with self.bulk() as writer:
+            return writer.add_quarantine(entries)
+
+    def list_quarantine(
+        self,
+        enterprise_id: str | None = None,
+        *,
+        reason: str | None = None,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        replayed: bool | None = False,
+        ids: Sequence[int] | None = None,
+        after_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[QuarantineRecord]:
+        """Return quarantined records, oldest first (by id).
+
+        Parameters
+        ----------
+        enterprise_id : str, optional
+            Only records of this enterprise (as received; it need not exist).
+        reason : str, optional
+            Only records with this reason code.
+        start, end : datetime.datetime, optional
+            Only records quarantined in ``[start, end)``; aware datetimes.
+        replayed : bool or None
+            False (default): only records still waiting; True: only replayed
+            ones; None: both.
+        ids : sequence of int, optional
+            Only these quarantine ids.
+        after_id : int, optional
+            Only ids above this one (to page through a large quarantine).
+        limit : int, optional
+            At most this many records.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``start`` or ``end`` is naive, or ``end`` precedes ``start``.
+        """
+        q = t.quarantine
+        query = sa.select(q).order_by(q.c.id)
+        query = _quarantine_filter(query, enterprise_id, reason, start, end, replayed)
+        if ids is not None:
+            query = query.where(q.c.id.in_(sorted({int(i) for i in ids})))
+        if after_id is not None:
+            query = query.where(q.c.id > int(after_id))
+        if limit is not None:
+            query = query.limit(max(int(limit), 0))
+        with self._transaction("listing the quarantine") as connection:
+            rows = connection.execute(query).mappings().all()
+        return [
+            QuarantineRecord(
+                id=int(row["id"]),
+                enterprise=row["enterprise"],
+                meter=row["meter"],
+                origin=Origin(row["origin"]),
+                source=row["source"],
+                received=row["received"],
+                payload=row["payload"],
+                reason=row["reason"],
+                message=row["message"],
+                replayed_at=row["replayed_at"],
+            )
+            for row in rows
+        ]
+
+    def count_quarantine(
+        self,
+        enterprise_id: str | None = None,
+        *,
+        reason: str | None = None,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        replayed: bool | None = False,
+    ) -> dict[str, int]:
+        """Return the number of quarantined records per reason code (filters as :meth:`list_quarantine`)."""
+        q = t.quarantine
+        query = sa.select(q.c.reason, sa.func.count()).group_by(q.c.reason).order_by(q.c.reason)
+        query = _quarantine_filter(query, enterprise_id, reason, start, end, replayed)
+        with self._transaction("counting the quarantine") as connection:
+            return {str(code): int(n) for code, n in connection.execute(query).all()}
+
+    def mark_replayed(self, ids: Iterable[int], at: dt.datetime | None = None) -> int:
+        """Mark quarantined records as accepted by a replay; return how many were still waiting.
+
+        Parameters
+        ----------
+        ids : iterable of int
+            Quarantine ids; ids already replayed or unknown are left alone.
+        at : datetime.datetime, optional
+            When the replay happened (aware); now when omitted.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``at`` is naive.
+        """
+        with self._transaction("marking quarantined records replayed", write=True) as connection:
+            return _mark_replayed(connection, ids, at)
+
+
+_Select = TypeVar("_Select", bound=sa.Select[Any])
+
+
+def _quarantine_filter(
+    query: _Select,
+    enterprise_id: str | None,
+    reason: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    replayed: bool | None,
+) -> _Select:
+    q = t.quarantine
+    if enterprise_id is not None:
+        query = query.where(q.c.enterprise == enterprise_id)
+    if reason is not None:
+        query = query.where(q.c.reason == reason)
+    if start is not None or end is not None:
+        low, high = _window(start, end)
+        query = query.where(q.c.received >= _instant(low), q.c.received < _instant(high))
+    if replayed is True:
+        query = query.where(q.c.replayed_at.is_not(None))
+    elif replayed is False:
+        query = query.where(q.c.replayed_at.is_(None))
+    return query
 
 
 def _join(prefix: str, path: str) -> str:

@@ -1,0 +1,339 @@
+"""``shuixiao leak``: simulate leak scenarios, detect and localise leaks, score detections.
+
+These commands work on files only: they open no database and need no network access.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from shuixiao.cli._context import Context
+from shuixiao.errors import InvalidInputError
+from shuixiao.leaks import (
+    DetectorSettings,
+    ScenarioSettings,
+    detect_leaks,
+    place_sensors,
+    random_leaks,
+    read_events,
+    read_network,
+    read_readings,
+    read_sensors,
+    read_truth,
+    score_events,
+    simulate_scenario,
+    write_events,
+    write_readings,
+    write_sensors,
+    write_truth,
+)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number > 0")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 1")
+    return value
+
+
+def register(nouns: Any) -> None:
+    """Add the ``leak`` command and its verbs to ``nouns``."""
+    leak = nouns.add_parser(
+        "leak",
+        help="pipe-network leaks: simulate, detect, score",
+        description=(
+            "Leak monitoring on EPANET networks from files: simulate scenarios with ground truth, "
+            "detect and localise leaks in flow and pressure readings, and score detections "
+            "with the BattLeDIM 2020 rules. No database is used. See docs/leaks.md."
+        ),
+    )
+    verbs = leak.add_subparsers(dest="verb", metavar="<verb>", required=True)
+
+    det = verbs.add_parser(
+        "detect",
+        help="detect and localise leaks in readings",
+        description=(
+            "Learn normal behaviour on a leak-free training window at the start of the readings, "
+            "detect leaks after it and rank suspected pipes. Pressure in m head, flow and demand "
+            "in m³/h. Writes EVENTS.json: events {start, detected, end, flow_m3h, uncertainty_m, "
+            "candidates: [{pipe|node: ID, score}]}, best candidate first."
+        ),
+    )
+    det.add_argument("--network", required=True, type=Path, metavar="NET.inp", help="EPANET network")
+    det.add_argument("--sensors", required=True, type=Path, metavar="SENSORS.yaml", help="sensor file")
+    det.add_argument(
+        "--readings", required=True, type=Path, metavar="READINGS.csv", help="CSV timestamp,sensor,value"
+    )
+    det.add_argument("--out", required=True, type=Path, metavar="EVENTS.json", help="events file to write")
+    det.add_argument(
+        "--train-days",
+        type=_positive_float,
+        metavar="D",
+        help="leak-free days at the start (default 7 if the readings span 14 days, else a third)",
+    )
+    det.add_argument(
+        "--min-flow",
+        type=_positive_float,
+        default=DetectorSettings().minimum_flow,
+        metavar="Q",
+        help="smallest leak to look for, m³/h (default %(default)s)",
+    )
+    det.add_argument(
+        "--threshold", type=_positive_float, metavar="H", help="CUSUM alarm threshold (default: calibrated)"
+    )
+    det.add_argument(
+        "--candidates", type=int, default=10, metavar="N", help="candidates per event (default 10)"
+    )
+    det.add_argument("--nodes", action="store_true", help="rank junctions instead of pipes")
+    det.add_argument(
+        "--flow-detection",
+        action="store_true",
+        help="raise alarms from flow meters only (a water balance); localise with all sensors",
+    )
+    det.add_argument(
+        "--no-cache", action="store_true", help="do not cache leak signatures in the data directory"
+    )
+    det.set_defaults(handler=detect)
+
+    sim = verbs.add_parser(
+        "simulate",
+        help="simulate a leak scenario with ground truth",
+        description=(
+            "Simulate a network with EPANET 2.2 (leaks as emitters) with random leaks after a "
+            "leak-free training window, demand and model uncertainty and sensor noise. Writes "
+            "DIR/readings.csv, DIR/sensors.yaml and DIR/truth.yaml. Deterministic from --seed."
+        ),
+    )
+    sim.add_argument("--network", required=True, type=Path, metavar="NET.inp", help="EPANET network")
+    sim.add_argument("--out", required=True, type=Path, metavar="DIR", help="directory to write")
+    sim.add_argument("--days", type=_positive_float, default=7.0, metavar="D", help="days (default 7)")
+    sim.add_argument("--leaks", type=int, default=3, metavar="N", help="number of leaks (default 3)")
+    sim.add_argument("--seed", type=int, default=2025, metavar="N", help="random seed (default 2025)")
+    sim.add_argument(
+        "--interval", type=int, default=300, metavar="SECONDS", help="reading interval (default 300)"
+    )
+    sim.add_argument(
+        "--start",
+        type=dt.date.fromisoformat,
+        default=dt.date(2025, 1, 1),
+        metavar="YYYY-MM-DD",
+        help="first day, local midnight (default 2025-01-01)",
+    )
+    sim.add_argument(
+        "--min-flow",
+        type=_positive_float,
+        default=2.0,
+        metavar="Q",
+        help="smallest peak leak flow, m³/h (default 2)",
+    )
+    sim.add_argument(
+        "--max-flow",
+        type=_positive_float,
+        default=20.0,
+        metavar="Q",
+        help="largest peak leak flow, m³/h (default 20)",
+    )
+    sim.add_argument(
+        "--sensors", type=Path, metavar="SENSORS.yaml", help="use these sensors instead of placing them"
+    )
+    sim.add_argument(
+        "--pressure-sensors",
+        type=int,
+        metavar="N",
+        help="pressure sensors to place (default √junctions, at least 3)",
+    )
+    sim.add_argument(
+        "--demand-meters",
+        type=_share,
+        default=1.0,
+        metavar="SHARE",
+        help="share of consumers with a demand meter, largest first (default 1)",
+    )
+    defaults = ScenarioSettings()
+    sim.add_argument(
+        "--demand-noise",
+        type=float,
+        default=defaults.demand_noise,
+        metavar="X",
+        help=f"relative demand noise (default {defaults.demand_noise})",
+    )
+    sim.add_argument(
+        "--roughness",
+        type=float,
+        default=defaults.roughness_uncertainty,
+        metavar="X",
+        help=f"spread of pipe roughness against the model (default {defaults.roughness_uncertainty})",
+    )
+    sim.set_defaults(handler=simulate)
+
+    sco = verbs.add_parser(
+        "score",
+        help="score detected events against the ground truth",
+        description=(
+            "BattLeDIM 2020 score (true detection: during the leak and within 300 m of pipe distance; "
+            "water saved at 0.80 €/m³ less a distance penalty; 500 € per false positive), with "
+            "detection rate, false alarms per month, time to detection and localisation distance."
+        ),
+    )
+    sco.add_argument("--truth", required=True, type=Path, metavar="TRUTH", help="ground truth (YAML or JSON)")
+    sco.add_argument("--events", required=True, type=Path, metavar="EVENTS.json", help="detected events")
+    sco.add_argument("--network", required=True, type=Path, metavar="NET.inp", help="EPANET network")
+    sco.add_argument("--json", action="store_true", help="machine-readable JSON")
+    sco.set_defaults(handler=score)
+
+
+def detect(ctx: Context, args: argparse.Namespace) -> int:
+    """Detect and localise leaks; write the events file."""
+    network = read_network(args.network)
+    sensors = read_sensors(args.sensors)
+    readings = read_readings(args.readings, sensors)
+    if args.candidates < 1:
+        raise InvalidInputError("--candidates must be at least 1")
+    settings = DetectorSettings(
+        training=dt.timedelta(days=args.train_days) if args.train_days else None,
+        minimum_flow=args.min_flow,
+        threshold=args.threshold,
+        candidates=args.candidates,
+        candidate_kind="node" if args.nodes else "pipe",
+        detection_sensors="flow" if args.flow_detection else "all",
+    )
+    cache = None if args.no_cache else ctx.settings.data_dir / "cache" / "leaks"
+    result = detect_leaks(network, sensors, readings, settings=settings, cache_dir=cache)
+    if result.sensors_without_readings:
+        ctx.out.print(ctx.t("leak.unread", sensors=", ".join(result.sensors_without_readings)))
+    write_events(
+        result.events,
+        args.out,
+        network=network.name,
+        training_end=result.training_end.isoformat(),
+        threshold=round(result.threshold, 3),
+        noise_m3h=round(result.noise, 4) if math.isfinite(result.noise) else None,
+    )
+    ctx.out.print(ctx.t("leak.training", end=result.training_end.isoformat()))
+    for event in result.events:
+        best = event.best
+        ctx.out.print(
+            ctx.t(
+                "leak.event",
+                detected=event.detected.isoformat(),
+                flow=event.flow,
+                where=f"{best.kind} {best.id}" if best else "—",
+                uncertainty=f"{event.uncertainty:.0f}" if math.isfinite(event.uncertainty) else "—",
+            )
+        )
+    ctx.out.print(ctx.t("leak.detected", events=len(result.events), path=args.out))
+    return 0
+
+
+def simulate(ctx: Context, args: argparse.Namespace) -> int:
+    """Simulate a scenario and write readings, sensors and truth."""
+    if args.leaks < 0:
+        raise InvalidInputError("--leaks must be 0 or more")
+    if args.min_flow > args.max_flow:
+        raise InvalidInputError("--min-flow must not exceed --max-flow")
+    network = read_network(args.network)
+    sensors = (
+        read_sensors(args.sensors)
+        if args.sensors
+        else place_sensors(network, pressure=args.pressure_sensors, demand_share=args.demand_meters)
+    )
+    settings = ScenarioSettings(
+        interval=args.interval, demand_noise=args.demand_noise, roughness_uncertainty=args.roughness
+    )
+    zone = ctx.settings.zone
+    start = dt.datetime.combine(args.start, dt.time(0), tzinfo=zone)
+    end = start + dt.timedelta(days=args.days)
+    training = dt.timedelta(days=7) if args.days >= 14 else dt.timedelta(days=args.days / 3)
+    leaks = random_leaks(
+        network,
+        args.leaks,
+        start=start + training + dt.timedelta(hours=1),
+        end=end,
+        seed=args.seed,
+        flow_range=(args.min_flow, args.max_flow),
+    )
+    scenario = simulate_scenario(
+        network, sensors, leaks, start=start, days=args.days, seed=args.seed, settings=settings
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_readings(scenario.readings, args.out / "readings.csv")
+    write_sensors(scenario.sensors, args.out / "sensors.yaml")
+    write_truth(
+        scenario.leaks,
+        args.out / "truth.yaml",
+        period=(start + training, scenario.end),
+        network=network.name,
+        extra={"seed": args.seed, "interval": args.interval, "training_end": (start + training).isoformat()},
+    )
+    ctx.out.print(
+        ctx.t(
+            "leak.simulated",
+            days=args.days,
+            sensors=len(scenario.sensors),
+            leaks=len(scenario.leaks),
+            path=args.out,
+        )
+    )
+    if scenario.warnings:
+        ctx.out.print(ctx.t("leak.epanet_warnings", count=len(scenario.warnings), first=scenario.warnings[0]))
+    return 0
+
+
+def score(ctx: Context, args: argparse.Namespace) -> int:
+    """Score an events file against a truth file."""
+    network = read_network(args.network)
+    leaks, period = read_truth(args.truth)
+    events = read_events(args.events)
+    if period is None:
+        if not leaks and not events:
+            raise InvalidInputError(
+                f"{args.truth}: give a period {{start, end}}; there is nothing to date it by"
+            )
+        times = [leak.start for leak in leaks] + [e.detected for e in events]
+        ends = [leak.end for leak in leaks if leak.end] + [e.detected for e in events]
+        period = (min(times), max(ends + times) + dt.timedelta(seconds=1))
+    report = score_events(leaks, events, network, period=period)
+    if args.json:
+        ctx.print_json(report.to_dict())
+        return 0
+    summary = report.to_dict()
+    ctx.out.print(
+        ctx.t(
+            "leak.score",
+            score=report.total,
+            tp=report.true_positives,
+            fp=report.false_positives,
+            fn=report.false_negatives,
+            repeats=report.repeats,
+            detected=len(report.detected_in_time),
+            leaks=report.leaks,
+            alarms=_number(report.false_alarms_per_month),
+            delay=_number(report.median_delay),
+            distance=_number(report.median_distance, 0),
+            within=report.within(300.0),
+        )
+    )
+    ctx.out.print(json.dumps(summary["per_leak"], ensure_ascii=False))
+    return 0
+
+
+def _number(value: float, digits: int = 2) -> str:
+    return f"{value:.{digits}f}" if math.isfinite(value) else "—"

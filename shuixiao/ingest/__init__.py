@@ -1,0 +1,45 @@
+"""Ingestion (adapter layer): readings from files, MQTT and other sources into the store.
+
+Every entry point hands raw records to :class:`Pipeline`, which checks them,
+converts them to canonical units, commits what passes together with the
+aggregates it changes, and quarantines what fails with a reason a person can
+act on (:class:`Reason`).  :meth:`Pipeline.replay` runs quarantined records
+again once the cause is fixed.  :func:`import_file` reads CSV and XLSX files;
+:mod:`shuixiao.ingest.mqtt` is the MQTT worker (it needs ``paho-mqtt`` and is
+not imported here).  See ``docs/ingestion.md``.
+"""
+
+from shuixiao.ingest._aggregates import resolutions
+from shuixiao.ingest._limits import Bound, PhysicalLimits, load_limits
+from shuixiao.ingest._records import (
+    Batch,
+    BatchResult,
+    RawReading,
+    Reason,
+    RecordResult,
+    ReplayResult,
+    Source,
+    Status,
+)
+from shuixiao.ingest.files import FileOptions, ImportReport, import_file, read_records
+from shuixiao.ingest.pipeline import Pipeline
+
+__all__ = [
+    "Batch",
+    "BatchResult",
+    "Bound",
+    "FileOptions",
+    "ImportReport",
+    "PhysicalLimits",
+    "Pipeline",
+    "RawReading",
+    "Reason",
+    "RecordResult",
+    "ReplayResult",
+    "Source",
+    "Status",
+    "import_file",
+    "load_limits",
+    "read_records",
+    "resolutions",
+]

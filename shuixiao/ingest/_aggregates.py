@@ -1,0 +1,302 @@
+"""Keeping the interval aggregates of a meter up to date as readings arrive.
+
+After new readings of a meter are written, every bucket they can change is
+recomputed from the stored readings, inside the same transaction:
+
+* a rate, pressure, level or quality reading changes the bucket it falls in;
+* a totalizer reading at ``t`` changes the interval that ends at ``t`` (filed
+  under the stored reading before it) and the one that starts at ``t``.
+
+So the affected span runs from the stored reading before the earliest new one
+(totalizers) or the earliest new one (others) to the latest new one.  At each
+resolution the buckets overlapping that span are recomputed whole, from the
+readings inside them (and, for totalizers, the first reading after them, which
+closes the last interval), with :func:`shuixiao.series.totalizer_intervals`
+(rollover at ``register_max``, resets from replacement events) and
+:func:`shuixiao.series.aggregate` on the local calendar.  This is the same
+computation the demo generator applies to a whole period, so replayed data
+gives the same stored aggregates as direct generation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from shuixiao.model import MeterKind, Quality
+from shuixiao.series import (
+    Reset,
+    aggregate_by_bucket,
+    bucket_starts,
+    duration_seconds,
+    iso_duration,
+    totalizer_intervals,
+)
+from shuixiao.storage import BulkWriter, ReadingWindow
+
+__all__ = ["MeterSpec", "WindowCache", "bucket_bounds", "recompute", "resolutions"]
+
+_BAD = int(Quality.BAD)
+
+
+def resolutions(interval: int) -> list[str]:
+    """Return the aggregate resolutions of a base interval: base, ``PT1H``, ``P1D``, ``P1M``.
+
+    Parameters
+    ----------
+    interval : int
+        Base reading interval; divides a day. [s]
+
+    Examples
+    --------
+    >>> resolutions(900), resolutions(3600)
+    (['PT15M', 'PT1H', 'P1D', 'P1M'], ['PT1H', 'P1D', 'P1M'])
+    """
+    result = [iso_duration(interval)]
+    if interval < 3600 and 3600 % interval == 0:
+        result.append("PT1H")
+    if interval < 86400:
+        result.append("P1D")
+    result.append("P1M")
+    return result
+
+
+@dataclass(frozen=True)
+class MeterSpec:
+    """What aggregation needs to know about a meter, in canonical units.
+
+    Parameters
+    ----------
+    key : int
+        The meter's store key.
+    totalizer : bool
+        Volumes from a register (summed) rather than values (averaged).
+    register_max : float or None
+        Register rollover value. [canonical unit]
+    resets : tuple of Reset
+        Replacements, registers in the canonical unit.
+    """
+
+    key: int
+    totalizer: bool
+    register_max: float | None
+    resets: tuple[Reset, ...]
+
+    @classmethod
+    def of(cls, key: int, kind: MeterKind, register_max: float | None, resets: Sequence[Reset]) -> MeterSpec:
+        """Build the spec of a meter of ``kind``."""
+        return cls(key, kind is MeterKind.TOTALIZER, register_max, tuple(resets))
+
+
+class WindowCache:
+    """Stored readings of recently recomputed windows, so a stream does not re-read a month per commit.
+
+    A window is reused only while :meth:`BulkWriter.window_stamp` (count,
+    first and last time of the readings in it) equals the stamp of the copy:
+    readings are only ever added, so any change made elsewhere (another
+    worker, a file import) changes the stamp and the window is read again.
+    Readings written by this pipeline are added to the copy (:meth:`add`).
+
+    Parameters
+    ----------
+    max_rows : int
+        Most readings held; the least recently used windows are dropped first.
+    """
+
+    def __init__(self, max_rows: int = 2_000_000) -> None:
+        self._max_rows = max_rows
+        self._rows = 0
+        self._windows: OrderedDict[int, tuple[int, int, ReadingWindow]] = OrderedDict()
+
+    def read(self, writer: BulkWriter, key: int, start: int, end: int) -> ReadingWindow | None:
+        """The readings of meter ``key`` in ``[start, end)`` from the copy, or None if it is missing or stale."""
+        held = self._windows.get(key)
+        if held is None or not held[0] <= start < end <= held[1]:
+            return None
+        low, high, window = held
+        stamp = (
+            (int(window.ts.size), *(int(t) for t in window.ts[[0, -1]]))
+            if window.ts.size
+            else (0, None, None)
+        )
+        if writer.window_stamp(key, low, high - 1) != stamp:
+            self._drop(key)
+            return None
+        self._windows.move_to_end(key)
+        first, stop = np.searchsorted(window.ts, [start, end])
+        return ReadingWindow(window.ts[first:stop], window.value[first:stop], window.quality[first:stop])
+
+    def keep(self, key: int, start: int, end: int, window: ReadingWindow) -> None:
+        """Hold the readings of meter ``key`` in ``[start, end)``, as just read."""
+        self._drop(key)
+        self._windows[key] = (start, end, window)
+        self._rows += int(window.ts.size)
+        while self._rows > self._max_rows and len(self._windows) > 1:
+            self._drop(next(iter(self._windows)))
+
+    def add(
+        self,
+        key: int,
+        ts: npt.NDArray[np.int64],
+        value: npt.NDArray[np.float64],
+        quality: npt.NDArray[np.int8],
+    ) -> None:
+        """Merge readings just written for meter ``key`` into its copy (those inside the held window)."""
+        held = self._windows.get(key)
+        if held is None:
+            return
+        low, high, window = held
+        inside = (ts >= low) & (ts < high)
+        if not inside.any():
+            return
+        merged_ts = np.concatenate((window.ts, ts[inside]))
+        order = np.argsort(merged_ts, kind="stable")
+        merged = ReadingWindow(
+            merged_ts[order],
+            np.concatenate((window.value, value[inside]))[order],
+            np.concatenate((window.quality, quality[inside].astype(np.int8)))[order],
+        )
+        self._rows += int(inside.sum())
+        self._windows[key] = (low, high, merged)
+
+    def clear(self) -> None:
+        """Forget every window."""
+        self._windows.clear()
+        self._rows = 0
+
+    def _drop(self, key: int) -> None:
+        held = self._windows.pop(key, None)
+        if held is not None:
+            self._rows -= int(held[2].ts.size)
+
+
+def bucket_bounds(ts: int, resolution: str, zone: ZoneInfo) -> tuple[int, int]:
+    """Return the start and end of the bucket ``ts`` falls in (scalar :func:`shuixiao.series.bucket_starts`).
+
+    Parameters
+    ----------
+    ts : int
+        An instant. [s since epoch, UTC]
+    resolution : str
+        ``PT…`` (cut on the local wall clock), ``P1D`` or ``P1M``.
+    zone : zoneinfo.ZoneInfo
+        The calendar's zone.
+
+    Returns
+    -------
+    tuple of int
+        ``(start, end)`` of the bucket. [s since epoch, UTC]
+
+    Examples
+    --------
+    >>> bucket_bounds(1735660800 + 5, "P1M", ZoneInfo("Asia/Shanghai"))  # 2025-01-01 00:00:05 local
+    (1735660800, 1738339200)
+    """
+    seconds = duration_seconds(resolution)
+    local = dt.datetime.fromtimestamp(ts, zone)
+    if seconds is not None:
+        offset = local.utcoffset()
+        wall = ts + (int(offset.total_seconds()) if offset is not None else 0)
+        start = ts - wall % seconds
+        return start, start + seconds
+    day = local.date() if resolution == "P1D" else local.date().replace(day=1)
+    if resolution == "P1D":
+        after = day + dt.timedelta(days=1)
+    else:
+        after = (day + dt.timedelta(days=32)).replace(day=1)
+    return _midnight(day, zone), _midnight(after, zone)
+
+
+def _midnight(day: dt.date, zone: ZoneInfo) -> int:
+    """Local midnight starting ``day`` (as bucket_starts resolves it: the wall time read in the zone)."""
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=zone).timestamp())
+
+
+def recompute(
+    writer: BulkWriter,
+    meter: MeterSpec,
+    low: int,
+    high: int,
+    resolutions: Sequence[str],
+    tz: str,
+    cache: WindowCache | None = None,
+) -> int:
+    """Recompute every aggregate bucket of ``meter`` that overlaps ``[low, high]``; return rows written.
+
+    Parameters
+    ----------
+    writer : BulkWriter
+        The open transaction that wrote the readings.
+    meter : MeterSpec
+    low, high : int
+        First and last instant whose buckets changed. [s since epoch, UTC]
+    resolutions : sequence of str
+        ISO 8601 resolutions to maintain.
+    tz : str
+        IANA zone of the calendar.
+    cache : WindowCache, optional
+        Readings of recently recomputed windows, reused when still valid.
+    """
+    zone = ZoneInfo(tz)
+    spans: dict[str, tuple[int, int]] = {}
+    spans_end: dict[str, int] = {}  # end of the first bucket, to spot single-bucket spans
+    for resolution in resolutions:
+        first, first_end = bucket_bounds(low, resolution, zone)
+        spans[resolution] = (first, bucket_bounds(high, resolution, zone)[1])
+        spans_end[resolution] = first_end
+    start = min(a for a, _ in spans.values())
+    end = max(b for _, b in spans.values())
+    window = cache.read(writer, meter.key, start, end) if cache is not None else None
+    if window is None:
+        window = writer.read_window(meter.key, start, end - 1)
+        if cache is not None:
+            cache.keep(meter.key, start, end, window)
+    if meter.totalizer:  # the first reading after the window closes its last interval
+        closing = writer.read_window(meter.key, end, end, after=True)
+        window = ReadingWindow(
+            np.concatenate((window.ts, closing.ts[:1])),
+            np.concatenate((window.value, closing.value[:1])),
+            np.concatenate((window.quality, closing.quality[:1])),
+        )
+        good = window.quality < _BAD  # a register known to be wrong gives no volume
+        ts, register, quality = window.ts[good], window.value[good], window.quality[good]
+        if ts.size < 2:
+            return 0
+        intervals = totalizer_intervals(ts, register, register_max=meter.register_max, resets=meter.resets)
+        starts, values = intervals.start, intervals.volume
+        flags = np.maximum(quality[:-1], quality[1:])
+        how: Literal["sum", "mean"] = "sum"
+    else:
+        starts = window.ts
+        values = np.where(window.quality >= _BAD, np.nan, window.value)  # known-bad readings are left out
+        flags = window.quality
+        how = "mean"
+    written = 0
+    for resolution, (first, after) in spans.items():
+        begin, stop = np.searchsorted(starts, [first, after])  # starts are sorted
+        if begin == stop:
+            continue
+        ends = spans_end.get(resolution)
+        if ends == after:  # one bucket: every value falls in it, no calendar arithmetic needed
+            bucket = np.full(stop - begin, first, dtype=np.int64)
+        else:
+            bucket = bucket_starts(starts[begin:stop], resolution, tz)
+        result = aggregate_by_bucket(bucket, values[begin:stop], how, flags[begin:stop])
+        written += writer.write_aggregates(
+            meter.key,
+            resolution,
+            result.start,
+            result.value,
+            result.minimum,
+            result.maximum,
+            result.count,
+            result.quality,
+        )
+    return written

@@ -1,0 +1,232 @@
+"""What goes into the ingestion pipeline and what comes out: records, sources, results, reason codes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shuixiao.errors import InvalidInputError
+from shuixiao.model import Origin
+
+__all__ = [
+    "Batch",
+    "BatchResult",
+    "RawReading",
+    "Reason",
+    "RecordResult",
+    "ReplayResult",
+    "Source",
+    "Status",
+]
+
+
+class Status(StrEnum):
+    """What happened to one record."""
+
+    ACCEPTED = "accepted"  #: checked and committed
+    DUPLICATE = "duplicate"  #: the same value was already stored for this meter and time; nothing written
+    REJECTED = "rejected"  #: failed a check; quarantined with a reason
+
+
+class Reason(StrEnum):
+    """Why a record was rejected (stable codes, stored in the quarantine).
+
+    See ``docs/ingestion.md`` for what each means and what to do about it.
+    """
+
+    UNKNOWN_ENTERPRISE = "unknown_enterprise"  #: no enterprise with that id
+    UNKNOWN_METER = "unknown_meter"  #: the enterprise has no meter with that id (or none was named)
+    WRONG_UNIT = "wrong_unit"  #: the unit is not a unit of the meter's quantity
+    NOT_A_NUMBER = "not_a_number"  #: the value is missing or not a number
+    NOT_FINITE = "not_finite"  #: the value is NaN or infinite
+    BAD_TIMESTAMP = "bad_timestamp"  #: the timestamp is missing, unreadable or outside 1970–2199
+    NAIVE_TIMESTAMP = "naive_timestamp"  #: the timestamp has no time zone and the source declared none
+    FUTURE_TIMESTAMP = "future_timestamp"  #: the timestamp lies too far in the future
+    BEFORE_INSTALLED = "before_installed"  #: the timestamp is before the meter's installation date
+    BAD_QUALITY = "bad_quality"  #: the quality flag is not one of good, estimated, suspect, bad
+    IMPLAUSIBLE_VALUE = "implausible_value"  #: physically impossible for the quantity
+    TOTALIZER_BACKWARDS = (
+        "totalizer_backwards"  #: a register fell with no rollover or replacement to explain it
+    )
+    CONFLICT = "conflict"  #: a different value is already stored (or sent) for this meter and time
+    MALFORMED_PAYLOAD = "malformed_payload"  #: a message that cannot be read as readings at all
+
+
+@dataclass(frozen=True, slots=True)
+class RawReading:
+    """One reading as a source delivered it, before any check.
+
+    Every field is taken as it came (text from a CSV file, numbers from JSON,
+    datetimes from a spreadsheet); the pipeline parses and checks them.
+
+    Parameters
+    ----------
+    meter : object
+        Meter id within the enterprise.
+    ts : object
+        When the value was measured: ISO 8601 text (with an offset, or
+        local time of the source's declared zone), epoch seconds (number or
+        digits), or a ``datetime``.
+    value : object
+        The value in ``unit``; for totalizers the register. [unit]
+    unit : object, optional
+        Unit of ``value``; the source's default unit, else the meter's own unit, when omitted.
+    quality : object, optional
+        ``good``/``estimated``/``suspect``/``bad`` or 0–3; good when omitted.
+    row : int, optional
+        Where the record was found (row of a file), kept in the quarantine.
+    """
+
+    meter: Any
+    ts: Any
+    value: Any
+    unit: Any = None
+    quality: Any = None
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a batch of records came from, and how to read what it leaves unsaid.
+
+    Parameters
+    ----------
+    origin : Origin
+        File, MQTT, HTTP, ...; stored with every reading.
+    detail : str
+        Which file, topic or request (kept in the quarantine).
+    timezone : str, optional
+        IANA zone of timestamps that carry no offset.  None rejects such
+        timestamps (``naive_timestamp``); files default to ``Asia/Shanghai``.
+    unit : str, optional
+        Unit of values that carry none; the meter's own unit when None.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``timezone`` is not an IANA zone name.
+    """
+
+    origin: Origin
+    detail: str
+    timezone: str | None = None
+    unit: str | None = None
+
+    def __post_init__(self) -> None:
+        """Check the time zone."""
+        if self.timezone is not None:
+            zone(self.timezone)
+
+
+def zone(name: str) -> ZoneInfo:
+    """Return the IANA zone ``name``, or raise InvalidInputError."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as err:
+        raise InvalidInputError(
+            f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai"
+        ) from err
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Records of one enterprise from one source, for :meth:`Pipeline.ingest_many`.
+
+    Parameters
+    ----------
+    enterprise : str
+        Enterprise id the records claim to belong to.
+    records : sequence of RawReading
+    source : Source
+    """
+
+    enterprise: str
+    records: Sequence[RawReading]
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    """The outcome of one record.
+
+    Parameters
+    ----------
+    status : Status
+    reason : Reason or None
+        Why it was rejected; None unless rejected.
+    message : str
+        What is wrong and what to do, for a person; empty when accepted.
+    quarantine_id : int or None
+        Where the rejected record waits in the quarantine.
+    """
+
+    status: Status
+    reason: Reason | None = None
+    message: str = ""
+    quarantine_id: int | None = None
+
+
+ACCEPTED = RecordResult(Status.ACCEPTED)
+DUPLICATE = RecordResult(Status.DUPLICATE, message="already stored with the same value")
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The outcome of a batch: one :class:`RecordResult` per record, in input order.
+
+    Returned only after the accepted records, their aggregates and the
+    quarantined rejects were committed together.
+    """
+
+    results: tuple[RecordResult, ...]
+
+    @property
+    def accepted(self) -> int:
+        """Number of records committed."""
+        return sum(1 for r in self.results if r.status is Status.ACCEPTED)
+
+    @property
+    def duplicate(self) -> int:
+        """Number of records that were stored already."""
+        return sum(1 for r in self.results if r.status is Status.DUPLICATE)
+
+    @property
+    def rejected(self) -> int:
+        """Number of records quarantined."""
+        return sum(1 for r in self.results if r.status is Status.REJECTED)
+
+    def reasons(self) -> Counter[Reason]:
+        """Return how many records were rejected for each reason."""
+        return Counter(r.reason for r in self.results if r.reason is not None)
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """The outcome of :meth:`Pipeline.replay`.
+
+    Parameters
+    ----------
+    examined : int
+        Quarantined records looked at.
+    accepted : int
+        Now accepted and committed; marked replayed.
+    duplicate : int
+        Already stored meanwhile; marked replayed.
+    rejected : int
+        Still rejected; they stay in quarantine with the current reason.
+    not_replayable : int
+        Messages that could not be read as records at all (``malformed_payload``); left as they are.
+    reasons : collections.Counter
+        Reason codes of the records still rejected.
+    """
+
+    examined: int
+    accepted: int
+    duplicate: int
+    rejected: int
+    not_replayable: int
+    reasons: Counter[Reason]

@@ -1,0 +1,390 @@
+"""The MQTT ingestion worker: readings from a broker into the store, acknowledged only after commit.
+
+Topic scheme (see :mod:`shuixiao.ingest._messages` and ``docs/ingestion.md``)::
+
+    shuixiao/v1/<enterprise>/<meter>/reading    {"ts": ..., "value": ..., "unit": ..., "quality": ...}
+    shuixiao/v1/<enterprise>/batch              [{"meter": ..., "ts": ..., "value": ...}, ...]
+
+Delivery:
+
+* The worker subscribes with QoS 1 through **shared subscriptions**
+  (``$share/<group>/…``), so several workers of one group split the messages.
+* It uses MQTT 5 with a **persistent session** (``clean_start=False``, a
+  session expiry, a fixed client id): messages that arrive while it is down
+  wait in the broker, and messages it received but did not acknowledge are
+  delivered again when it reconnects.
+* Acknowledgement is **manual**: a message's PUBACK is sent only after its
+  readings, their aggregates and its rejects (quarantine) were committed.  A
+  crash before the commit leaves the message unacknowledged, so the broker
+  delivers it again; a crash between commit and PUBACK makes the broker
+  deliver it again too, and the readings then come back as duplicates.  Every
+  acknowledged reading is therefore stored exactly once.
+* Unreadable messages (not JSON, wrong shape, wrong topic) are quarantined
+  whole with reason ``malformed_payload`` and acknowledged after that commit,
+  so they are not delivered again forever.
+* If the database fails, the batch is retried with exponential backoff and
+  nothing is acknowledged meanwhile; lost connections to the broker are
+  re-established with backoff by the client.
+
+Devices are authenticated by the broker (user names, client certificates,
+ACLs restricting each device to its own topics); the worker checks that the
+enterprise in the topic owns the meter.
+"""
+
+from __future__ import annotations
+
+import queue
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from shuixiao.errors import InvalidInputError, ShuixiaoError
+from shuixiao.ingest._messages import (
+    DEFAULT_PREFIX,
+    Malformed,
+    batch_topic,
+    decode,
+    reading_topic,
+    subscriptions,
+)
+from shuixiao.ingest._records import Batch, Reason, Source, Status, zone
+from shuixiao.ingest.pipeline import Pipeline
+from shuixiao.model import Origin
+from shuixiao.storage import QuarantineEntry, Store
+
+__all__ = [
+    "DEFAULT_PREFIX",
+    "CommitReport",
+    "MqttWorker",
+    "batch_topic",
+    "default_client_id",
+    "reading_topic",
+]
+
+_MAX_BACKOFF: Final = 60.0  # [s]
+_POLL: Final = 0.2  # how often the worker looks at the stop flag while idle [s]
+
+
+def default_client_id() -> str:
+    """Return the default client id, ``shuixiao-ingest-<host name>``: stable across restarts of one host."""
+    return f"shuixiao-ingest-{socket.gethostname()}"
+
+
+@dataclass(frozen=True)
+class CommitReport:
+    """What one commit of the worker did.
+
+    Parameters
+    ----------
+    messages : int
+        Messages in the commit.
+    accepted, duplicate, rejected : int
+        Readings by outcome; rejected ones are in the quarantine.
+    malformed : int
+        Messages quarantined whole (``malformed_payload``).
+    acknowledged : int
+        Messages acknowledged to the broker after the commit (those received
+        before a reconnect are left for the broker to deliver again).
+    """
+
+    messages: int
+    accepted: int
+    duplicate: int
+    rejected: int
+    malformed: int
+    acknowledged: int
+
+
+class MqttWorker:
+    """Consumes readings from an MQTT broker into the store (see the module documentation).
+
+    Parameters
+    ----------
+    store : Store
+        A migrated store.
+    host, port : str, int
+        The broker.
+    group : str
+        Shared-subscription group; workers of one group split the messages.
+    client_id : str, optional
+        Fixed client id, which names the persistent session; each worker of
+        a group needs its own.  :func:`default_client_id` when omitted.
+    prefix : str
+        Topic prefix of the scheme.
+    username, password : str, optional
+        The worker's own credentials at the broker.
+    tls : bool
+        Connect with TLS, verifying the broker against the system's CAs.
+    keepalive : int
+        MQTT keep-alive. [s]
+    session_expiry : int
+        How long the broker keeps the session (and queues messages) while the
+        worker is away. [s]
+    batch_size : int
+        Most messages committed in one transaction.
+    linger : float
+        How long to wait for more messages before committing a batch. [s]
+    timezone : str, optional
+        Zone of timestamps without an offset; None rejects them (devices should send offsets).
+    pipeline : Pipeline, optional
+        The pipeline to use; a default one on ``store`` when omitted.
+    on_commit : callable, optional
+        Called with a :class:`CommitReport` after every commit.
+    on_status : callable, optional
+        Called with a line of text on connection events and retries.
+
+    Raises
+    ------
+    InvalidInputError
+        If an option cannot work.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 1883,
+        group: str = "shuixiao",
+        client_id: str | None = None,
+        prefix: str = DEFAULT_PREFIX,
+        username: str | None = None,
+        password: str | None = None,
+        tls: bool = False,
+        keepalive: int = 60,
+        session_expiry: int = 7 * 86_400,
+        batch_size: int = 100,
+        linger: float = 0.05,
+        timezone: str | None = None,
+        pipeline: Pipeline | None = None,
+        on_commit: Callable[[CommitReport], None] | None = None,
+        on_status: Callable[[str], None] | None = None,
+    ) -> None:
+        self._topics = subscriptions(group, prefix)
+        if not 0 < port < 65_536:
+            raise InvalidInputError(f"port must be between 1 and 65535, not {port}")
+        if batch_size < 1 or session_expiry < 0 or keepalive < 5 or linger < 0:
+            raise InvalidInputError(
+                "batch_size must be at least 1, keepalive at least 5 s, session_expiry and linger not negative"
+            )
+        if timezone is not None:
+            zone(timezone)
+        self._store = store
+        self._host, self._port = host, port
+        self._client_id = client_id or default_client_id()
+        self._prefix = prefix
+        self._credentials = (username, password)
+        self._tls = tls
+        self._keepalive = keepalive
+        self._session_expiry = session_expiry
+        self._batch_size = batch_size
+        self._linger = linger
+        self._timezone = timezone
+        self._pipeline = pipeline or Pipeline(store)
+        self._on_commit = on_commit or (lambda _report: None)
+        self._on_status = on_status or (lambda _line: None)
+        self._inbox: queue.Queue[tuple[int, mqtt.MQTTMessage]] = queue.Queue()
+        self._generation = 0  # counts connections; a message is acknowledged on the connection it came on
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._retire = False
+        self._group = group
+
+    @property
+    def client_id(self) -> str:
+        """The client id (and so the session) the worker uses."""
+        return self._client_id
+
+    def stop(self, *, retire: bool = False) -> None:
+        """Ask :meth:`run` to finish the batch in hand, disconnect and return (thread- and signal-safe).
+
+        Parameters
+        ----------
+        retire : bool
+            Leave the group for good: unsubscribe, commit what was already
+            delivered, and end the session.  Without it the session stays, and
+            the broker keeps queueing this worker's share of the group's
+            messages until it returns (or the session expires).
+        """
+        self._retire = self._retire or retire
+        self._stop.set()
+
+    def run(self) -> None:
+        """Consume until :meth:`stop` is called; messages not yet committed stay with the broker."""
+        client = self._client()
+        client.connect_async(
+            self._host,
+            self._port,
+            self._keepalive,
+            clean_start=False,
+            properties=self._connect_properties(),
+        )
+        client.loop_start()
+        try:
+            while not self._stop.is_set():
+                batch = self._collect()
+                if batch:
+                    self._commit(client, batch)
+            if self._retire:
+                self._leave(client)
+        finally:
+            if self._retire:
+                properties = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
+                properties.SessionExpiryInterval = 0  # the broker ends the session now
+                client.disconnect(properties=properties)
+            else:
+                client.disconnect()
+            client.loop_stop()
+            self._on_status(f"disconnected from {self._host}:{self._port}")
+
+    def _leave(self, client: mqtt.Client) -> None:
+        """Unsubscribe, then commit and acknowledge what the broker had already sent."""
+        done = threading.Event()
+        client.on_unsubscribe = lambda *_args: done.set()
+        client.unsubscribe(self._topics)
+        done.wait(10)
+        self._stop.clear()  # a second stop() during the drain abandons it; the rest stays unacknowledged
+        idle = 0
+        while idle < 5 and not self._stop.is_set():  # until nothing has arrived for five polls
+            batch = self._collect()
+            idle = 0 if batch else idle + 1
+            if batch:
+                self._commit(client, batch)
+        self._stop.set()
+        self._on_status(f"left group {self._group}; the session of {self._client_id} ends now")
+
+    # --- the client -----------------------------------------------------------------------------
+
+    def _client(self) -> mqtt.Client:
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self._client_id,
+            protocol=MQTTProtocolVersion.MQTTv5,
+            manual_ack=True,
+        )
+        username, password = self._credentials
+        if username is not None:
+            client.username_pw_set(username, password)
+        if self._tls:
+            client.tls_set()
+        client.reconnect_delay_set(1, int(_MAX_BACKOFF))
+        client.on_connect = self._connected
+        client.on_disconnect = self._disconnected
+        client.on_subscribe = self._subscribed
+        client.on_message = self._received
+        return client
+
+    def _connect_properties(self) -> Properties:
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = self._session_expiry
+        properties.ReceiveMaximum = min(self._batch_size, 65_535)
+        return properties
+
+    def _connected(
+        self, client: mqtt.Client, _userdata: Any, flags: Any, reason: ReasonCode, _properties: Any
+    ) -> None:
+        if reason.is_failure:
+            self._on_status(f"broker {self._host}:{self._port} refused the connection: {reason}")
+            return
+        with self._lock:
+            self._generation += 1
+        resumed = "resumed session" if getattr(flags, "session_present", False) else "new session"
+        self._on_status(f"connected to {self._host}:{self._port} as {self._client_id} ({resumed})")
+        client.subscribe([(topic, 1) for topic in self._topics])
+
+    def _subscribed(
+        self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[ReasonCode], _properties: Any
+    ) -> None:
+        refused = [str(r) for r in reasons if r.is_failure]
+        if refused:
+            self._on_status(f"the broker refused the subscriptions: {', '.join(refused)}")
+        else:
+            self._on_status(f"subscribed to {', '.join(self._topics)}")
+
+    def _disconnected(
+        self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _properties: Any
+    ) -> None:
+        if not self._stop.is_set():
+            self._on_status(f"lost the connection to {self._host}:{self._port} ({reason}); reconnecting")
+
+    def _received(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        with self._lock:
+            generation = self._generation
+        self._inbox.put((generation, message))
+
+    # --- batches --------------------------------------------------------------------------------
+
+    def _collect(self) -> list[tuple[int, mqtt.MQTTMessage]]:
+        """Wait for a message, then gather more for up to ``linger`` seconds."""
+        try:
+            first = self._inbox.get(timeout=_POLL)
+        except queue.Empty:
+            return []
+        batch = [first]
+        while len(batch) < self._batch_size:
+            try:
+                batch.append(self._inbox.get(timeout=self._linger))
+            except queue.Empty:
+                break
+        return batch
+
+    def _commit(self, client: mqtt.Client, batch: list[tuple[int, mqtt.MQTTMessage]]) -> None:
+        batches: list[Batch] = []
+        rejects: list[QuarantineEntry] = []
+        for _generation, message in batch:
+            try:
+                decoded = decode(message.topic, bytes(message.payload), self._prefix)
+            except Malformed as err:
+                rejects.append(
+                    QuarantineEntry(
+                        enterprise=err.enterprise,
+                        meter=err.meter,
+                        origin=Origin.MQTT,
+                        source=message.topic,
+                        payload=message.payload.decode("utf-8", errors="backslashreplace"),
+                        reason=Reason.MALFORMED_PAYLOAD.value,
+                        message=err.message,
+                    )
+                )
+                continue
+            source = Source(Origin.MQTT, message.topic, self._timezone)
+            batches.append(Batch(decoded.enterprise, decoded.records, source))
+        delay = 1.0
+        while True:
+            try:
+                results = self._pipeline.ingest_many(batches, rejects=rejects)
+                break
+            except ShuixiaoError as err:
+                self._on_status(
+                    f"could not commit {len(batch)} messages ({err}); nothing acknowledged, retrying in "
+                    f"{delay:.0f} s"
+                )
+                if self._stop.wait(delay):
+                    return  # unacknowledged: the broker delivers them again to the next session
+                delay = min(delay * 2, _MAX_BACKOFF)
+        with self._lock:
+            current = self._generation
+        acknowledged = 0
+        for generation, message in batch:  # in the order received, as MQTT requires
+            if generation == current and message.qos > 0:
+                client.ack(message.mid, message.qos)
+                acknowledged += 1
+        outcomes = [r.status for result in results for r in result.results]
+        self._on_commit(
+            CommitReport(
+                messages=len(batch),
+                accepted=outcomes.count(Status.ACCEPTED),
+                duplicate=outcomes.count(Status.DUPLICATE),
+                rejected=outcomes.count(Status.REJECTED),
+                malformed=len(rejects),
+                acknowledged=acknowledged,
+            )
+        )

@@ -1,0 +1,759 @@
+"""The ingestion pipeline: check raw readings, commit what passes, quarantine what does not.
+
+Every entry point (file import, MQTT, later HTTP and Modbus) hands its records
+to :class:`Pipeline`.  For one batch it
+
+1. checks each record on its own: the enterprise and the meter exist; the
+   unit is a unit of the meter's quantity (values are converted to the
+   canonical unit here, with :func:`shuixiao.units.to_canonical`); the value is
+   a finite number; the timestamp is readable, carries or is given a time
+   zone, is not more than ``future_tolerance`` ahead of now and not before the
+   meter's installation date; the quality flag is known; the value is
+   physically possible (``shuixiao/data/plausibility.yaml``);
+2. opens one transaction, holds the batch's meters (concurrent ingesters of a
+   meter queue), and checks each record against what is stored: the same
+   value at the same time is a duplicate (nothing written), a different one a
+   conflict (rejected: a stored reading is never overwritten); a totalizer
+   register may only fall where a replacement event or a rollover at
+   ``register_max`` explains it;
+3. writes the accepted readings, recomputes the aggregates they change
+   (base interval, ``PT1H``, ``P1D``, ``P1M`` on the local calendar) and
+   quarantines every rejected record with its reason, all in that transaction;
+4. returns one result per record, after the commit.
+
+Readings may arrive in any order: an earlier reading arriving late is checked
+against its stored neighbours on both sides and slots in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeGuard
+
+import numpy as np
+import numpy.typing as npt
+
+from shuixiao.errors import InvalidInputError, NotFoundError, UnitError
+from shuixiao.ingest._aggregates import MeterSpec, WindowCache, recompute, resolutions
+from shuixiao.ingest._limits import PhysicalLimits, load_limits
+from shuixiao.ingest._parse import (
+    Rejected,
+    parse_quality,
+    parse_timestamp,
+    parse_value,
+    payload_of,
+    reading_of,
+)
+from shuixiao.ingest._records import (
+    ACCEPTED,
+    DUPLICATE,
+    Batch,
+    BatchResult,
+    RawReading,
+    Reason,
+    RecordResult,
+    ReplayResult,
+    Source,
+    Status,
+    zone,
+)
+from shuixiao.model import Meter, MeterKind, Origin, Quality
+from shuixiao.series import Reset
+from shuixiao.storage import BulkWriter, QuarantineEntry, ReadingWindow, Store
+from shuixiao.units import canonical_unit, lookup_unit, units_for
+
+__all__ = ["Pipeline"]
+
+_BAD: Final = int(Quality.BAD)
+_REFRESH_AFTER: Final = 1.0  # reload a cached model on an unknown meter at most this often [s]
+
+
+@dataclass(frozen=True)
+class _MeterInfo:
+    """A meter as the checks need it."""
+
+    meter: Meter
+    key: int
+    installed: int | None  # local midnight of the installation date [s since epoch]
+    register_max: float | None  # [canonical unit]
+
+
+@dataclass
+class _Series:
+    """Candidate readings of one meter in one batch (parallel lists), with what checking them needs."""
+
+    info: _MeterInfo
+    conversion: tuple[float, float] | Rejected  # from the source's default unit to canonical
+    installed: int  # first accepted instant [s since epoch]
+    low: float  # physical limits [canonical unit]
+    high: float
+    units: dict[Any, tuple[float, float] | Rejected] = field(default_factory=dict)
+    index: list[int] = field(default_factory=list)
+    ts: list[int] = field(default_factory=list)
+    value: list[float] = field(default_factory=list)
+    quality: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Work:
+    """One batch on its way through the pipeline."""
+
+    enterprise: str
+    records: Sequence[RawReading]
+    source: Source
+    quarantine_ids: Sequence[int] | None = None  # replay: where each record waits now
+    results: list[RecordResult | None] = field(default_factory=list)
+    series: dict[str, _Series] = field(default_factory=dict)
+
+
+class Pipeline:
+    """Checks, commits and quarantines readings; keeps their aggregates current.
+
+    A pipeline caches enterprise models and recent windows of readings; it is
+    not thread-safe, so give each thread its own (they may share the store).
+
+    Parameters
+    ----------
+    store : Store
+        A migrated store.
+    interval : int
+        Base aggregate interval; divides a day. Aggregates are kept at this
+        interval, ``PT1H``, ``P1D`` and ``P1M``. [s]
+    timezone : str
+        IANA zone of the local calendar (aggregate buckets, installation dates).
+    future_tolerance : float
+        How far ahead of the clock a timestamp may lie (device clocks drift). [s]
+    limits : PhysicalLimits, optional
+        Physical limits; those of ``shuixiao/data/plausibility.yaml`` when omitted.
+    clock : callable, optional
+        Returns the current time (seconds since the epoch); for tests.
+    aggregates : bool
+        Maintain aggregates on ingestion (True), or leave them to a later job.
+    model_ttl : float
+        How long a loaded enterprise model is trusted before it is read again. [s]
+
+    Raises
+    ------
+    InvalidInputError
+        If ``interval`` does not divide a day, ``timezone`` is unknown or the tolerance is negative.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from shuixiao.model import Origin
+    >>> with tempfile.TemporaryDirectory() as tmp, Store.open(f"sqlite:///{tmp}/db.sqlite") as store:
+    ...     store.upgrade()
+    ...     result = Pipeline(store).ingest("no-such-plant", [RawReading("FT-1", 1735689600, 1.0)],
+    ...                                     Source(Origin.FILE, "a.csv"))
+    ...     print(result.results[0].reason, store.count_quarantine())
+    unknown_enterprise {'unknown_enterprise': 1}
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        interval: int = 900,
+        timezone: str = "Asia/Shanghai",
+        future_tolerance: float = 300.0,
+        limits: PhysicalLimits | None = None,
+        clock: Callable[[], float] = time.time,
+        aggregates: bool = True,
+        model_ttl: float = 60.0,
+    ) -> None:
+        if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1 or 86_400 % interval:
+            raise InvalidInputError(
+                f"interval must be whole seconds dividing a day (e.g. 900), not {interval!r}"
+            )
+        if future_tolerance < 0:
+            raise InvalidInputError(f"future_tolerance must be zero or more seconds, not {future_tolerance}")
+        self._zone = zone(timezone)
+        self._store = store
+        self._tz = timezone
+        self._resolutions = resolutions(interval) if aggregates else []
+        self._tolerance = float(future_tolerance)
+        self._limits = limits if limits is not None else load_limits()
+        self._clock = clock
+        self._ttl = float(model_ttl)
+        self._models: dict[str, tuple[float, dict[str, _MeterInfo] | None]] = {}
+        self._windows = WindowCache()
+
+    @property
+    def resolutions(self) -> list[str]:
+        """The aggregate resolutions maintained on ingestion (empty when disabled)."""
+        return list(self._resolutions)
+
+    def refresh(self) -> None:
+        """Forget the cached enterprise models and readings, so the next batch reads them again."""
+        self._models.clear()
+        self._windows.clear()
+
+    # --- entry points ---------------------------------------------------------------------------
+
+    def ingest(self, enterprise: str, records: Sequence[RawReading], source: Source) -> BatchResult:
+        """Check and commit a batch of one enterprise's readings; quarantine the rejects.
+
+        Parameters
+        ----------
+        enterprise : str
+            The enterprise the records claim to belong to.
+        records : sequence of RawReading
+        source : Source
+            Origin, detail (file, topic), declared time zone and default unit.
+
+        Returns
+        -------
+        BatchResult
+            One result per record, in order; returned after the commit.
+
+        Raises
+        ------
+        StorageError
+            If the database fails; nothing of the batch is committed.
+        """
+        return self.ingest_many([Batch(enterprise, records, source)])[0]
+
+    def ingest_many(
+        self, batches: Sequence[Batch], *, rejects: Sequence[QuarantineEntry] = ()
+    ) -> list[BatchResult]:
+        """Like :meth:`ingest` for several batches, committed in one transaction.
+
+        Parameters
+        ----------
+        batches : sequence of Batch
+        rejects : sequence of QuarantineEntry
+            Whole messages the caller already rejected (e.g. unreadable MQTT
+            payloads); quarantined in the same transaction.
+
+        Returns
+        -------
+        list of BatchResult
+            One per batch, in order.
+        """
+        work = [_Work(b.enterprise, b.records, b.source) for b in batches]
+        self._run(work, rejects)
+        return [BatchResult(_complete(w.results)) for w in work]
+
+    def replay(
+        self,
+        enterprise: str | None = None,
+        *,
+        ids: Sequence[int] | None = None,
+        reason: str | None = None,
+        page: int = 2000,
+    ) -> ReplayResult:
+        """Run quarantined records through the pipeline again, after their cause was fixed.
+
+        Records now accepted, or found stored meanwhile, are marked replayed
+        (they stay in the quarantine table as history); records still rejected
+        stay, with the reason and message of this attempt.
+
+        Parameters
+        ----------
+        enterprise : str, optional
+            Only this enterprise's records.
+        ids : sequence of int, optional
+            Only these quarantine ids.
+        reason : str, optional
+            Only records with this reason code.
+        page : int
+            Records per transaction.
+
+        Returns
+        -------
+        ReplayResult
+        """
+        self.refresh()
+        examined = accepted = duplicate = rejected = not_replayable = 0
+        reasons: Counter[Reason] = Counter()
+        after: int | None = None
+        while True:
+            rows = self._store.list_quarantine(
+                enterprise, reason=reason, ids=ids, after_id=after, limit=max(int(page), 1)
+            )
+            if not rows:
+                break
+            after = rows[-1].id
+            examined += len(rows)
+            groups: dict[tuple[str, Origin, str, str | None, str | None], list[tuple[int, RawReading]]] = {}
+            for row in rows:
+                decoded = reading_of(row.payload) if row.enterprise is not None else None
+                if decoded is None or row.enterprise is None:
+                    not_replayable += 1
+                    continue
+                record, timezone, unit = decoded
+                key = (row.enterprise, row.origin, row.source, timezone, unit)
+                groups.setdefault(key, []).append((row.id, record))
+            work: list[_Work] = []
+            for (ent, origin, detail, timezone, unit), items in groups.items():
+                try:
+                    source = Source(origin, detail, timezone, unit)
+                except InvalidInputError:
+                    not_replayable += len(items)
+                    continue
+                work.append(_Work(ent, [r for _, r in items], source, [i for i, _ in items]))
+            self._run(work, ())
+            for w in work:
+                for result in _complete(w.results):
+                    if result.status is Status.ACCEPTED:
+                        accepted += 1
+                    elif result.status is Status.DUPLICATE:
+                        duplicate += 1
+                    else:
+                        rejected += 1
+                        if result.reason is not None:
+                            reasons[result.reason] += 1
+        return ReplayResult(examined, accepted, duplicate, rejected, not_replayable, reasons)
+
+    # --- the model --------------------------------------------------------------------------------
+
+    def _model(self, enterprise: str, *, refresh: bool = False) -> dict[str, _MeterInfo] | None:
+        """Meters of an enterprise by id (cached), or None if there is no such enterprise."""
+        now = time.monotonic()
+        cached = self._models.get(enterprise)
+        if cached is not None:
+            age = now - cached[0]
+            if age < self._ttl and not (refresh and age >= _REFRESH_AFTER):
+                return cached[1]
+        try:
+            model = self._store.load_enterprise(enterprise)
+            keys = self._store.meter_keys(enterprise)
+        except NotFoundError:
+            self._models[enterprise] = (now, None)
+            return None
+        meters = {m.id: self._info(m, keys[m.id]) for m in model.meters}
+        self._models[enterprise] = (now, meters)
+        return meters
+
+    def _info(self, meter: Meter, key: int) -> _MeterInfo:
+        installed = None
+        if meter.installed is not None:
+            midnight = dt.datetime.combine(meter.installed, dt.time(), tzinfo=self._zone)
+            installed = int(midnight.timestamp())
+        register_max = None
+        if meter.register_max is not None:
+            unit = lookup_unit(meter.unit, meter.quantity)
+            register_max = meter.register_max * unit.factor + unit.offset
+        return _MeterInfo(meter, key, installed, register_max)
+
+    def _resets(self, enterprise: str) -> dict[str, tuple[Reset, ...]]:
+        """Replacement events of an enterprise's meters as register resets, in canonical units."""
+        model = self._models.get(enterprise, (0.0, None))[1] or {}
+        resets: dict[str, list[Reset]] = {}
+        for event in self._store.list_meter_events(enterprise):
+            info = model.get(event.meter)
+            old, new = event.detail.get("old_register"), event.detail.get("new_register")
+            if event.kind != "replacement" or info is None:
+                continue
+            if not (_is_number(old) and _is_number(new)):
+                continue  # a replacement without both registers cannot give volumes; it explains nothing
+            unit = lookup_unit(info.meter.unit, info.meter.quantity)
+            resets.setdefault(event.meter, []).append(
+                Reset(
+                    int(event.ts.timestamp()),
+                    float(old) * unit.factor + unit.offset,
+                    float(new) * unit.factor + unit.offset,
+                )
+            )
+        return {meter: tuple(items) for meter, items in resets.items()}
+
+    # --- step 1: each record on its own ---------------------------------------------------------
+
+    def _prepare(self, work: _Work, now: float) -> None:
+        source = work.source
+        records = work.records
+        results: list[RecordResult | None] = [None] * len(records)
+        work.results = results
+        meters = self._model(work.enterprise)
+        if meters is None:
+            message = (
+                f"there is no enterprise {work.enterprise!r}; import its model (shuixiao model import) "
+                "and replay the quarantine, or correct the enterprise id at the source"
+            )
+            rejected = RecordResult(Status.REJECTED, Reason.UNKNOWN_ENTERPRISE, message)
+            work.results = [rejected] * len(records)
+            return
+        tz = zone(source.timezone) if source.timezone is not None else None
+        latest = now + self._tolerance
+        timestamps: dict[str, int | Rejected] = {}
+        unknown: dict[str, Rejected] = {}
+        refreshed = False
+        series = work.series
+        # The loop below runs once per record: the usual case (text or numbers, no unit, no flag)
+        # takes the short paths; everything unusual goes through the parse_* functions.
+        for i, record in enumerate(records):
+            try:
+                meter_id = record.meter
+                if type(meter_id) is not str:
+                    if meter_id is None or isinstance(meter_id, bool | float):
+                        raise Rejected(Reason.UNKNOWN_METER, "the record names no meter; give the meter id")
+                    meter_id = str(meter_id)
+                current = series.get(meter_id)
+                if current is None:
+                    meter_id = meter_id.strip()
+                    current = series.get(meter_id)
+                if current is None:
+                    info = meters.get(meter_id)
+                    if info is None and not refreshed:
+                        refreshed = True
+                        meters = self._model(work.enterprise, refresh=True) or meters
+                        info = meters.get(meter_id)
+                    if info is None:
+                        if meter_id not in unknown:
+                            unknown[meter_id] = self._unknown_meter(work.enterprise, meter_id, meters)
+                        raise unknown[meter_id]
+                    current = series[meter_id] = self._series(info, source)
+                raw_ts = record.ts
+                if type(raw_ts) is str:
+                    parsed = timestamps.get(raw_ts)
+                    if parsed is None:
+                        try:
+                            parsed = parse_timestamp(raw_ts, tz)
+                        except Rejected as rejection:
+                            parsed = rejection
+                        timestamps[raw_ts] = parsed
+                    if isinstance(parsed, Rejected):
+                        raise parsed
+                    ts = parsed
+                else:
+                    ts = parse_timestamp(raw_ts, tz)
+                raw_value = record.value
+                if type(raw_value) is str:
+                    try:
+                        value = float(raw_value)
+                    except ValueError:
+                        value = parse_value(raw_value)
+                    if value - value != 0.0:  # NaN or ±inf
+                        value = parse_value(raw_value)
+                else:
+                    value = parse_value(raw_value)
+                raw_unit = record.unit
+                if raw_unit is None or raw_unit == "":
+                    conversion = current.conversion
+                else:
+                    known = current.units.get(raw_unit)
+                    if known is None:
+                        known = current.units[raw_unit] = self._conversion(
+                            raw_unit, source, current.info.meter
+                        )
+                    conversion = known
+                if isinstance(conversion, Rejected):
+                    raise conversion
+                value = value * conversion[0] + conversion[1]
+                quality = 0 if record.quality is None else parse_quality(record.quality)
+                if ts < current.installed:
+                    raise self._before_installed(ts, current.info.meter)
+                if ts > latest:
+                    raise Rejected(
+                        Reason.FUTURE_TIMESTAMP,
+                        f"{self._when(ts)} is {ts - now:,.0f} s in the future (more than "
+                        f"{self._tolerance:,.0f} s ahead); check the device clock and the time zone",
+                    )
+                if value < current.low or value > current.high:
+                    meter = current.info.meter
+                    problem = self._limits.problem(meter.quantity, value)
+                    raise Rejected(Reason.IMPLAUSIBLE_VALUE, f"meter {meter.id!r}: {problem}")
+            except Rejected as rejection:
+                results[i] = RecordResult(Status.REJECTED, rejection.reason, rejection.message)
+                continue
+            current.index.append(i)
+            current.ts.append(ts)
+            current.value.append(value)
+            current.quality.append(quality)
+
+    def _series(self, info: _MeterInfo, source: Source) -> _Series:
+        meter = info.meter
+        low = self._limits.minimum.get(meter.quantity)
+        high = self._limits.maximum.get(meter.quantity)
+        return _Series(
+            info,
+            conversion=self._conversion(None, source, meter),
+            installed=info.installed if info.installed is not None else -(2**62),
+            low=low.value if low is not None else -math.inf,
+            high=high.value if high is not None else math.inf,
+        )
+
+    def _before_installed(self, ts: int, meter: Meter) -> Rejected:
+        return Rejected(
+            Reason.BEFORE_INSTALLED,
+            f"{self._when(ts)} is before meter {meter.id!r} was installed ({meter.installed}); "
+            "check the timestamp and its time zone, or correct the meter's installation date",
+        )
+
+    @staticmethod
+    def _unknown_meter(enterprise: str, meter_id: str, meters: dict[str, _MeterInfo]) -> Rejected:
+        close = difflib.get_close_matches(meter_id, list(meters), n=3, cutoff=0.6)
+        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+        return Rejected(
+            Reason.UNKNOWN_METER,
+            f"enterprise {enterprise!r} has no meter {meter_id!r}{hint}; add the meter to the model "
+            "(shuixiao model import --replace) and replay the quarantine, or correct the meter id at the source",
+        )
+
+    @staticmethod
+    def _conversion(raw_unit: object, source: Source, meter: Meter) -> tuple[float, float] | Rejected:
+        """Factor and offset from the record's unit (or the default) to canonical, or the rejection."""
+        symbol = raw_unit if raw_unit is not None else source.unit if source.unit is not None else meter.unit
+        try:
+            unit = lookup_unit(str(symbol), meter.quantity)
+        except UnitError:
+            said = "the source's default unit" if raw_unit is None else "unit"
+            return Rejected(
+                Reason.WRONG_UNIT,
+                f"{said} {symbol!r} is not a unit of {meter.quantity} (meter {meter.id!r} measures "
+                f"{meter.quantity} in {meter.unit}); use one of {', '.join(units_for(meter.quantity))}",
+            )
+        return unit.factor, unit.offset
+
+    def _when(self, ts: int) -> str:
+        return dt.datetime.fromtimestamp(ts, self._zone).isoformat()
+
+    # --- steps 2–4: against the store, in one transaction ---------------------------------------
+
+    def _run(self, work: Sequence[_Work], rejects: Sequence[QuarantineEntry]) -> None:
+        now = self._clock()
+        for item in work:
+            self._prepare(item, now)
+        resets: dict[str, dict[str, tuple[Reset, ...]]] = {}
+        for item in work:
+            totalizers = any(s.info.meter.kind is MeterKind.TOTALIZER for s in item.series.values())
+            if totalizers and item.enterprise not in resets:
+                resets[item.enterprise] = self._resets(item.enterprise)
+        with self._store.bulk() as writer:
+            writer.lock_meters(s.info.key for item in work for s in item.series.values())
+            touched: dict[int, tuple[MeterSpec, int, int]] = {}
+            for item in work:
+                for meter_id, candidates in item.series.items():
+                    spec = MeterSpec.of(
+                        candidates.info.key,
+                        candidates.info.meter.kind,
+                        candidates.info.register_max,
+                        resets.get(item.enterprise, {}).get(meter_id, ()),
+                    )
+                    span = self._commit_meter(writer, item, candidates, spec)
+                    if span is not None:
+                        seen = touched.get(spec.key)
+                        low, high = span if seen is None else (min(seen[1], span[0]), max(seen[2], span[1]))
+                        touched[spec.key] = (spec, low, high)
+            if self._resolutions:  # once per meter, however many batches touched it
+                for spec, low, high in touched.values():
+                    recompute(writer, spec, low, high, self._resolutions, self._tz, self._windows)
+            self._quarantine(writer, work)
+            writer.add_quarantine(list(rejects))
+
+    def _commit_meter(
+        self, writer: BulkWriter, work: _Work, candidates: _Series, spec: MeterSpec
+    ) -> tuple[int, int] | None:
+        """Check one meter's candidates against the store and write the accepted ones.
+
+        Returns the span whose aggregates changed, or None when nothing was written.
+        """
+        info = candidates.info
+        resets = spec.resets
+        results = work.results
+        ts = np.asarray(candidates.ts, dtype=np.int64)
+        order = np.argsort(ts, kind="stable")
+        ts = ts[order]
+        value = np.asarray(candidates.value, dtype=np.float64)[order]
+        quality = np.asarray(candidates.quality, dtype=np.int8)[order]
+        index = np.asarray(candidates.index, dtype=np.int64)[order]
+        if ts.size == 0:
+            return None
+        totalizer = info.meter.kind is MeterKind.TOTALIZER
+        stored = writer.read_window(info.key, int(ts[0]), int(ts[-1]), before=totalizer, after=totalizer)
+        inside = (stored.ts >= ts[0]) & (stored.ts <= ts[-1])
+        stored_ts, stored_value = stored.ts[inside], stored.value[inside]
+        new = np.ones(ts.size, dtype=bool)
+        if stored_ts.size:  # already stored: a duplicate, or a conflict when the value differs
+            position = np.minimum(np.searchsorted(stored_ts, ts), stored_ts.size - 1)
+            exists = stored_ts[position] == ts
+            for j in np.flatnonzero(exists):
+                results[index[j]] = self._same_time(
+                    stored_value[position[j]], value[j], int(ts[j]), info, "stored"
+                )
+            new = ~exists
+        waiting = np.flatnonzero(new)  # repeats inside the batch: the first wins
+        first = np.ones(waiting.size, dtype=bool)
+        first[1:] = ts[waiting[1:]] != ts[waiting[:-1]]
+        if not first.all():
+            head = np.maximum.accumulate(np.where(first, np.arange(waiting.size), 0))
+            for k in np.flatnonzero(~first):
+                j, kept = waiting[k], waiting[head[k]]
+                results[index[j]] = self._same_time(
+                    value[kept], value[j], int(ts[j]), info, "sent earlier in the batch"
+                )
+                new[j] = False
+        if totalizer and new.any():
+            for position, message in self._backwards(ts, value, quality, new, stored, info, resets):
+                results[index[position]] = RecordResult(Status.REJECTED, Reason.TOTALIZER_BACKWARDS, message)
+                new[position] = False
+        if not new.any():
+            return None
+        writer.write_readings(info.key, ts[new], value[new], quality[new], work.source.origin)
+        self._windows.add(info.key, ts[new], value[new], quality[new])
+        for j in index[new]:
+            results[j] = ACCEPTED
+        low = int(ts[new][0])
+        if totalizer and self._resolutions:
+            low = self._previous_good(writer, info.key, stored, low)
+        return low, int(ts[new][-1])
+
+    def _same_time(self, kept: float, sent: float, ts: int, info: _MeterInfo, where: str) -> RecordResult:
+        if kept == sent or np.isclose(kept, sent, rtol=1e-9, atol=0.0):
+            return DUPLICATE
+        unit = canonical_unit(info.meter.quantity)
+        return RecordResult(
+            Status.REJECTED,
+            Reason.CONFLICT,
+            f"meter {info.meter.id!r} at {self._when(ts)}: {sent:g} {unit} was sent, but {kept:g} {unit} was "
+            f"{where} for the same time; a stored reading is never overwritten (if it is wrong, record a "
+            "meter event and store an estimate)",
+        )
+
+    @staticmethod
+    def _previous_good(writer: BulkWriter, key: int, stored: ReadingWindow, low: int) -> int:
+        """Time of the last good stored reading before ``low`` (its interval changes), else ``low``."""
+        earlier = stored.ts < low
+        good = earlier & (stored.quality < _BAD)
+        if good.any():
+            return int(stored.ts[good][-1])
+        if not earlier.any():
+            return low
+        probe = int(stored.ts[earlier][0])  # every stored reading seen before low is flagged bad
+        while True:
+            window = writer.read_window(key, probe, probe, before=True)
+            previous = window.ts < probe
+            if not previous.any():
+                return low
+            probe = int(window.ts[previous][-1])
+            if int(window.quality[previous][-1]) < _BAD:
+                return probe
+
+    def _backwards(
+        self,
+        ts: npt.NDArray[np.int64],
+        value: npt.NDArray[np.float64],
+        quality: npt.NDArray[np.int8],
+        new: npt.NDArray[np.bool_],
+        stored: ReadingWindow,
+        info: _MeterInfo,
+        resets: tuple[Reset, ...],
+    ) -> list[tuple[int, str]]:
+        """Positions of new totalizer readings whose register falls without explanation, with messages."""
+        good = stored.quality < _BAD
+        stored_ts, stored_value = stored.ts[good], stored.value[good]
+        check = new & (quality < _BAD)  # a register flagged bad is kept as sent, never compared
+        positions = np.flatnonzero(check)
+        merged_ts = np.concatenate((stored_ts, ts[positions]))
+        merged_value = np.concatenate((stored_value, value[positions]))
+        order = np.argsort(merged_ts, kind="stable")
+        steps = np.diff(merged_value[order])
+        if not (steps < 0).any():
+            return []
+        rmax = info.register_max
+
+        def falls(t_a: int, v_a: float, t_b: int, v_b: float) -> bool:
+            if v_b >= v_a - 1e-9 * max(1.0, abs(v_a)):
+                return False
+            if any(t_a < r.ts <= t_b for r in resets):
+                return False
+            return rmax is None or v_a - v_b <= rmax / 2
+
+        following = np.searchsorted(stored_ts, ts[positions], side="right")
+        rejected: list[tuple[int, str]] = []
+        last: tuple[int, float] | None = None
+        n_stored = stored_ts.size
+        for k in order:
+            if k < n_stored:
+                last = (int(stored_ts[k]), float(stored_value[k]))
+                continue
+            j = int(positions[k - n_stored])
+            here = (int(ts[j]), float(value[j]))
+            message = None
+            if last is not None and falls(*last, *here):
+                message = self._fell(info, last, here, rmax)
+            else:
+                nxt = int(following[k - n_stored])
+                if nxt < n_stored:
+                    after = (int(stored_ts[nxt]), float(stored_value[nxt]))
+                    if falls(*here, *after):
+                        message = self._fell(info, here, after, rmax)
+            if message is None:
+                last = here
+            else:
+                rejected.append((j, message))
+        return rejected
+
+    def _fell(
+        self, info: _MeterInfo, before: tuple[int, float], after: tuple[int, float], rmax: float | None
+    ) -> str:
+        unit = lookup_unit(info.meter.unit, info.meter.quantity)
+        fro, to = ((v - unit.offset) / unit.factor for v in (before[1], after[1]))
+        rollover = (
+            f"; it falls too little for a rollover at register_max {info.meter.register_max:g}"
+            if rmax is not None
+            else "; if the register rolls over, set the meter's register_max"
+        )
+        return (
+            f"register of meter {info.meter.id!r} falls from {fro:g} {info.meter.unit} at "
+            f"{self._when(before[0])} to {to:g} {info.meter.unit} at {self._when(after[0])} with no "
+            f"replacement event between them{rollover}; if the meter was replaced, record a 'replacement' "
+            "meter event with old_register and new_register, then replay the quarantine"
+        )
+
+    def _quarantine(self, writer: BulkWriter, work: Sequence[_Work]) -> None:
+        """Quarantine new rejects; on replay, mark accepted records and update the reasons of the rest."""
+        entries: list[QuarantineEntry] = []
+        places: list[tuple[list[RecordResult | None], int]] = []
+        replayed: list[int] = []
+        for item in work:
+            results = item.results
+            for i, result in enumerate(results):
+                assert result is not None, "every record has a result"
+                if item.quarantine_ids is not None:
+                    qid = item.quarantine_ids[i]
+                    if result.status is Status.REJECTED:
+                        assert result.reason is not None
+                        writer.update_quarantine(qid, result.reason, result.message)
+                        results[i] = RecordResult(result.status, result.reason, result.message, qid)
+                    else:
+                        replayed.append(qid)
+                elif result.status is Status.REJECTED:
+                    assert result.reason is not None
+                    record = item.records[i]
+                    meter = record.meter
+                    entries.append(
+                        QuarantineEntry(
+                            enterprise=item.enterprise,
+                            meter=None if meter is None else str(meter),
+                            origin=item.source.origin,
+                            source=item.source.detail,
+                            payload=payload_of(record, item.source),
+                            reason=result.reason.value,
+                            message=result.message,
+                        )
+                    )
+                    places.append((results, i))
+        if replayed:
+            writer.mark_replayed(replayed)
+        for (results, i), qid in zip(places, writer.add_quarantine(entries), strict=True):
+            result = results[i]
+            assert result is not None
+            results[i] = RecordResult(result.status, result.reason, result.message, qid)
+
+
+def _is_number(value: object) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _complete(results: list[RecordResult | None]) -> tuple[RecordResult, ...]:
+    """The results of a batch, every record having one."""
+    done = tuple(r for r in results if r is not None)
+    assert len(done) == len(results), "every record has a result"
+    return done

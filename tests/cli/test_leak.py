@@ -1,0 +1,229 @@
+"""``shuixiao leak simulate | detect | score`` on files, and their errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shuixiao.cli import main
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from shuixiao.demo import DemoConfig, build_park
+
+    park = build_park(DemoConfig(enterprises=1, days=1))
+    path = tmp_path_factory.mktemp("net") / "steel.inp"
+    path.write_text(park.networks["ronghu-steel"], encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run the CLI in a fresh directory; return (status, stdout, stderr)."""
+    for name in ("SHUIXIAO_DATABASE_URL", "SHUIXIAO_CONFIG", "SHUIXIAO_LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SHUIXIAO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+
+    def _run(*argv: str) -> tuple[int, str, str]:
+        status = main(list(argv))
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return _run
+
+
+def test_simulate_detect_score(run, network: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    status, out, err = run(
+        "--lang",
+        "en",
+        "leak",
+        "simulate",
+        "--network",
+        str(network),
+        "--out",
+        "sc",
+        "--days",
+        "4",
+        "--leaks",
+        "2",
+        "--seed",
+        "7",
+    )
+    assert status == 0, err
+    assert "2 leaks" in out
+    for name in ("readings.csv", "sensors.yaml", "truth.yaml"):
+        assert (tmp_path / "sc" / name).exists()
+    status, out, err = run(
+        "leak",
+        "detect",
+        "--network",
+        str(network),
+        "--sensors",
+        "sc/sensors.yaml",
+        "--readings",
+        "sc/readings.csv",
+        "--out",
+        "events.json",
+    )
+    assert status == 0, err
+    assert "漏损事件" in out
+    events = json.loads((tmp_path / "events.json").read_text(encoding="utf-8"))
+    assert events["format"] == "shuixiao-leak-events/1"
+    for event in events["events"]:
+        assert {"start", "detected", "end", "flow_m3h", "uncertainty_m", "candidates"} <= set(event)
+        assert all("pipe" in c and "score" in c for c in event["candidates"])
+    status, out, err = run(
+        "leak",
+        "score",
+        "--truth",
+        "sc/truth.yaml",
+        "--events",
+        "events.json",
+        "--network",
+        str(network),
+        "--json",
+    )
+    assert status == 0, err
+    report = json.loads(out)
+    assert report["leaks"] == 2 and "score_eur" in report and "false_alarms_per_month" in report
+    status, out, _ = run(
+        "--lang",
+        "en",
+        "leak",
+        "score",
+        "--truth",
+        "sc/truth.yaml",
+        "--events",
+        "events.json",
+        "--network",
+        str(network),
+    )
+    assert status == 0 and "BattLeDIM score" in out
+    # the store was never opened
+    assert not (tmp_path / "data" / "shuixiao.db").exists()
+
+
+def test_detect_handles_sensors_without_readings(run, network: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        run("leak", "simulate", "--network", str(network), "--out", "sc", "--days", "3", "--leaks", "0")[0]
+        == 0
+    )
+    lines = (tmp_path / "sc" / "readings.csv").read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if ",P-boiler," not in line]
+    (tmp_path / "partial.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    status, out, err = run(
+        "--lang",
+        "en",
+        "leak",
+        "detect",
+        "--network",
+        str(network),
+        "--sensors",
+        "sc/sensors.yaml",
+        "--readings",
+        "partial.csv",
+        "--out",
+        "events.json",
+        "--no-cache",
+    )
+    assert status == 0, err
+    assert "no readings and were left out: P-boiler" in out
+
+
+@pytest.mark.parametrize(
+    ("readings", "message"),
+    [
+        ("timestamp;sensor;value\n", "the header must be timestamp,sensor,value"),
+        ("timestamp,sensor,value\n2025-01-01T00:00:00+08:00,P-yard,abc\n", "line 2: 'abc' is not a number"),
+        ("timestamp,sensor,value\n2025-13-01T00:00:00+08:00,P-yard,1\n", "line 2"),
+        (
+            "timestamp,sensor,value\n2025-01-01T00:00:00+08:00,NOPE,1\n",
+            "sensors not in the sensor file: NOPE",
+        ),
+    ],
+)
+def test_bad_readings_exit_1(run, network: Path, tmp_path: Path, readings: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "sensors.yaml").write_text("P-yard: {type: pressure, node: yard}\n", encoding="utf-8")
+    (tmp_path / "r.csv").write_text(readings, encoding="utf-8")
+    status, _, err = run(
+        "leak",
+        "detect",
+        "--network",
+        str(network),
+        "--sensors",
+        "sensors.yaml",
+        "--readings",
+        "r.csv",
+        "--out",
+        "e.json",
+    )
+    assert status == 1
+    assert err.startswith("shuixiao: error:") and message in err
+    assert "Traceback" not in err
+
+
+def test_missing_and_malformed_files_exit_1(run, network: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    status, _, err = run("leak", "simulate", "--network", "nope.inp", "--out", "x")
+    assert status == 1 and "nope.inp" in err
+    (tmp_path / "sensors.yaml").write_text("P-1: {type: pressure, node: nowhere}\n", encoding="utf-8")
+    (tmp_path / "r.csv").write_text(
+        "timestamp,sensor,value\n2025-01-01T00:00:00+08:00,P-1,1\n", encoding="utf-8"
+    )
+    status, _, err = run(
+        "leak",
+        "detect",
+        "--network",
+        str(network),
+        "--sensors",
+        "sensors.yaml",
+        "--readings",
+        "r.csv",
+        "--out",
+        "e.json",
+    )
+    assert status == 1 and "no node 'nowhere'" in err
+    status, _, err = run(
+        "leak",
+        "detect",
+        "--network",
+        str(network),
+        "--sensors",
+        "missing.yaml",
+        "--readings",
+        "r.csv",
+        "--out",
+        "e.json",
+    )
+    assert status == 1 and "missing.yaml: no such file" in err
+    (tmp_path / "truth.yaml").write_text("leaks: 3\n", encoding="utf-8")
+    (tmp_path / "events.json").write_text("[]", encoding="utf-8")
+    status, _, err = run(
+        "leak", "score", "--truth", "truth.yaml", "--events", "events.json", "--network", str(network)
+    )
+    assert status == 1 and "leaks" in err
+    (tmp_path / "truth.yaml").write_text(
+        "leaks:\n- {pipe: P-nowhere, start: '2025-01-01T00:00:00+08:00', peak_flow_m3h: 2}\n"
+    )
+    status, _, err = run(
+        "leak", "score", "--truth", "truth.yaml", "--events", "events.json", "--network", str(network)
+    )
+    assert status == 1 and "P-nowhere" in err
+    status, _, err = run(
+        "leak", "simulate", "--network", str(network), "--out", "x", "--min-flow", "5", "--max-flow", "1"
+    )
+    assert status == 1 and "--min-flow" in err
+
+
+def test_wrong_usage_exits_2(run) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as info:
+        run("leak", "detect", "--network", "x.inp")
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        run("leak", "simulate", "--network", "x.inp", "--out", "d", "--days", "-1")
+    assert info.value.code == 2
