@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 from pathlib import Path
 from typing import Any
+
+from rich.table import Table
 
 from shuixiao.cli._context import Context
 from shuixiao.errors import InvalidInputError
@@ -314,7 +315,6 @@ def score(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         ctx.print_json(report.to_dict())
         return 0
-    summary = report.to_dict()
     ctx.out.print(
         ctx.t(
             "leak.score",
@@ -331,7 +331,12 @@ def score(ctx: Context, args: argparse.Namespace) -> int:
             within=report.within(300.0),
         )
     )
-    ctx.out.print(json.dumps(summary["per_leak"], ensure_ascii=False))
+    table = Table(title=ctx.t("title.leaks"))
+    for key in ("col.leak", "col.distance", "col.delay"):
+        table.add_column(ctx.t(key), justify="left" if key == "col.leak" else "right")
+    for leak_id, distance in sorted(report.detected_in_time.items()):
+        table.add_row(leak_id, _number(distance, 0), _number(report.delays[leak_id], 1))
+    ctx.out.print(table)
     return 0
 
 

@@ -43,6 +43,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "col.product": ("产品", "Product"),
     "col.output": ("产量", "Output"),
     "title.enterprises": ("企业一览", "Enterprises"),
+    "title.leaks": ("各处漏损的检出与定位", "Detection and localisation of each leak"),
+    "col.leak": ("漏损", "Leak"),
+    "col.distance": ("定位距离 (m)", "Distance (m)"),
+    "col.delay": ("检出用时 (h)", "Time to detection (h)"),
     "title.units": (
         "用水单元（二级：车间/分厂；三级：主要用水设备）",
         "Water units (level 2: sub-units; level 3: equipment)",
