@@ -24,17 +24,11 @@ E = "xt-paper"
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    """Run the CLI in English against a fresh data directory holding the paper mill; return (status, out, err)."""
-    for name in ("SHUIXIAO_DATABASE_URL", "SHUIXIAO_CONFIG", "SHUIXIAO_LANGUAGE", "SHUIXIAO_TIMEZONE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SHUIXIAO_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(tmp_path)
+def run(run):  # type: ignore[no-untyped-def]
+    """The shared ``run`` in English, against a data directory holding the paper mill."""
 
     def _run(*argv: str) -> tuple[int, str, str]:
-        status = main(["--lang", "en", *argv])
-        out, err = capsys.readouterr()
-        return status, out, err
+        return run("--lang", "en", *argv)  # type: ignore[no-any-return]
 
     assert _run("db", "upgrade")[0] == 0
     assert _run("model", "import", str(MODELS / "paper_mill.yaml"))[0] == 0

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from shuixiao.cli import main
-
 pytestmark = pytest.mark.integration
 
 
@@ -20,22 +18,6 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("net") / "steel.inp"
     path.write_text(park.networks["ronghu-steel"], encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    """Run the CLI in a fresh directory; return (status, stdout, stderr)."""
-    for name in ("SHUIXIAO_DATABASE_URL", "SHUIXIAO_CONFIG", "SHUIXIAO_LANGUAGE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SHUIXIAO_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(tmp_path)
-
-    def _run(*argv: str) -> tuple[int, str, str]:
-        status = main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return _run
 
 
 def test_simulate_detect_score(run, network: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

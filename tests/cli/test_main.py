@@ -14,22 +14,6 @@ pytestmark = pytest.mark.integration
 MODELS = Path(__file__).parents[1] / "data" / "models"
 
 
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    """Run the CLI against a fresh data directory; return (status, stdout, stderr)."""
-    for name in ("SHUIXIAO_DATABASE_URL", "SHUIXIAO_CONFIG", "SHUIXIAO_LANGUAGE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SHUIXIAO_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(tmp_path)
-
-    def _run(*argv: str) -> tuple[int, str, str]:
-        status = main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return _run
-
-
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["--help"])
