@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -41,6 +42,7 @@ from shuixiao.model import (
 )
 from shuixiao.storage import Store
 
+MQTT_VARIABLE = "SHUIXIAO_TEST_MQTT"
 POSTGRES_URL_VARIABLE = "SHUIXIAO_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -257,3 +259,24 @@ def build_enterprise(enterprise_id: str = "xg-steel", **changes: Any) -> Enterpr
 def make_enterprise() -> Callable[..., Enterprise]:
     """Factory of a realistic, valid steel works: ``make_enterprise(id, **field_changes)``."""
     return build_enterprise
+
+
+@pytest.fixture(scope="session")
+def broker() -> tuple[str, int]:
+    """Host and port of a reachable MQTT broker (``SHUIXIAO_TEST_MQTT``, default 127.0.0.1:1883).
+
+    Skips with the reason when none answers, except under ``CI=true``, where it fails.
+    """
+    host, _, port = os.environ.get(MQTT_VARIABLE, "127.0.0.1:1883").rpartition(":")
+    address = (host or "127.0.0.1", int(port))
+    try:
+        socket.create_connection(address, timeout=2).close()
+    except OSError as err:
+        reason = (
+            f"MQTT tests need a broker at {address[0]}:{address[1]} ({err.strerror or err}); start mosquitto "
+            f"or set {MQTT_VARIABLE}=host:port"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
+        pytest.skip(reason)
+    return address

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 Confidence = Literal["C", "S", "U"]
-"""C confirmed in the cited source; S secondary source only; U unconfirmed placeholder."""
+"""C confirmed in the cited source; S secondary source only; U unconfirmed: verify before using it as a rule."""
 
 QuotaLevel = Literal["leading", "advanced", "general", "existing", "new"]
 Operator = Literal[">", ">=", "<", "<=", "=="]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import threading
 import time
 from datetime import UTC, datetime
@@ -143,24 +142,11 @@ def test_chinese_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "接受 0，重复 0，拒收 1" in out and "计量器具不存在" in out and "隔离区" in out
 
 
-def _broker() -> tuple[str, int]:
-    host, _, port = os.environ.get("SHUIXIAO_TEST_MQTT", "127.0.0.1:1883").rpartition(":")
-    address = (host or "127.0.0.1", int(port))
-    try:
-        socket.create_connection(address, timeout=2).close()
-    except OSError as err:
-        reason = f"the MQTT CLI test needs a broker at {address[0]}:{address[1]} ({err})"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
-        pytest.skip(reason)
-    return address
-
-
-def test_mqtt_worker_stops_gracefully_on_sigint(run: Any, tmp_path: Path) -> None:
+def test_mqtt_worker_stops_gracefully_on_sigint(run: Any, tmp_path: Path, broker: tuple[str, int]) -> None:
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
-    host, port = _broker()
+    host, port = broker
     tag = f"{time.time_ns()}"
     prefix = f"cli-{tag}/shuixiao/v1"
 

@@ -10,8 +10,6 @@ except under ``CI=true``, where they fail, as the PostgreSQL tests do.
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +21,6 @@ from shuixiao.series import aggregate, totalizer_intervals
 from shuixiao.storage import Store
 
 ENTERPRISE = "xg-steel"
-MQTT_VARIABLE = "SHUIXIAO_TEST_MQTT"
 
 
 def steel_works(make_enterprise: Callable[..., Enterprise]) -> Enterprise:
@@ -87,26 +84,3 @@ def reference_aggregates(
     else:
         result = aggregate(ts, value, resolution, "mean")
     return {"start": result.start, "value": result.value, "count": result.count}
-
-
-def broker_address() -> tuple[str, int]:
-    """The test broker, or skip (fail under CI=true) with the reason when it does not answer."""
-    host, _, port = os.environ.get(MQTT_VARIABLE, "127.0.0.1:1883").rpartition(":")
-    address = (host or "127.0.0.1", int(port))
-    try:
-        socket.create_connection(address, timeout=2).close()
-    except OSError as err:
-        reason = (
-            f"MQTT tests need a broker at {address[0]}:{address[1]} ({err.strerror or err}); start mosquitto "
-            f"or set {MQTT_VARIABLE}=host:port"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
-        pytest.skip(reason)
-    return address
-
-
-@pytest.fixture(scope="session")
-def broker() -> tuple[str, int]:
-    """Host and port of a reachable MQTT broker."""
-    return broker_address()
