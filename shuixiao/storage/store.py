@@ -1151,7 +1151,31 @@ class Store:
     # --- connections and errors ----------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self, action: str, *, write: bool = False) -> Iterator[sa.Connection]:
+    def transaction(self, action: str, *, write: bool = False) -> Iterator[sa.Connection]:
+        """Open a connection in one transaction, committed when the block ends without an error.
+
+        The storage modules of other capabilities (accounts, ledger, alarms) use it for their own
+        tables so that every database error reaches callers as a :class:`StorageError`.
+
+        Parameters
+        ----------
+        action : str
+            What is being done, for error messages ("saving region 'hn'").
+        write : bool, optional
+            True when the transaction writes; SQLite then takes the write lock at once
+            (``BEGIN IMMEDIATE``) instead of failing later on a busy database.
+
+        Yields
+        ------
+        sqlalchemy.Connection
+
+        Raises
+        ------
+        StorageError
+            If the store is closed or the database fails; the message names ``action``.
+        SchemaVersionError
+            If the tables are missing (run ``shuixiao db upgrade``).
+        """
         if self._closed:
             raise StorageError(f"the store at {self.url} is closed; open it again with Store.open()")
         try:
@@ -1212,7 +1236,7 @@ class Store:
 
     def schema_version(self) -> str | None:
         """Return the schema revision of the database, or None when it has no shuixiao schema."""
-        with self._transaction("reading the schema version") as connection:
+        with self.transaction("reading the schema version") as connection:
             revision = MigrationContext.configure(connection).get_current_revision()
         return revision
 
@@ -1251,7 +1275,7 @@ class Store:
         ModelValidationError
             If the parent region does not exist or the code is not six digits.
         """
-        with self._transaction(f"saving region {region.id!r}", write=True) as connection:
+        with self.transaction(f"saving region {region.id!r}", write=True) as connection:
             self._write_regions(connection, [region], source=f"region {region.id!r}")
 
     def save_park(self, park: Park) -> None:
@@ -1262,18 +1286,18 @@ class Store:
         ModelValidationError
             If the park's region does not exist.
         """
-        with self._transaction(f"saving park {park.id!r}", write=True) as connection:
+        with self.transaction(f"saving park {park.id!r}", write=True) as connection:
             self._write_parks(connection, [park], source=f"park {park.id!r}")
 
     def list_regions(self) -> list[Region]:
         """Return every region, by id."""
-        with self._transaction("listing regions") as connection:
+        with self.transaction("listing regions") as connection:
             rows = connection.execute(sa.select(t.regions).order_by(t.regions.c.id)).mappings().all()
         return [_entity(Region, row) for row in rows]
 
     def list_parks(self) -> list[Park]:
         """Return every park, by id."""
-        with self._transaction("listing parks") as connection:
+        with self.transaction("listing parks") as connection:
             rows = connection.execute(sa.select(t.parks).order_by(t.parks.c.id)).mappings().all()
         return [_entity(Park, row) for row in rows]
 
@@ -1335,7 +1359,7 @@ class Store:
             If the id exists and ``replace`` is false, or replacing would drop
             meters with readings and ``drop_readings`` is false.
         """
-        with self._transaction(f"saving enterprise {enterprise.id!r}", write=True) as connection:
+        with self.transaction(f"saving enterprise {enterprise.id!r}", write=True) as connection:
             self._write_enterprises(
                 connection,
                 [enterprise],
@@ -1364,7 +1388,7 @@ class Store:
         ModelValidationError, InvalidInputError
             As :meth:`save_region`, :meth:`save_park` and :meth:`save_enterprise`.
         """
-        with self._transaction("saving the model", write=True) as connection:
+        with self.transaction("saving the model", write=True) as connection:
             self._write_regions(connection, list(regions), source="model")
             self._write_parks(connection, list(parks), source="model")
             self._write_enterprises(
@@ -1494,7 +1518,7 @@ class Store:
         NotFoundError
             If there is no such enterprise; the message lists close matches.
         """
-        with self._transaction(f"loading enterprise {enterprise_id!r}") as connection:
+        with self.transaction(f"loading enterprise {enterprise_id!r}") as connection:
             head = (
                 connection.execute(sa.select(t.enterprises).where(t.enterprises.c.id == enterprise_id))
                 .mappings()
@@ -1535,7 +1559,7 @@ class Store:
             size(t.flows).label("n_flows"),
             size(t.meters).label("n_meters"),
         ).order_by(e.c.id)
-        with self._transaction("listing enterprises") as connection:
+        with self.transaction("listing enterprises") as connection:
             rows = connection.execute(query).mappings().all()
         return [EnterpriseSummary(**row) for row in rows]
 
@@ -1547,7 +1571,7 @@ class Store:
         NotFoundError
             If there is no such enterprise.
         """
-        with self._transaction(f"deleting enterprise {enterprise_id!r}", write=True) as connection:
+        with self.transaction(f"deleting enterprise {enterprise_id!r}", write=True) as connection:
             key = self._enterprise_key(connection, enterprise_id)
             meters = sa.select(t.meters.c.key).where(t.meters.c.enterprise_key == key)
             for table in (t.readings, t.aggregates, t.meter_events):
@@ -1593,7 +1617,7 @@ class Store:
         NotFoundError
             If there is no such enterprise.
         """
-        with self._transaction(f"reading meter keys of {enterprise_id!r}") as connection:
+        with self.transaction(f"reading meter keys of {enterprise_id!r}") as connection:
             key = self._enterprise_key(connection, enterprise_id)
             rows = connection.execute(
                 sa.select(t.meters.c.id, t.meters.c.key)
@@ -1612,7 +1636,7 @@ class Store:
             Valid until the block ends; the block commits on success and
             writes nothing if it raises.
         """
-        with self._transaction("writing readings", write=True) as connection:
+        with self.transaction("writing readings", write=True) as connection:
             writer = BulkWriter(connection)
             try:
                 yield writer
@@ -1702,7 +1726,7 @@ class Store:
             If the enterprise or the meter does not exist.
         """
         low, high = _window(start, end)
-        with self._transaction(f"reading readings of {enterprise_id}/{meter_id}") as connection:
+        with self.transaction(f"reading readings of {enterprise_id}/{meter_id}") as connection:
             key = self._meter_key(connection, enterprise_id, meter_id)
             rows = self._fetch(connection, "read_readings", (key, *self._bounds(low, high)))
         array = np.array(rows, dtype=_READING_ROW) if rows else np.empty(0, dtype=_READING_ROW)
@@ -1739,7 +1763,7 @@ class Store:
             If the enterprise or the meter does not exist.
         """
         low, high = _window(start, end)
-        with self._transaction(f"reading aggregates of {enterprise_id}/{meter_id}") as connection:
+        with self.transaction(f"reading aggregates of {enterprise_id}/{meter_id}") as connection:
             key = self._meter_key(connection, enterprise_id, meter_id)
             rows = self._fetch(connection, "read_aggregates", (key, resolution, *self._bounds(low, high)))
         array = np.array(rows, dtype=_AGGREGATE_ROW) if rows else np.empty(0, dtype=_AGGREGATE_ROW)
@@ -1763,7 +1787,7 @@ class Store:
             If ``enterprise_id`` is given and does not exist.
         """
         query = sa.select(sa.func.count()).select_from(t.readings)
-        with self._transaction("counting readings") as connection:
+        with self.transaction("counting readings") as connection:
             if enterprise_id is not None:
                 key = self._enterprise_key(connection, enterprise_id)
                 meters = sa.select(t.meters.c.key).where(t.meters.c.enterprise_key == key)
@@ -1781,7 +1805,7 @@ class Store:
         m, r = t.meters, t.readings
         first = sa.select(sa.func.min(r.c.ts)).where(r.c.meter_key == m.c.key).scalar_subquery()
         last = sa.select(sa.func.max(r.c.ts)).where(r.c.meter_key == m.c.key).scalar_subquery()
-        with self._transaction(f"reading the span of {enterprise_id!r}") as connection:
+        with self.transaction(f"reading the span of {enterprise_id!r}") as connection:
             key = self._enterprise_key(connection, enterprise_id)
             per_meter = sa.select(first.label("first"), last.label("last")).where(m.c.enterprise_key == key)
             inner = per_meter.subquery()
@@ -1829,7 +1853,7 @@ class Store:
             document = json.loads(json.dumps(dict(detail), allow_nan=False))
         except (TypeError, ValueError) as err:
             raise InvalidInputError(f"event detail must be JSON-compatible: {err}") from err
-        with self._transaction(f"recording a {kind} of {enterprise_id}/{meter_id}", write=True) as connection:
+        with self.transaction(f"recording a {kind} of {enterprise_id}/{meter_id}", write=True) as connection:
             key = self._meter_key(connection, enterprise_id, meter_id)
             _upsert(
                 connection,
@@ -1848,7 +1872,7 @@ class Store:
         """
         m, ev = t.meters, t.meter_events
         query = sa.select(m.c.id, ev.c.ts, ev.c.kind, ev.c.detail).join(m, m.c.key == ev.c.meter_key)
-        with self._transaction(f"listing meter events of {enterprise_id!r}") as connection:
+        with self.transaction(f"listing meter events of {enterprise_id!r}") as connection:
             if meter_id is None:
                 query = query.where(m.c.enterprise_key == self._enterprise_key(connection, enterprise_id))
             else:
@@ -1918,7 +1942,7 @@ class Store:
             query = query.where(q.c.id > int(after_id))
         if limit is not None:
             query = query.limit(max(int(limit), 0))
-        with self._transaction("listing the quarantine") as connection:
+        with self.transaction("listing the quarantine") as connection:
             rows = connection.execute(query).mappings().all()
         return [
             QuarantineRecord(
@@ -1949,7 +1973,7 @@ class Store:
         q = t.quarantine
         query = sa.select(q.c.reason, sa.func.count()).group_by(q.c.reason).order_by(q.c.reason)
         query = _quarantine_filter(query, enterprise_id, reason, start, end, replayed)
-        with self._transaction("counting the quarantine") as connection:
+        with self.transaction("counting the quarantine") as connection:
             return {str(code): int(n) for code, n in connection.execute(query).all()}
 
     def mark_replayed(self, ids: Iterable[int], at: dt.datetime | None = None) -> int:
@@ -1967,7 +1991,7 @@ class Store:
         InvalidInputError
             If ``at`` is naive.
         """
-        with self._transaction("marking quarantined records replayed", write=True) as connection:
+        with self.transaction("marking quarantined records replayed", write=True) as connection:
             return _mark_replayed(connection, ids, at)
 
 
