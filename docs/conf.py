@@ -1,5 +1,7 @@
 """Sphinx configuration: the Markdown pages of docs/ plus an API reference from the docstrings."""
 
+import fastapi  # noqa: F401  imported before autodoc: its pydantic models fail to build when autodoc imports them first
+
 from shuixiao import __version__
 
 project = "shuixiao 水效"

@@ -15,6 +15,13 @@ setting                     environment variable                             def
 ``database_url``            ``SHUIXIAO_DATABASE_URL``                        ``sqlite:///<data_dir>/shuixiao.db``
 ``timezone``                ``SHUIXIAO_TIMEZONE``                            ``Asia/Shanghai``
 ``language``                ``SHUIXIAO_LANGUAGE``                            ``zh``
+``host``                    ``SHUIXIAO_HOST``                                ``127.0.0.1``
+``port``                    ``SHUIXIAO_PORT``                                ``8000``
+``workers``                 ``SHUIXIAO_WORKERS``                             ``1``
+``cookie_secure``           ``SHUIXIAO_COOKIE_SECURE``                       ``false``
+``demo``                    ``SHUIXIAO_DEMO``                                ``false``
+``session_lifetime``        ``SHUIXIAO_SESSION_LIFETIME``                    ``43200`` (12 h)
+``session_idle``            ``SHUIXIAO_SESSION_IDLE``                        ``1800`` (30 min)
 ==========================  ===============================================  ==================================
 """
 
@@ -25,7 +32,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -58,6 +65,27 @@ class Settings(BaseSettings):
         months) are cut.  Times are stored in UTC.
     language : {'zh', 'en'}
         Language of human-readable output.
+    host : str
+        Address ``shuixiao serve`` listens on; loopback by default, so that
+        exposing the service is a decision.
+    port : int
+        TCP port of ``shuixiao serve``.
+    workers : int
+        Server processes of ``shuixiao serve``; one per core serves more requests at once.
+    cookie_secure : bool
+        Give the session cookie the ``Secure`` flag and send
+        ``Strict-Transport-Security``: set it when the service is reached over
+        HTTPS (directly or behind a TLS-terminating proxy).
+    demo : bool
+        Demo mode: ``shuixiao serve`` starts without an administrator account
+        and ``shuixiao users demo`` may create the demo users.  Never set it on
+        an instance holding real data.
+    session_lifetime : int
+        Absolute lifetime of a login session, after which the user logs in
+        again (OWASP ASVS 4.0.3 V3.3.2, level 2: 12 h). [s]
+    session_idle : int
+        A session unused for this long ends (OWASP ASVS 4.0.3 V3.3.2, level 2:
+        30 min of inactivity). [s]
     """
 
     model_config = SettingsConfigDict(env_prefix="SHUIXIAO_", extra="forbid")
@@ -66,6 +94,13 @@ class Settings(BaseSettings):
     database_url: str = ""
     timezone: str = "Asia/Shanghai"
     language: Literal["zh", "en"] = "zh"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    cookie_secure: bool = False
+    demo: bool = False
+    session_lifetime: int = Field(default=43_200, ge=60)
+    session_idle: int = Field(default=1_800, ge=60)
 
     @classmethod
     def settings_customise_sources(

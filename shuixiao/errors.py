@@ -10,6 +10,8 @@ that only know Python's exceptions still catch it::
     │   └── ModelValidationError        a water-system model with problems (lists them all)
     │       └── ReferenceDataError      a reference-data file (quotas, targets, tiers) with problems
     ├── NotFoundError (LookupError)     a named thing that does not exist
+    ├── AuthenticationError             wrong or missing credentials (generic message on purpose)
+    ├── PermissionDeniedError           authenticated, but the role or scope does not allow it
     ├── ConfigurationError              settings that cannot work (bad URL, bad data dir)
     ├── StorageError (RuntimeError)     the database refused or failed
     │   └── SchemaVersionError          the database is not at the code's schema version
@@ -25,11 +27,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AuthenticationError",
     "ConfigurationError",
     "InvalidInputError",
     "LedgerVerificationError",
     "ModelValidationError",
     "NotFoundError",
+    "PermissionDeniedError",
     "Problem",
     "ReferenceDataError",
     "SchemaVersionError",
@@ -119,6 +123,19 @@ class ReferenceDataError(ModelValidationError):
 
 class NotFoundError(ShuixiaoError, LookupError):
     """A named object (enterprise, meter, unit, ...) that does not exist."""
+
+
+class AuthenticationError(ShuixiaoError):
+    """Credentials that are missing, wrong, expired or revoked, or a login refused by rate limiting.
+
+    The message is the same whatever failed (unknown login, wrong password,
+    disabled account, too many attempts), so that it reveals nothing to a
+    guesser; the audit log records the precise cause.
+    """
+
+
+class PermissionDeniedError(ShuixiaoError):
+    """An authenticated principal whose role or scope does not allow the action."""
 
 
 class ConfigurationError(ShuixiaoError):

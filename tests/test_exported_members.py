@@ -20,6 +20,14 @@ PACKAGES = [
     "shuixiao.leaks",
     "shuixiao.demo",
     "shuixiao.config",
+    "shuixiao.alarms",
+    "shuixiao.notify",
+    "shuixiao.notary",
+    "shuixiao.field",
+    "shuixiao.assess",
+    "shuixiao.report",
+    "shuixiao.service",
+    "shuixiao.service.web",
 ]
 
 

@@ -18,9 +18,20 @@ ENGINES = [
     "shuixiao.reference",
     "shuixiao.balance",
     "shuixiao.leaks",
+    "shuixiao.alarms",
     "shuixiao.demo",
 ]
-FORBIDDEN = ["fastapi", "sqlalchemy", "alembic", "psycopg", "paho", "pydantic_settings", "wntr", "matplotlib"]
+FORBIDDEN = [
+    "httpx",
+    "fastapi",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "paho",
+    "pydantic_settings",
+    "wntr",
+    "matplotlib",
+]
 
 
 def test_engines_import_without_adapters() -> None:

@@ -12,13 +12,25 @@ import sys
 from collections.abc import Sequence
 
 from shuixiao import __version__
-from shuixiao.cli import _db, _demo, _ingest, _leak, _model
+from shuixiao.cli import (
+    _agent,
+    _alarm,
+    _balance,
+    _db,
+    _demo,
+    _ingest,
+    _leak,
+    _ledger,
+    _model,
+    _serve,
+    _users,
+)
 from shuixiao.cli._context import Context
 from shuixiao.errors import ShuixiaoError
 
 __all__ = ["build_parser", "main"]
 
-_NOUNS = (_db, _demo, _ingest, _leak, _model)
+_NOUNS = (_agent, _alarm, _balance, _db, _demo, _ingest, _leak, _ledger, _model, _serve, _users)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,6 +1,8 @@
-"""``shuixiao leak``: simulate leak scenarios, detect and localise leaks, score detections.
+"""``shuixiao leak``: simulate leak scenarios, detect and localise leaks, score detections, leak events.
 
-These commands work on files only: they open no database and need no network access.
+``simulate``, ``detect`` and ``score`` work on files only: they open no database and need no
+network access.  ``detect --store --enterprise E`` also records the leaks found as leak events
+with their alarms, and ``leak event`` follows those events from suspicion to a verified repair.
 """
 
 from __future__ import annotations
@@ -8,15 +10,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
+from shuixiao.alarms import LeakState, load_rules, resolve_rules
+from shuixiao.cli._alarm import actor, local_time, notify_config
 from shuixiao.cli._context import Context
 from shuixiao.errors import InvalidInputError
 from shuixiao.leaks import (
     DetectorSettings,
+    LeakEvent,
     ScenarioSettings,
     detect_leaks,
     place_sensors,
@@ -33,6 +39,8 @@ from shuixiao.leaks import (
     write_sensors,
     write_truth,
 )
+from shuixiao.notify import make_outbox
+from shuixiao.storage import AlarmStore, LeakEventRecord, LeakEventStore
 
 
 def _positive_float(text: str) -> float:
@@ -112,7 +120,19 @@ def register(nouns: Any) -> None:
     det.add_argument(
         "--no-cache", action="store_true", help="do not cache leak signatures in the data directory"
     )
+    det.add_argument(
+        "--store",
+        action="store_true",
+        help="also record the events in the database as leak events with alarms (needs --enterprise)",
+    )
+    det.add_argument("--enterprise", metavar="ID", help="with --store: the enterprise the network belongs to")
+    det.add_argument(
+        "--notify-config",
+        metavar="FILE",
+        help="with --store: notification channels for the alarms (env SHUIXIAO_NOTIFY_CONFIG)",
+    )
     det.set_defaults(handler=detect)
+    _register_events(verbs)
 
     sim = verbs.add_parser(
         "simulate",
@@ -202,7 +222,11 @@ def register(nouns: Any) -> None:
 
 
 def detect(ctx: Context, args: argparse.Namespace) -> int:
-    """Detect and localise leaks; write the events file."""
+    """Detect and localise leaks; write the events file (and record them with --store)."""
+    if args.store and not args.enterprise:
+        raise InvalidInputError("--store needs --enterprise ID: the enterprise whose network this is")
+    if args.enterprise and not args.store:
+        raise InvalidInputError("--enterprise is used with --store only")
     network = read_network(args.network)
     sensors = read_sensors(args.sensors)
     readings = read_readings(args.readings, sensors)
@@ -241,6 +265,8 @@ def detect(ctx: Context, args: argparse.Namespace) -> int:
             )
         )
     ctx.out.print(ctx.t("leak.detected", events=len(result.events), path=args.out))
+    if args.store:
+        _record(ctx, args, result.events, network.name)
     return 0
 
 
@@ -342,3 +368,221 @@ def score(ctx: Context, args: argparse.Namespace) -> int:
 
 def _number(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}" if math.isfinite(value) else "—"
+
+
+# --- leak events --------------------------------------------------------------------------------
+
+_ACTIONS = {
+    "confirm": "confirm a suspected leak (found on site)",
+    "repair": "report a leak repaired",
+    "verify": "verify a repair (the data show the leak gone)",
+    "reopen": "reopen a repaired leak (the repair did not hold)",
+    "dismiss": "dismiss a suspected leak (not a leak)",
+}
+
+
+def _register_events(verbs: Any) -> None:
+    events = verbs.add_parser(
+        "event",
+        help="leak events: list, show, confirm, repair, verify, dismiss, note",
+        description=(
+            "Leak events recorded by `leak detect --store`: suspected → confirmed → repaired → verified "
+            "(or dismissed), each step with who, when and a note; the linked alarm follows. See docs/leaks.md."
+        ),
+    )
+    actions = events.add_subparsers(dest="action", metavar="<action>", required=True)
+    listing = actions.add_parser("list", help="list leak events", description="Leak events, newest first.")
+    listing.add_argument(
+        "--enterprise", action="append", metavar="ID", help="only this enterprise (repeatable)"
+    )
+    listing.add_argument(
+        "--state",
+        choices=("open", "all", *(s.value for s in LeakState)),
+        default="open",
+        help="open (suspected or confirmed; default), all, or one state",
+    )
+    listing.add_argument("--limit", type=int, default=50, metavar="N", help="at most N (default 50; 0: all)")
+    listing.add_argument("--json", action="store_true", help="machine-readable JSON")
+    listing.set_defaults(handler=list_events)
+    show = actions.add_parser(
+        "show", help="one leak event with its history", description="A leak event and its history."
+    )
+    show.add_argument("id", type=int, help="leak event id")
+    show.add_argument("--json", action="store_true", help="machine-readable JSON")
+    show.set_defaults(handler=show_event)
+    for name, text in _ACTIONS.items():
+        sub = actions.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        sub.add_argument("id", type=int, help="leak event id")
+        sub.add_argument("--note", metavar="TEXT", help="a note for the history")
+        sub.add_argument("--at", metavar="TIME", help="when it happened (ISO date-time, local; default now)")
+        sub.add_argument("--by", metavar="LOGIN", help="who does it (default: the OS user)")
+        sub.add_argument(
+            "--notify-config", metavar="FILE", help="notification channels (env SHUIXIAO_NOTIFY_CONFIG)"
+        )
+        sub.set_defaults(handler=event_action, leak_action=name)
+    note = actions.add_parser(
+        "note", help="add a note to a leak event", description="Add a note in any state."
+    )
+    note.add_argument("id", type=int, help="leak event id")
+    note.add_argument("text", help="the note")
+    note.add_argument("--by", metavar="LOGIN", help="who writes it (default: the OS user)")
+    note.set_defaults(handler=event_note)
+
+
+def _events(ctx: Context, args: argparse.Namespace) -> LeakEventStore:
+    config = notify_config(args)
+    return LeakEventStore(ctx.store(), outbox=make_outbox(config) if config else None)
+
+
+def _record(ctx: Context, args: argparse.Namespace, events: Sequence[LeakEvent], network: str) -> None:
+    store = ctx.store()
+    model = store.load_enterprise(args.enterprise)
+    rule = next(
+        r
+        for r in resolve_rules(load_rules(), model, AlarmStore(store).rule_overrides(args.enterprise))
+        if r.kind == "leak_suspected"
+    )
+    if not rule.enabled:
+        ctx.out.print(ctx.t("leak.rule_disabled", enterprise=args.enterprise), markup=False)
+        return
+    recorder = _events(ctx, args)
+    new = updated = 0
+    for event in events:
+        record, created = recorder.record_detection(
+            args.enterprise, event, rule, network=network, source=str(args.readings)
+        )
+        new, updated = new + created, updated + (not created)
+        ctx.out.print(f"  #{record.id} {record.state.value} {record.flow:.2f} m³/h", markup=False)
+    ctx.out.print(ctx.t("leak.stored", new=new, updated=updated, enterprise=args.enterprise), markup=False)
+
+
+def _event_dict(record: LeakEventRecord) -> dict[str, Any]:
+    now = dt.datetime.now(dt.UTC)
+    return {
+        "id": record.id,
+        "enterprise": record.enterprise,
+        "network": record.network,
+        "source": record.source,
+        "state": record.state.value,
+        "state_at": record.state_at.isoformat(),
+        "start": record.start.isoformat(),
+        "detected": record.detected.isoformat(),
+        "end": record.end.isoformat() if record.end else None,
+        "flow_m3h": record.flow,
+        "uncertainty_m": record.uncertainty,
+        "loss_m3": round(record.loss(now), 3),
+        "suspects": [{s.kind: s.id, "score": s.score} for s in record.suspects],
+        "alarm": record.alarm_id,
+    }
+
+
+def list_events(ctx: Context, args: argparse.Namespace) -> int:
+    """List leak events."""
+    if args.state == "open":
+        states: list[LeakState] | None = [LeakState.SUSPECTED, LeakState.CONFIRMED]
+    else:
+        states = None if args.state == "all" else [LeakState(args.state)]
+    found = LeakEventStore(ctx.store()).list_events(args.enterprise, states, limit=args.limit or None)
+    if args.json:
+        ctx.print_json([_event_dict(r) for r in found])
+        return 0
+    if not found:
+        ctx.out.print(ctx.t("leak.no_events"))
+        return 0
+    zone = ctx.settings.zone
+    now = dt.datetime.now(dt.UTC)
+    table = Table(title=ctx.t("leak.events"))
+    for key in (
+        "col.id",
+        "col.enterprise",
+        "alarm.col.state",
+        "alarm.col.start",
+        "alarm.col.flow",
+        "alarm.col.loss",
+        "alarm.col.suspects",
+        "alarm.col.alarm",
+    ):
+        table.add_column(ctx.t(key), overflow="fold")
+    for r in found:
+        table.add_row(
+            str(r.id),
+            r.enterprise,
+            ctx.t("leakstate." + r.state.value),
+            r.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            f"{r.flow:.2f}",
+            f"{r.loss(now):,.0f}",
+            ", ".join(f"{s} ({s.score:.2f})" for s in r.suspects[:3]),
+            str(r.alarm_id or "—"),
+        )
+    ctx.out.print(table)
+    return 0
+
+
+def show_event(ctx: Context, args: argparse.Namespace) -> int:
+    """Show a leak event with its history."""
+    events = LeakEventStore(ctx.store())
+    record = events.get(args.id)
+    history = events.history(args.id)
+    if args.json:
+        document = _event_dict(record)
+        document["history"] = [
+            {
+                "at": h.at.isoformat(),
+                "actor": h.actor,
+                "action": h.action,
+                "from": h.from_state,
+                "to": h.to_state,
+                "note": h.note,
+            }
+            for h in history
+        ]
+        ctx.print_json(document)
+        return 0
+    zone = ctx.settings.zone
+    now = dt.datetime.now(dt.UTC)
+    ctx.out.print(
+        ctx.t(
+            "leak.event_facts",
+            id=record.id,
+            enterprise=record.enterprise,
+            state=ctx.t("leakstate." + record.state.value),
+            start=record.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            flow=record.flow,
+            loss=record.loss(now),
+            alarm=record.alarm_id or "—",
+        ),
+        markup=False,
+    )
+    for s in record.suspects:
+        ctx.out.print(f"  {s} {s.score:.3f}", markup=False)
+    table = Table(title=ctx.t("alarm.history"))
+    for key in ("alarm.col.time", "alarm.col.actor", "alarm.col.action", "alarm.col.state", "alarm.col.note"):
+        table.add_column(ctx.t(key), overflow="fold")
+    for h in history:
+        table.add_row(
+            h.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            h.actor,
+            h.action,
+            h.to_state or "",
+            h.note or "",
+        )
+    ctx.out.print(table)
+    return 0
+
+
+def event_action(ctx: Context, args: argparse.Namespace) -> int:
+    """Move a leak event along its workflow."""
+    at = local_time(args.at, ctx.settings.timezone, "--at")
+    record = _events(ctx, args).transition(args.id, args.leak_action, actor(args), args.note, at=at)
+    ctx.out.print(
+        ctx.t("leak.moved", id=record.id, state=ctx.t("leakstate." + record.state.value), by=actor(args)),
+        markup=False,
+    )
+    return 0
+
+
+def event_note(ctx: Context, args: argparse.Namespace) -> int:
+    """Add a note to a leak event."""
+    LeakEventStore(ctx.store()).add_note(args.id, actor(args), args.text)
+    ctx.out.print(ctx.t("leak.noted", id=args.id), markup=False)
+    return 0

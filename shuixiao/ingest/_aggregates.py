@@ -1,21 +1,25 @@
-"""Keeping the interval aggregates of a meter up to date as readings arrive.
+"""Recomputing the interval aggregates of a meter from its stored readings.
 
-After new readings of a meter are written, every bucket they can change is
-recomputed from the stored readings, inside the same transaction:
+Readings later than every stored reading of their meter extend the stored rows
+(:mod:`shuixiao.ingest._increments`).  When some arrive out of order, after
+they are written every bucket they can change is recomputed from the stored
+readings, inside the same transaction (and :meth:`Pipeline.rebuild` recomputes
+whole periods the same way):
 
 * a rate, pressure, level or quality reading changes the bucket it falls in;
 * a totalizer reading at ``t`` changes the interval that ends at ``t`` (filed
-  under the stored reading before it) and the one that starts at ``t``.
+  under the last good reading before it) and the one that starts at ``t``.
 
-So the affected span runs from the stored reading before the earliest new one
-(totalizers) or the earliest new one (others) to the latest new one.  At each
-resolution the buckets overlapping that span are recomputed whole, from the
-readings inside them (and, for totalizers, the first reading after them, which
-closes the last interval), with :func:`shuixiao.series.totalizer_intervals`
-(rollover at ``register_max``, resets from replacement events) and
-:func:`shuixiao.series.aggregate` on the local calendar.  This is the same
-computation the demo generator applies to a whole period, so replayed data
-gives the same stored aggregates as direct generation.
+So the affected span runs from the last good reading before the earliest new
+one (totalizers) or the earliest new one (others) to the latest new one.  At
+each resolution the buckets overlapping that span are recomputed whole, from
+the readings inside them (and, for totalizers, the first good reading after
+them, which closes the last interval), with
+:func:`shuixiao.series.totalizer_intervals` (rollover at ``register_max``,
+resets from replacement events) and :func:`shuixiao.series.aggregate_by_bucket`
+on the local calendar.  This is the same computation the demo generator applies
+to a whole period, so replayed data gives the same stored aggregates as direct
+generation.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy.typing as npt
 
 from shuixiao.model import MeterKind, Quality
 from shuixiao.series import (
+    Aggregate,
     Reset,
     aggregate_by_bucket,
     bucket_starts,
@@ -41,7 +46,7 @@ from shuixiao.series import (
 )
 from shuixiao.storage import BulkWriter, ReadingWindow
 
-__all__ = ["MeterSpec", "WindowCache", "bucket_bounds", "recompute", "resolutions"]
+__all__ = ["MeterSpec", "WindowCache", "bucket_bounds", "recompute", "resolutions", "write_rows"]
 
 _BAD = int(Quality.BAD)
 
@@ -126,12 +131,45 @@ class WindowCache:
             if window.ts.size
             else (0, None, None)
         )
-        if writer.window_stamp(key, low, high - 1) != stamp:
-            self._drop(key)
-            return None
+        now = writer.window_stamp(key, low, high - 1)
+        if now != stamp:
+            caught_up = self._catch_up(writer, key, low, high, window, now)
+            if caught_up is None:
+                self._drop(key)
+                return None
+            window = caught_up
         self._windows.move_to_end(key)
         first, stop = np.searchsorted(window.ts, [start, end])
         return ReadingWindow(window.ts[first:stop], window.value[first:stop], window.quality[first:stop])
+
+    def _catch_up(
+        self,
+        writer: BulkWriter,
+        key: int,
+        low: int,
+        high: int,
+        window: ReadingWindow,
+        now: tuple[int, int | None, int | None],
+    ) -> ReadingWindow | None:
+        """The copy with what others added after its last reading, or None if they added before it too.
+
+        Readings are only ever added: when the readings stored after the copy's
+        last one make up the whole difference in count, nothing was added before it.
+        """
+        count, first, last = now
+        if not window.ts.size or first != int(window.ts[0]) or last is None or last <= int(window.ts[-1]):
+            return None
+        added = writer.read_window(key, int(window.ts[-1]) + 1, high - 1)
+        if window.ts.size + added.ts.size != count:
+            return None
+        merged = ReadingWindow(
+            np.concatenate((window.ts, added.ts)),
+            np.concatenate((window.value, added.value)),
+            np.concatenate((window.quality, added.quality)),
+        )
+        self._rows += int(added.ts.size)
+        self._windows[key] = (low, high, merged)
+        return merged
 
     def keep(self, key: int, start: int, end: int, window: ReadingWindow) -> None:
         """Hold the readings of meter ``key`` in ``[start, end)``, as just read."""
@@ -219,6 +257,20 @@ def _midnight(day: dt.date, zone: ZoneInfo) -> int:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=zone).timestamp())
 
 
+def _next_good(writer: BulkWriter, key: int, start: int) -> ReadingWindow:
+    """The first reading of meter ``key`` at or after ``start`` not flagged bad (looking past bad ones)."""
+    probe = start
+    while True:
+        window = writer.read_window(key, probe, probe, after=True)
+        good = np.flatnonzero(window.quality < _BAD)
+        if good.size:
+            i = int(good[0])
+            return ReadingWindow(window.ts[i : i + 1], window.value[i : i + 1], window.quality[i : i + 1])
+        if window.ts.size == 0 or int(window.ts[-1]) <= probe:
+            return ReadingWindow(window.ts[:0], window.value[:0], window.quality[:0])
+        probe = int(window.ts[-1])
+
+
 def recompute(
     writer: BulkWriter,
     meter: MeterSpec,
@@ -227,6 +279,7 @@ def recompute(
     resolutions: Sequence[str],
     tz: str,
     cache: WindowCache | None = None,
+    rows: list[tuple[int, str, Aggregate]] | None = None,
 ) -> int:
     """Recompute every aggregate bucket of ``meter`` that overlaps ``[low, high]``; return rows written.
 
@@ -243,6 +296,9 @@ def recompute(
         IANA zone of the calendar.
     cache : WindowCache, optional
         Readings of recently recomputed windows, reused when still valid.
+    rows : list, optional
+        Collects ``(meter key, resolution, aggregate)`` for :func:`write_rows` instead of
+        writing them here (one statement for many meters).
     """
     zone = ZoneInfo(tz)
     spans: dict[str, tuple[int, int]] = {}
@@ -258,8 +314,8 @@ def recompute(
         window = writer.read_window(meter.key, start, end - 1)
         if cache is not None:
             cache.keep(meter.key, start, end, window)
-    if meter.totalizer:  # the first reading after the window closes its last interval
-        closing = writer.read_window(meter.key, end, end, after=True)
+    if meter.totalizer:  # the first good reading after the window closes its last interval
+        closing = _next_good(writer, meter.key, end)
         window = ReadingWindow(
             np.concatenate((window.ts, closing.ts[:1])),
             np.concatenate((window.value, closing.value[:1])),
@@ -289,6 +345,10 @@ def recompute(
         else:
             bucket = bucket_starts(starts[begin:stop], resolution, tz)
         result = aggregate_by_bucket(bucket, values[begin:stop], how, flags[begin:stop])
+        if rows is not None:
+            rows.append((meter.key, resolution, result))
+            written += int(result.start.size)
+            continue
         written += writer.write_aggregates(
             meter.key,
             resolution,
@@ -300,3 +360,18 @@ def recompute(
             result.quality,
         )
     return written
+
+
+def write_rows(writer: BulkWriter, rows: Sequence[tuple[int, str, Aggregate]]) -> int:
+    """Write the aggregates :func:`recompute` collected, in one statement; return the rows written."""
+    rows = [r for r in rows if r[2].start.size]
+    if not rows:
+        return 0
+    return writer.upsert_aggregates(
+        np.concatenate([np.full(a.start.size, key, dtype=np.int64) for key, _, a in rows]),
+        [resolution for _, resolution, a in rows for _ in range(a.start.size)],
+        *(
+            np.concatenate([getattr(a, column) for _, _, a in rows])
+            for column in ("start", "value", "minimum", "maximum", "count", "quality")
+        ),
+    )

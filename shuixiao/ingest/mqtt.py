@@ -4,6 +4,14 @@ Topic scheme (see :mod:`shuixiao.ingest._messages` and ``docs/ingestion.md``)::
 
     shuixiao/v1/<enterprise>/<meter>/reading    {"ts": ..., "value": ..., "unit": ..., "quality": ...}
     shuixiao/v1/<enterprise>/batch              [{"meter": ..., "ts": ..., "value": ...}, ...]
+    shuixiao/v1/<enterprise>/batch/signed/<device>   a device-signed batch, {"schema": "shuixiao.batch/1", ...}
+
+Signed batches (the transport form of :mod:`shuixiao.notary.transport`) go to
+the notarised ingestion (:func:`shuixiao.notary.ingest_signed_batches`): the
+signature and the device's chain are checked, the readings committed and the
+batch logged. A refused batch is quarantined whole (``malformed_payload``,
+with the refusal in the message) and acknowledged; a fork, a changed past
+batch or a bad signature also raises a ledger incident.
 
 Delivery:
 
@@ -36,6 +44,7 @@ from __future__ import annotations
 import queue
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -50,6 +59,7 @@ from shuixiao.errors import InvalidInputError, ShuixiaoError
 from shuixiao.ingest._messages import (
     DEFAULT_PREFIX,
     Malformed,
+    _level,
     batch_topic,
     decode,
     reading_topic,
@@ -58,6 +68,8 @@ from shuixiao.ingest._messages import (
 from shuixiao.ingest._records import Batch, Reason, Source, Status, zone
 from shuixiao.ingest.pipeline import Pipeline
 from shuixiao.model import Origin
+from shuixiao.notary import SignedBatchResult, SignedStatus, ingest_signed_batches
+from shuixiao.notary.transport import parse_payload
 from shuixiao.storage import QuarantineEntry, Store
 
 __all__ = [
@@ -67,10 +79,33 @@ __all__ = [
     "batch_topic",
     "default_client_id",
     "reading_topic",
+    "signed_batch_topic",
 ]
 
 _MAX_BACKOFF: Final = 60.0  # [s]
 _POLL: Final = 0.2  # how often the worker looks at the stop flag while idle [s]
+_GAP: Final = 0.002  # a batch ends when no message followed the last one for this long [s]
+
+
+def signed_batch_topic(enterprise: str, device: str, prefix: str = DEFAULT_PREFIX) -> str:
+    """Return the topic a device publishes its signed batches to (QoS 1).
+
+    Examples
+    --------
+    >>> signed_batch_topic("xg-steel", "gw-0001")
+    'shuixiao/v1/xg-steel/batch/signed/gw-0001'
+    """
+    return f"{batch_topic(enterprise, prefix)}/signed/{_level(device, 'device')}"
+
+
+def _signed_route(topic: str, prefix: str) -> tuple[str, str] | None:
+    """Return (enterprise, device) of a signed-batch topic, or None for any other topic."""
+    head = prefix.split("/")
+    levels = topic.split("/")
+    rest = levels[len(head) :] if levels[: len(head)] == head else []
+    if len(rest) == 4 and rest[1:3] == ["batch", "signed"] and rest[0] and rest[3]:
+        return rest[0], rest[3]
+    return None
 
 
 def default_client_id() -> str:
@@ -89,10 +124,14 @@ class CommitReport:
     accepted, duplicate, rejected : int
         Readings by outcome; rejected ones are in the quarantine.
     malformed : int
-        Messages quarantined whole (``malformed_payload``).
+        Messages quarantined whole (``malformed_payload``), refused signed batches included.
     acknowledged : int
         Messages acknowledged to the broker after the commit (those received
         before a reconnect are left for the broker to deliver again).
+    signed : int
+        Signed batches logged now or found logged already.
+    refused : int
+        Signed batches refused (also counted in ``malformed``).
     """
 
     messages: int
@@ -101,6 +140,8 @@ class CommitReport:
     rejected: int
     malformed: int
     acknowledged: int
+    signed: int = 0
+    refused: int = 0
 
 
 class MqttWorker:
@@ -131,7 +172,8 @@ class MqttWorker:
     batch_size : int
         Most messages committed in one transaction.
     linger : float
-        How long to wait for more messages before committing a batch. [s]
+        Longest time a batch gathers messages before it is committed; it is
+        committed sooner when no message followed the last one for 2 ms. [s]
     timezone : str, optional
         Zone of timestamps without an offset; None rejects them (devices should send offsets).
     pipeline : Pipeline, optional
@@ -168,7 +210,7 @@ class MqttWorker:
         on_commit: Callable[[CommitReport], None] | None = None,
         on_status: Callable[[str], None] | None = None,
     ) -> None:
-        self._topics = subscriptions(group, prefix)
+        self._topics = [*subscriptions(group, prefix), f"$share/{group}/{prefix}/+/batch/signed/+"]
         if not 0 < port < 65_536:
             raise InvalidInputError(f"port must be between 1 and 65535, not {port}")
         if batch_size < 1 or session_expiry < 0 or keepalive < 5 or linger < 0:
@@ -323,15 +365,24 @@ class MqttWorker:
     # --- batches --------------------------------------------------------------------------------
 
     def _collect(self) -> list[tuple[int, mqtt.MQTTMessage]]:
-        """Wait for a message, then gather more for up to ``linger`` seconds."""
+        """Wait for a message, then gather those that follow within ``_GAP`` of each other, for up to ``linger``.
+
+        A pause of ``_GAP`` ends the batch at once: the broker sends no more
+        than its in-flight limit before the batch is acknowledged, so waiting
+        longer would only delay the commit.
+        """
         try:
             first = self._inbox.get(timeout=_POLL)
         except queue.Empty:
             return []
         batch = [first]
+        deadline = time.monotonic() + self._linger
         while len(batch) < self._batch_size:
+            wait = min(_GAP, deadline - time.monotonic())
+            if wait <= 0:
+                break
             try:
-                batch.append(self._inbox.get(timeout=self._linger))
+                batch.append(self._inbox.get(timeout=wait))
             except queue.Empty:
                 break
         return batch
@@ -339,7 +390,12 @@ class MqttWorker:
     def _commit(self, client: mqtt.Client, batch: list[tuple[int, mqtt.MQTTMessage]]) -> None:
         batches: list[Batch] = []
         rejects: list[QuarantineEntry] = []
+        signed: dict[str, list[mqtt.MQTTMessage]] = {}
         for _generation, message in batch:
+            route = _signed_route(message.topic, self._prefix)
+            if route is not None:
+                signed.setdefault(route[0], []).append(message)
+                continue
             try:
                 decoded = decode(message.topic, bytes(message.payload), self._prefix)
             except Malformed as err:
@@ -360,7 +416,8 @@ class MqttWorker:
         delay = 1.0
         while True:
             try:
-                results = self._pipeline.ingest_many(batches, rejects=rejects)
+                notarised, refusals = self._notarise(signed)  # idempotent: a retry finds them logged
+                results = self._pipeline.ingest_many(batches, rejects=[*rejects, *refusals])
                 break
             except ShuixiaoError as err:
                 self._on_status(
@@ -384,7 +441,56 @@ class MqttWorker:
                 accepted=outcomes.count(Status.ACCEPTED),
                 duplicate=outcomes.count(Status.DUPLICATE),
                 rejected=outcomes.count(Status.REJECTED),
-                malformed=len(rejects),
+                malformed=len(rejects) + len(refusals),
                 acknowledged=acknowledged,
+                signed=sum(1 for r in notarised if r.status is not SignedStatus.REFUSED),
+                refused=len(refusals),
             )
         )
+
+    def _notarise(
+        self, signed: dict[str, list[mqtt.MQTTMessage]]
+    ) -> tuple[list[SignedBatchResult], list[QuarantineEntry]]:
+        """Run signed batches through the notarised ingestion; quarantine entries for the refused ones."""
+        results: list[SignedBatchResult] = []
+        refusals: list[QuarantineEntry] = []
+        for enterprise, messages in signed.items():
+            payloads: list[Any] = []
+            for message in messages:
+                device = message.topic.rsplit("/", 1)[-1]
+                try:
+                    document = parse_payload(bytes(message.payload))
+                except InvalidInputError as err:
+                    document = {"schema": None, "error": str(err)}
+                if document.get("device") != device:
+                    document = {
+                        "schema": None,
+                        "error": f"the topic names device {device!r}, the batch another",
+                    }
+                payloads.append(document)
+            outcomes = ingest_signed_batches(
+                self._store,
+                self._pipeline,
+                enterprise,
+                payloads,
+                origin=Origin.MQTT,
+                detail=f"{self._prefix}/{enterprise}/batch/signed",
+            )
+            results += outcomes
+            for message, outcome, payload in zip(messages, outcomes, payloads, strict=True):
+                if outcome.status is not SignedStatus.REFUSED:
+                    continue
+                reason = outcome.reason.value if outcome.reason is not None else "refused"
+                text = payload.get("error") if isinstance(payload.get("error"), str) else outcome.message
+                refusals.append(
+                    QuarantineEntry(
+                        enterprise=enterprise,
+                        meter=None,
+                        origin=Origin.MQTT,
+                        source=message.topic,
+                        payload=message.payload.decode("utf-8", errors="backslashreplace"),
+                        reason=Reason.MALFORMED_PAYLOAD.value,
+                        message=f"signed batch refused ({reason}): {text}",
+                    )
+                )
+        return results, refusals

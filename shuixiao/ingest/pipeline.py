@@ -16,13 +16,18 @@ to :class:`Pipeline`.  For one batch it
    conflict (rejected: a stored reading is never overwritten); a totalizer
    register may only fall where a replacement event or a rollover at
    ``register_max`` explains it;
-3. writes the accepted readings, recomputes the aggregates they change
+3. writes the accepted readings, brings the aggregates they change up to date
    (base interval, ``PT1H``, ``P1D``, ``P1M`` on the local calendar) and
    quarantines every rejected record with its reason, all in that transaction;
 4. returns one result per record, after the commit.
 
 Readings may arrive in any order: an earlier reading arriving late is checked
-against its stored neighbours on both sides and slots in.
+against its stored neighbours on both sides and slots in.  Readings later than
+everything stored for their meter extend the stored aggregate rows
+(:mod:`shuixiao.ingest._increments`); the buckets of late ones are recomputed
+from the readings (:mod:`shuixiao.ingest._aggregates`).  Several batches
+(``ingest_many``) are one commit: their candidates are checked together, all
+meters at once (:mod:`shuixiao.ingest._commit`), with one statement per step.
 """
 
 from __future__ import annotations
@@ -37,10 +42,11 @@ from dataclasses import dataclass, field
 from typing import Any, Final, TypeGuard
 
 import numpy as np
-import numpy.typing as npt
 
 from shuixiao.errors import InvalidInputError, NotFoundError, UnitError
-from shuixiao.ingest._aggregates import MeterSpec, WindowCache, recompute, resolutions
+from shuixiao.ingest._aggregates import MeterSpec, WindowCache, recompute, resolutions, write_rows
+from shuixiao.ingest._commit import Candidates, MeterInfo, Readings, check, contributions
+from shuixiao.ingest._increments import Calendar, extend
 from shuixiao.ingest._limits import PhysicalLimits, load_limits
 from shuixiao.ingest._parse import (
     Rejected,
@@ -51,8 +57,6 @@ from shuixiao.ingest._parse import (
     reading_of,
 )
 from shuixiao.ingest._records import (
-    ACCEPTED,
-    DUPLICATE,
     Batch,
     BatchResult,
     RawReading,
@@ -63,32 +67,23 @@ from shuixiao.ingest._records import (
     Status,
     zone,
 )
-from shuixiao.model import Meter, MeterKind, Origin, Quality
-from shuixiao.series import Reset
-from shuixiao.storage import BulkWriter, QuarantineEntry, ReadingWindow, Store
-from shuixiao.units import canonical_unit, lookup_unit, units_for
+from shuixiao.model import Meter, Origin, Quality
+from shuixiao.series import Aggregate, Reset
+from shuixiao.storage import BulkWriter, QuarantineEntry, Store
+from shuixiao.storage.schema import EPOCH_MAX
+from shuixiao.units import lookup_unit, units_for
 
 __all__ = ["Pipeline"]
 
-_BAD: Final = int(Quality.BAD)
 _REFRESH_AFTER: Final = 1.0  # reload a cached model on an unknown meter at most this often [s]
-
-
-@dataclass(frozen=True)
-class _MeterInfo:
-    """A meter as the checks need it."""
-
-    meter: Meter
-    key: int
-    installed: int | None  # local midnight of the installation date [s since epoch]
-    register_max: float | None  # [canonical unit]
+_QUALITY_MAX: Final = int(max(Quality))
 
 
 @dataclass
 class _Series:
     """Candidate readings of one meter in one batch (parallel lists), with what checking them needs."""
 
-    info: _MeterInfo
+    info: MeterInfo
     conversion: tuple[float, float] | Rejected  # from the source's default unit to canonical
     installed: int  # first accepted instant [s since epoch]
     low: float  # physical limits [canonical unit]
@@ -181,8 +176,9 @@ class Pipeline:
         self._limits = limits if limits is not None else load_limits()
         self._clock = clock
         self._ttl = float(model_ttl)
-        self._models: dict[str, tuple[float, dict[str, _MeterInfo] | None]] = {}
+        self._models: dict[str, tuple[float, dict[str, MeterInfo] | None]] = {}
         self._windows = WindowCache()
+        self._calendar = Calendar(timezone)
 
     @property
     def resolutions(self) -> list[str]:
@@ -193,6 +189,52 @@ class Pipeline:
         """Forget the cached enterprise models and readings, so the next batch reads them again."""
         self._models.clear()
         self._windows.clear()
+
+    def rebuild(
+        self, enterprise: str, start: dt.datetime | None = None, end: dt.datetime | None = None
+    ) -> int:
+        """Recompute an enterprise's aggregates from its stored readings; return the rows written.
+
+        Ingestion extends the stored aggregates (see ``docs/ingestion.md``), so
+        they must be those of the stored readings.  Rebuild them after readings
+        were stored without them (``aggregates=False``, or written around the
+        pipeline), or after a replacement event was recorded for readings
+        already stored.  Each meter is rebuilt in its own transaction, holding it.
+
+        Parameters
+        ----------
+        enterprise : str
+        start, end : datetime.datetime, optional
+            Aware; every bucket overlapping ``[start, end]`` is recomputed whole.
+            The whole span of the enterprise's readings when omitted.
+
+        Raises
+        ------
+        InvalidInputError
+            If this pipeline keeps no aggregates, or a bound is naive.
+        NotFoundError
+            If there is no such enterprise.
+        """
+        if not self._resolutions:
+            raise InvalidInputError("this pipeline keeps no aggregates (aggregates=False); use one that does")
+        if any(b is not None and b.utcoffset() is None for b in (start, end)):
+            raise InvalidInputError("start and end must be aware datetimes (with a time zone)")
+        span = self._store.reading_span(enterprise)
+        if span is None:
+            return 0
+        low = int((start or span[0]).timestamp())
+        high = int((end or span[1]).timestamp())
+        if low > high:
+            return 0
+        self.refresh()
+        written = 0
+        for info in (self._model(enterprise) or {}).values():
+            with self._store.bulk() as writer:
+                writer.hold_meters([info.key])
+                resets = self._replacements(writer, [info] if info.totalizer else [])
+                spec = MeterSpec.of(info.key, info.meter.kind, info.register_max, resets.get(info.key, ()))
+                written += recompute(writer, spec, low, high, self._resolutions, self._tz)
+        return written
 
     # --- entry points ---------------------------------------------------------------------------
 
@@ -313,7 +355,7 @@ class Pipeline:
 
     # --- the model --------------------------------------------------------------------------------
 
-    def _model(self, enterprise: str, *, refresh: bool = False) -> dict[str, _MeterInfo] | None:
+    def _model(self, enterprise: str, *, refresh: bool = False) -> dict[str, MeterInfo] | None:
         """Meters of an enterprise by id (cached), or None if there is no such enterprise."""
         now = time.monotonic()
         cached = self._models.get(enterprise)
@@ -331,7 +373,7 @@ class Pipeline:
         self._models[enterprise] = (now, meters)
         return meters
 
-    def _info(self, meter: Meter, key: int) -> _MeterInfo:
+    def _info(self, meter: Meter, key: int) -> MeterInfo:
         installed = None
         if meter.installed is not None:
             midnight = dt.datetime.combine(meter.installed, dt.time(), tzinfo=self._zone)
@@ -340,28 +382,7 @@ class Pipeline:
         if meter.register_max is not None:
             unit = lookup_unit(meter.unit, meter.quantity)
             register_max = meter.register_max * unit.factor + unit.offset
-        return _MeterInfo(meter, key, installed, register_max)
-
-    def _resets(self, enterprise: str) -> dict[str, tuple[Reset, ...]]:
-        """Replacement events of an enterprise's meters as register resets, in canonical units."""
-        model = self._models.get(enterprise, (0.0, None))[1] or {}
-        resets: dict[str, list[Reset]] = {}
-        for event in self._store.list_meter_events(enterprise):
-            info = model.get(event.meter)
-            old, new = event.detail.get("old_register"), event.detail.get("new_register")
-            if event.kind != "replacement" or info is None:
-                continue
-            if not (_is_number(old) and _is_number(new)):
-                continue  # a replacement without both registers cannot give volumes; it explains nothing
-            unit = lookup_unit(info.meter.unit, info.meter.quantity)
-            resets.setdefault(event.meter, []).append(
-                Reset(
-                    int(event.ts.timestamp()),
-                    float(old) * unit.factor + unit.offset,
-                    float(new) * unit.factor + unit.offset,
-                )
-            )
-        return {meter: tuple(items) for meter, items in resets.items()}
+        return MeterInfo(meter, key, installed, register_max)
 
     # --- step 1: each record on its own ---------------------------------------------------------
 
@@ -382,6 +403,7 @@ class Pipeline:
         tz = zone(source.timezone) if source.timezone is not None else None
         latest = now + self._tolerance
         timestamps: dict[str, int | Rejected] = {}
+        flags: dict[str, int | Rejected] = {}
         unknown: dict[str, Rejected] = {}
         refreshed = False
         series = work.series
@@ -421,10 +443,16 @@ class Pipeline:
                     if isinstance(parsed, Rejected):
                         raise parsed
                     ts = parsed
+                elif type(raw_ts) is int and 0 <= raw_ts < EPOCH_MAX:  # epoch seconds, as JSON sends them
+                    ts = raw_ts
                 else:
                     ts = parse_timestamp(raw_ts, tz)
                 raw_value = record.value
-                if type(raw_value) is str:
+                if type(raw_value) is float:
+                    value = raw_value
+                    if value - value != 0.0:  # NaN or ±inf
+                        value = parse_value(raw_value)
+                elif type(raw_value) is str:
                     try:
                         value = float(raw_value)
                     except ValueError:
@@ -446,7 +474,24 @@ class Pipeline:
                 if isinstance(conversion, Rejected):
                     raise conversion
                 value = value * conversion[0] + conversion[1]
-                quality = 0 if record.quality is None else parse_quality(record.quality)
+                raw_quality = record.quality
+                if raw_quality is None:
+                    quality = 0
+                elif type(raw_quality) is int and 0 <= raw_quality <= _QUALITY_MAX:
+                    quality = raw_quality
+                elif type(raw_quality) is str:  # a file's column: few distinct texts
+                    flag = flags.get(raw_quality)
+                    if flag is None:
+                        try:
+                            flag = parse_quality(raw_quality)
+                        except Rejected as rejection:
+                            flag = rejection
+                        flags[raw_quality] = flag
+                    if isinstance(flag, Rejected):
+                        raise flag
+                    quality = flag
+                else:
+                    quality = parse_quality(raw_quality)
                 if ts < current.installed:
                     raise self._before_installed(ts, current.info.meter)
                 if ts > latest:
@@ -467,7 +512,7 @@ class Pipeline:
             current.value.append(value)
             current.quality.append(quality)
 
-    def _series(self, info: _MeterInfo, source: Source) -> _Series:
+    def _series(self, info: MeterInfo, source: Source) -> _Series:
         meter = info.meter
         low = self._limits.minimum.get(meter.quantity)
         high = self._limits.maximum.get(meter.quantity)
@@ -487,7 +532,7 @@ class Pipeline:
         )
 
     @staticmethod
-    def _unknown_meter(enterprise: str, meter_id: str, meters: dict[str, _MeterInfo]) -> Rejected:
+    def _unknown_meter(enterprise: str, meter_id: str, meters: dict[str, MeterInfo]) -> Rejected:
         close = difflib.get_close_matches(meter_id, list(meters), n=3, cutoff=0.6)
         hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
         return Rejected(
@@ -520,192 +565,89 @@ class Pipeline:
         now = self._clock()
         for item in work:
             self._prepare(item, now)
-        resets: dict[str, dict[str, tuple[Reset, ...]]] = {}
-        for item in work:
-            totalizers = any(s.info.meter.kind is MeterKind.TOTALIZER for s in item.series.values())
-            if totalizers and item.enterprise not in resets:
-                resets[item.enterprise] = self._resets(item.enterprise)
+        candidates = Candidates()  # every batch's, all meters, in arrival order
+        position: dict[int, int] = {}  # meter key -> index in candidates.meters
+        for number, item in enumerate(work):
+            origin = int(item.source.origin)
+            for series in item.series.values():
+                size = len(series.ts)
+                if not size:
+                    continue  # every record of the meter was rejected on its own
+                i = position.get(series.info.key)
+                if i is None:
+                    i = position[series.info.key] = len(candidates.meters)
+                    candidates.meters.append(series.info)
+                candidates.meter += [i] * size
+                candidates.ts += series.ts
+                candidates.value += series.value
+                candidates.quality += series.quality
+                candidates.origin += [origin] * size
+                candidates.batch += [number] * size
+                candidates.record += series.index
+        results = [item.results for item in work]
         with self._store.bulk() as writer:
-            writer.lock_meters(s.info.key for item in work for s in item.series.values())
-            touched: dict[int, tuple[MeterSpec, int, int]] = {}
-            for item in work:
-                for meter_id, candidates in item.series.items():
-                    spec = MeterSpec.of(
-                        candidates.info.key,
-                        candidates.info.meter.kind,
-                        candidates.info.register_max,
-                        resets.get(item.enterprise, {}).get(meter_id, ()),
-                    )
-                    span = self._commit_meter(writer, item, candidates, spec)
-                    if span is not None:
-                        seen = touched.get(spec.key)
-                        low, high = span if seen is None else (min(seen[1], span[0]), max(seen[2], span[1]))
-                        touched[spec.key] = (spec, low, high)
-            if self._resolutions:  # once per meter, however many batches touched it
-                for spec, low, high in touched.values():
-                    recompute(writer, spec, low, high, self._resolutions, self._tz, self._windows)
+            if candidates.meters:
+                self._commit(writer, candidates, position, results)
             self._quarantine(writer, work)
             writer.add_quarantine(list(rejects))
 
-    def _commit_meter(
-        self, writer: BulkWriter, work: _Work, candidates: _Series, spec: MeterSpec
-    ) -> tuple[int, int] | None:
-        """Check one meter's candidates against the store and write the accepted ones.
-
-        Returns the span whose aggregates changed, or None when nothing was written.
-        """
-        info = candidates.info
-        resets = spec.resets
-        results = work.results
-        ts = np.asarray(candidates.ts, dtype=np.int64)
-        order = np.argsort(ts, kind="stable")
-        ts = ts[order]
-        value = np.asarray(candidates.value, dtype=np.float64)[order]
-        quality = np.asarray(candidates.quality, dtype=np.int8)[order]
-        index = np.asarray(candidates.index, dtype=np.int64)[order]
-        if ts.size == 0:
-            return None
-        totalizer = info.meter.kind is MeterKind.TOTALIZER
-        stored = writer.read_window(info.key, int(ts[0]), int(ts[-1]), before=totalizer, after=totalizer)
-        inside = (stored.ts >= ts[0]) & (stored.ts <= ts[-1])
-        stored_ts, stored_value = stored.ts[inside], stored.value[inside]
-        new = np.ones(ts.size, dtype=bool)
-        if stored_ts.size:  # already stored: a duplicate, or a conflict when the value differs
-            position = np.minimum(np.searchsorted(stored_ts, ts), stored_ts.size - 1)
-            exists = stored_ts[position] == ts
-            for j in np.flatnonzero(exists):
-                results[index[j]] = self._same_time(
-                    stored_value[position[j]], value[j], int(ts[j]), info, "stored"
-                )
-            new = ~exists
-        waiting = np.flatnonzero(new)  # repeats inside the batch: the first wins
-        first = np.ones(waiting.size, dtype=bool)
-        first[1:] = ts[waiting[1:]] != ts[waiting[:-1]]
-        if not first.all():
-            head = np.maximum.accumulate(np.where(first, np.arange(waiting.size), 0))
-            for k in np.flatnonzero(~first):
-                j, kept = waiting[k], waiting[head[k]]
-                results[index[j]] = self._same_time(
-                    value[kept], value[j], int(ts[j]), info, "sent earlier in the batch"
-                )
-                new[j] = False
-        if totalizer and new.any():
-            for position, message in self._backwards(ts, value, quality, new, stored, info, resets):
-                results[index[position]] = RecordResult(Status.REJECTED, Reason.TOTALIZER_BACKWARDS, message)
-                new[position] = False
-        if not new.any():
-            return None
-        writer.write_readings(info.key, ts[new], value[new], quality[new], work.source.origin)
-        self._windows.add(info.key, ts[new], value[new], quality[new])
-        for j in index[new]:
-            results[j] = ACCEPTED
-        low = int(ts[new][0])
-        if totalizer and self._resolutions:
-            low = self._previous_good(writer, info.key, stored, low)
-        return low, int(ts[new][-1])
-
-    def _same_time(self, kept: float, sent: float, ts: int, info: _MeterInfo, where: str) -> RecordResult:
-        if kept == sent or np.isclose(kept, sent, rtol=1e-9, atol=0.0):
-            return DUPLICATE
-        unit = canonical_unit(info.meter.quantity)
-        return RecordResult(
-            Status.REJECTED,
-            Reason.CONFLICT,
-            f"meter {info.meter.id!r} at {self._when(ts)}: {sent:g} {unit} was sent, but {kept:g} {unit} was "
-            f"{where} for the same time; a stored reading is never overwritten (if it is wrong, record a "
-            "meter event and store an estimate)",
-        )
-
-    @staticmethod
-    def _previous_good(writer: BulkWriter, key: int, stored: ReadingWindow, low: int) -> int:
-        """Time of the last good stored reading before ``low`` (its interval changes), else ``low``."""
-        earlier = stored.ts < low
-        good = earlier & (stored.quality < _BAD)
-        if good.any():
-            return int(stored.ts[good][-1])
-        if not earlier.any():
-            return low
-        probe = int(stored.ts[earlier][0])  # every stored reading seen before low is flagged bad
-        while True:
-            window = writer.read_window(key, probe, probe, before=True)
-            previous = window.ts < probe
-            if not previous.any():
-                return low
-            probe = int(window.ts[previous][-1])
-            if int(window.quality[previous][-1]) < _BAD:
-                return probe
-
-    def _backwards(
+    def _commit(
         self,
-        ts: npt.NDArray[np.int64],
-        value: npt.NDArray[np.float64],
-        quality: npt.NDArray[np.int8],
-        new: npt.NDArray[np.bool_],
-        stored: ReadingWindow,
-        info: _MeterInfo,
-        resets: tuple[Reset, ...],
-    ) -> list[tuple[int, str]]:
-        """Positions of new totalizer readings whose register falls without explanation, with messages."""
-        good = stored.quality < _BAD
-        stored_ts, stored_value = stored.ts[good], stored.value[good]
-        check = new & (quality < _BAD)  # a register flagged bad is kept as sent, never compared
-        positions = np.flatnonzero(check)
-        merged_ts = np.concatenate((stored_ts, ts[positions]))
-        merged_value = np.concatenate((stored_value, value[positions]))
-        order = np.argsort(merged_ts, kind="stable")
-        steps = np.diff(merged_value[order])
-        if not (steps < 0).any():
-            return []
-        rmax = info.register_max
+        writer: BulkWriter,
+        candidates: Candidates,
+        position: dict[int, int],
+        results: list[list[RecordResult | None]],
+    ) -> None:
+        """Check the candidates against the store, write the accepted ones and update their aggregates."""
+        meters = candidates.meters
+        writer.hold_meters(position)
+        meter = np.asarray(candidates.meter, dtype=np.int64)
+        ts = np.asarray(candidates.ts, dtype=np.int64)
+        low = np.full(len(meters), np.iinfo(np.int64).max, dtype=np.int64)
+        high = np.full(len(meters), -1, dtype=np.int64)
+        np.minimum.at(low, meter, ts)
+        np.maximum.at(high, meter, ts)
+        keys, window = writer.read_neighbourhoods([m.key for m in meters], low.tolist(), high.tolist())
+        index = np.array([position[k] for k in keys.tolist()], dtype=np.int64)
+        order = np.lexsort((window.ts, index))
+        stored = Readings(index[order], window.ts[order], window.value[order], window.quality[order])
+        resets = self._replacements(writer, [m for m in meters if m.totalizer])
+        accepted = check(candidates, stored, resets, results, self._when)
+        new = accepted.new
+        if new.ts.size == 0:
+            return
+        meter_keys = np.array([m.key for m in meters], dtype=np.int64)
+        writer.insert_readings(meter_keys[new.meter], new.ts, new.value, new.quality, accepted.origin)
+        for i in np.unique(new.meter).tolist():
+            part = new.of(i)
+            self._windows.add(meters[i].key, new.ts[part], new.value[part], new.quality[part])
+        if not self._resolutions:
+            return
+        plan = contributions(writer, accepted, resets)
+        rows: list[tuple[int, str, Aggregate]] = []
+        for i, begin, end in plan.recompute:
+            info = meters[i]
+            spec = MeterSpec.of(info.key, info.meter.kind, info.register_max, resets.get(info.key, ()))
+            recompute(writer, spec, begin, end, self._resolutions, self._tz, self._windows, rows)
+        write_rows(writer, rows)
+        extend(writer, [("sum", plan.sums), ("mean", plan.means)], self._resolutions, self._calendar)
 
-        def falls(t_a: int, v_a: float, t_b: int, v_b: float) -> bool:
-            if v_b >= v_a - 1e-9 * max(1.0, abs(v_a)):
-                return False
-            if any(t_a < r.ts <= t_b for r in resets):
-                return False
-            return rmax is None or v_a - v_b <= rmax / 2
-
-        following = np.searchsorted(stored_ts, ts[positions], side="right")
-        rejected: list[tuple[int, str]] = []
-        last: tuple[int, float] | None = None
-        n_stored = stored_ts.size
-        for k in order:
-            if k < n_stored:
-                last = (int(stored_ts[k]), float(stored_value[k]))
-                continue
-            j = int(positions[k - n_stored])
-            here = (int(ts[j]), float(value[j]))
-            message = None
-            if last is not None and falls(*last, *here):
-                message = self._fell(info, last, here, rmax)
-            else:
-                nxt = int(following[k - n_stored])
-                if nxt < n_stored:
-                    after = (int(stored_ts[nxt]), float(stored_value[nxt]))
-                    if falls(*here, *after):
-                        message = self._fell(info, here, after, rmax)
-            if message is None:
-                last = here
-            else:
-                rejected.append((j, message))
-        return rejected
-
-    def _fell(
-        self, info: _MeterInfo, before: tuple[int, float], after: tuple[int, float], rmax: float | None
-    ) -> str:
-        unit = lookup_unit(info.meter.unit, info.meter.quantity)
-        fro, to = ((v - unit.offset) / unit.factor for v in (before[1], after[1]))
-        rollover = (
-            f"; it falls too little for a rollover at register_max {info.meter.register_max:g}"
-            if rmax is not None
-            else "; if the register rolls over, set the meter's register_max"
-        )
-        return (
-            f"register of meter {info.meter.id!r} falls from {fro:g} {info.meter.unit} at "
-            f"{self._when(before[0])} to {to:g} {info.meter.unit} at {self._when(after[0])} with no "
-            f"replacement event between them{rollover}; if the meter was replaced, record a 'replacement' "
-            "meter event with old_register and new_register, then replay the quarantine"
-        )
+    def _replacements(self, writer: BulkWriter, meters: Sequence[MeterInfo]) -> dict[int, tuple[Reset, ...]]:
+        """Replacement events of the meters as register resets in canonical units, by meter key."""
+        if not meters:
+            return {}
+        info = {m.key: m for m in meters}
+        resets: dict[int, list[Reset]] = {}
+        for key, ts, detail in writer.read_replacements(info):
+            old, new = detail.get("old_register"), detail.get("new_register")
+            if not (_is_number(old) and _is_number(new)):
+                continue  # a replacement without both registers cannot give volumes; it explains nothing
+            meter = info[key].meter
+            unit = lookup_unit(meter.unit, meter.quantity)
+            resets.setdefault(key, []).append(
+                Reset(ts, float(old) * unit.factor + unit.offset, float(new) * unit.factor + unit.offset)
+            )
+        return {key: tuple(items) for key, items in resets.items()}
 
     def _quarantine(self, writer: BulkWriter, work: Sequence[_Work]) -> None:
         """Quarantine new rejects; on replay, mark accepted records and update the reasons of the rest."""

@@ -3,7 +3,7 @@
 Meter data is notarised at the source: a device signs batches of readings
 (:mod:`~shuixiao.ledger.batch`), each batch hash becomes a leaf of an
 append-only Merkle tree (:mod:`~shuixiao.ledger.merkle`,
-:mod:`~shuixiao.ledger.tree`), and the log publishes signed checkpoints that
+:mod:`~shuixiao.ledger.tree`, kept as C2SP tiles by :mod:`~shuixiao.ledger.tiles`), and the log publishes signed checkpoints that
 witnesses cosign (:mod:`~shuixiao.ledger.checkpoint`, on
 :mod:`~shuixiao.ledger.note`). Anyone holding a checkpoint can then check
 that a batch is in the log (inclusion proof) and that the log only grew
@@ -72,6 +72,21 @@ from shuixiao.ledger.note import (
     open_note,
     sign_note,
 )
+from shuixiao.ledger.tiles import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    TileHasher,
+    TileKey,
+    TileReader,
+    append_to_tiles,
+    decode_entry_bundle,
+    edge_tiles,
+    encode_entry_bundle,
+    entries_path,
+    tile_path,
+    tile_width,
+    tiles_of_subtrees,
+)
 from shuixiao.ledger.tree import CompactRange, MemoryTree, NodeVisitor
 
 __all__ = [
@@ -82,6 +97,8 @@ __all__ = [
     "MAX_SIGNATURES",
     "SIGNATURE_TYPE_COSIGNATURE",
     "SIGNATURE_TYPE_ED25519",
+    "TILE_HEIGHT",
+    "TILE_WIDTH",
     "Batch",
     "ChainCheck",
     "ChainHead",
@@ -97,15 +114,23 @@ __all__ = [
     "NoteSigner",
     "Reading",
     "SubtreeHasher",
+    "TileHasher",
+    "TileKey",
+    "TileReader",
     "VerifiedCheckpoint",
     "VerifiedNote",
     "VerifierKey",
+    "append_to_tiles",
     "check_batch",
     "consistency_proof",
     "cosign_checkpoint",
     "cosignature_message",
     "cosignature_timestamp",
+    "decode_entry_bundle",
     "ed25519_public_key",
+    "edge_tiles",
+    "encode_entry_bundle",
+    "entries_path",
     "generate_ed25519_key",
     "inclusion_proof",
     "is_valid_subtree",
@@ -125,6 +150,9 @@ __all__ = [
     "subtree_consistency_proof",
     "subtree_inclusion_proof",
     "subtree_root",
+    "tile_path",
+    "tile_width",
+    "tiles_of_subtrees",
     "verify_batch_signature",
     "verify_consistency",
     "verify_inclusion",

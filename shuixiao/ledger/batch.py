@@ -79,6 +79,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import math
+import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -112,9 +113,12 @@ _HEADER = struct.Struct(">Q32sQI")
 _READING = struct.Struct(">Qd")  # big-endian binary64 is the IEEE 754 bit pattern as a uint64
 
 
+_CONTROL = re.compile(rb"[\x00-\x1f]")
+
+
 def _identifier(value: str, what: str, *, empty: bool = False) -> bytes:
     raw = value.encode("utf-8")
-    if not (0 if empty else 1) <= len(raw) <= 255 or any(b < 0x20 for b in raw):
+    if not (0 if empty else 1) <= len(raw) <= 255 or _CONTROL.search(raw):
         raise InvalidInputError(
             f"{what} {value!r} must be 1 to 255 bytes of UTF-8 without control characters"
         )
@@ -303,8 +307,17 @@ def sign_batch(batch: Batch, private_key: bytes) -> bytes:
     return _ed25519.sign(private_key, batch.encode())
 
 
-def verify_batch_signature(batch: Batch, signature: bytes, public_key: bytes) -> None:
+def verify_batch_signature(batch: Batch | bytes, signature: bytes, public_key: bytes) -> None:
     """Verify a device signature of ``batch``.
+
+    Parameters
+    ----------
+    batch : Batch or bytes
+        The batch, or its canonical encoding as stored (saves encoding it again).
+    signature : bytes
+        The device signature. [64 bytes]
+    public_key : bytes
+        The device key. [32 bytes]
 
     Raises
     ------
@@ -312,10 +325,14 @@ def verify_batch_signature(batch: Batch, signature: bytes, public_key: bytes) ->
         If the signature is not a valid Ed25519 signature of the batch
         encoding by ``public_key``.
     """
-    if not _ed25519.verify(public_key, batch.encode(), signature):
-        raise LedgerVerificationError(
-            f"signature of batch {batch.sequence} of {batch.device} does not verify with the given key"
+    message = batch if isinstance(batch, bytes | bytearray) else batch.encode()
+    if not _ed25519.verify(public_key, bytes(message), signature):
+        what = (
+            "the batch encoding"
+            if isinstance(batch, bytes | bytearray)
+            else f"batch {batch.sequence} of {batch.device}"
         )
+        raise LedgerVerificationError(f"signature of {what} does not verify with the given key")
 
 
 @dataclass(frozen=True)
@@ -458,6 +475,7 @@ def check_batch(
     *,
     accepted_hash: bytes | None = None,
     received_at: int | None = None,
+    encoding: bytes | None = None,
 ) -> ChainCheck:
     """Classify a new signed batch against the device's chain.
 
@@ -480,6 +498,8 @@ def check_batch(
     received_at : int, optional
         When the batch arrived [s since epoch, UTC]; refuses keys revoked
         before then (see the module notes).
+    encoding : bytes, optional
+        ``batch.encode()``, when the caller has it already (it is not encoded again).
 
     Returns
     -------
@@ -500,7 +520,7 @@ def check_batch(
     >>> check_batch(third, sign_batch(third, private_key), keys, head).missing
     (1, 1)
     """
-    message = batch.encode()
+    message = batch.encode() if encoding is None else bytes(encoding)
     digest = hashlib.sha256(message).digest()
     name = f"batch {batch.sequence} of {batch.device}"
     valid = keys_valid_at(keys, batch.created, received_at=received_at)

@@ -12,56 +12,63 @@ from shuixiao.model.kinds import FlowCategory, MeterKind, SourceType, TreatmentT
 
 __all__ = ["label", "quantity_label"]
 
-_LABELS: dict[Enum, tuple[str, str]] = {
-    UnitKind.SOURCE: ("水源", "source"),
-    UnitKind.WORKSHOP: ("车间/分厂", "workshop"),
-    UnitKind.PROCESS: ("生产工艺用水", "process"),
-    UnitKind.INDIRECT_COOLING: ("间接冷却水系统", "indirect cooling"),
-    UnitKind.DIRECT_COOLING: ("直接冷却水系统", "direct cooling"),
-    UnitKind.COOLING_TOWER: ("冷却塔", "cooling tower"),
-    UnitKind.BOILER: ("锅炉/蒸汽系统", "boiler"),
-    UnitKind.TREATMENT: ("水处理", "treatment"),
-    UnitKind.STORAGE: ("蓄水池", "storage"),
-    UnitKind.DOMESTIC: ("生活用水", "domestic"),
-    UnitKind.DISCHARGE: ("排放口", "discharge outlet"),
-    UnitKind.EXTERNAL_SUPPLY: ("外供水", "external supply"),
-    SourceType.SURFACE: ("地表水", "surface water"),
-    SourceType.GROUNDWATER: ("地下水", "groundwater"),
-    SourceType.MUNICIPAL: ("自来水", "municipal supply"),
-    SourceType.PURCHASED: ("外购水", "purchased water"),
-    SourceType.RECLAIMED: ("再生水", "reclaimed water"),
-    SourceType.SEAWATER_DIRECT: ("海水（直接利用）", "seawater (direct)"),
-    SourceType.SEAWATER_DESALINATED: ("海水淡化水", "desalinated seawater"),
-    SourceType.BRACKISH: ("苦咸水", "brackish water"),
-    SourceType.MINE: ("矿井水", "mine water"),
-    SourceType.RAINWATER: ("雨水", "rainwater"),
-    TreatmentType.SOFTENING: ("软化", "softening"),
-    TreatmentType.DEMINERALISATION: ("除盐", "demineralisation"),
-    TreatmentType.WASTEWATER_PLANT: ("污水处理站", "wastewater plant"),
-    TreatmentType.MULTIMEDIA_FILTER: ("多介质过滤", "multimedia filter"),
-    TreatmentType.ULTRAFILTRATION: ("超滤", "ultrafiltration"),
-    TreatmentType.REVERSE_OSMOSIS: ("反渗透", "reverse osmosis"),
-    TreatmentType.EVAPORATION: ("蒸发结晶", "evaporation"),
-    TreatmentType.CLARIFICATION: ("混凝沉淀", "clarification"),
-    FlowCategory.FRESH: ("新水", "fresh water"),
-    FlowCategory.NON_CONVENTIONAL: ("非常规水", "non-conventional water"),
-    FlowCategory.RECIRCULATED: ("循环水", "recirculated"),
-    FlowCategory.CASCADED: ("串联水", "cascaded"),
-    FlowCategory.RECLAIMED: ("回用水", "reclaimed (reused)"),
-    FlowCategory.CONDENSATE: ("冷凝水回用", "condensate"),
-    FlowCategory.STEAM: ("蒸汽", "steam"),
-    FlowCategory.WASTEWATER: ("废水", "wastewater"),
-    FlowCategory.DISCHARGE: ("排水", "discharge"),
-    FlowCategory.EXTERNAL_SUPPLY: ("外供水", "external supply"),
-    FlowCategory.CONSUMPTION: ("耗水", "consumption"),
-    FlowCategory.LEAKAGE: ("漏失水", "leakage"),
-    MeterKind.TOTALIZER: ("累计水量表", "totalizer"),
-    MeterKind.RATE: ("瞬时流量计", "flow rate"),
-    MeterKind.QUALITY: ("水质仪表", "water quality"),
-    MeterKind.PRESSURE: ("压力表", "pressure"),
-    MeterKind.LEVEL: ("液位计", "level"),
-}
+_LABEL_ROWS: tuple[tuple[Enum, tuple[str, str]], ...] = (
+    (UnitKind.SOURCE, ("水源", "source")),
+    (UnitKind.WORKSHOP, ("车间/分厂", "workshop")),
+    (UnitKind.PROCESS, ("生产工艺用水", "process")),
+    (UnitKind.INDIRECT_COOLING, ("间接冷却水系统", "indirect cooling")),
+    (UnitKind.DIRECT_COOLING, ("直接冷却水系统", "direct cooling")),
+    (UnitKind.COOLING_TOWER, ("冷却塔", "cooling tower")),
+    (UnitKind.BOILER, ("锅炉/蒸汽系统", "boiler")),
+    (UnitKind.TREATMENT, ("水处理", "treatment")),
+    (UnitKind.STORAGE, ("蓄水池", "storage")),
+    (UnitKind.DOMESTIC, ("生活用水", "domestic")),
+    (UnitKind.DISCHARGE, ("排放口", "discharge outlet")),
+    (UnitKind.EXTERNAL_SUPPLY, ("外供水", "external supply")),
+    (SourceType.SURFACE, ("地表水", "surface water")),
+    (SourceType.GROUNDWATER, ("地下水", "groundwater")),
+    (SourceType.MUNICIPAL, ("自来水", "municipal supply")),
+    (SourceType.PURCHASED, ("外购水", "purchased water")),
+    (SourceType.RECLAIMED, ("再生水", "reclaimed water")),
+    (SourceType.SEAWATER_DIRECT, ("海水（直接利用）", "seawater (direct)")),
+    (SourceType.SEAWATER_DESALINATED, ("海水淡化水", "desalinated seawater")),
+    (SourceType.BRACKISH, ("苦咸水", "brackish water")),
+    (SourceType.MINE, ("矿井水", "mine water")),
+    (SourceType.RAINWATER, ("雨水", "rainwater")),
+    (TreatmentType.SOFTENING, ("软化", "softening")),
+    (TreatmentType.DEMINERALISATION, ("除盐", "demineralisation")),
+    (TreatmentType.WASTEWATER_PLANT, ("污水处理站", "wastewater plant")),
+    (TreatmentType.MULTIMEDIA_FILTER, ("多介质过滤", "multimedia filter")),
+    (TreatmentType.ULTRAFILTRATION, ("超滤", "ultrafiltration")),
+    (TreatmentType.REVERSE_OSMOSIS, ("反渗透", "reverse osmosis")),
+    (TreatmentType.EVAPORATION, ("蒸发结晶", "evaporation")),
+    (TreatmentType.CLARIFICATION, ("混凝沉淀", "clarification")),
+    (FlowCategory.FRESH, ("新水", "fresh water")),
+    (FlowCategory.NON_CONVENTIONAL, ("非常规水", "non-conventional water")),
+    (FlowCategory.RECIRCULATED, ("循环水", "recirculated")),
+    (FlowCategory.CASCADED, ("串联水", "cascaded")),
+    (FlowCategory.RECLAIMED, ("回用水", "reclaimed (reused)")),
+    (FlowCategory.CONDENSATE, ("冷凝水回用", "condensate")),
+    (FlowCategory.STEAM, ("蒸汽", "steam")),
+    (FlowCategory.WASTEWATER, ("废水", "wastewater")),
+    (FlowCategory.DISCHARGE, ("排水", "discharge")),
+    (FlowCategory.EXTERNAL_SUPPLY, ("外供水", "external supply")),
+    (FlowCategory.CONSUMPTION, ("耗水", "consumption")),
+    (FlowCategory.LEAKAGE, ("漏失水", "leakage")),
+    (MeterKind.TOTALIZER, ("累计水量表", "totalizer")),
+    (MeterKind.RATE, ("瞬时流量计", "flow rate")),
+    (MeterKind.QUALITY, ("水质仪表", "water quality")),
+    (MeterKind.PRESSURE, ("压力表", "pressure")),
+    (MeterKind.LEVEL, ("液位计", "level")),
+)
 
+
+# StrEnum members equal their values, so members of different vocabularies with the same value
+# (UnitKind.DISCHARGE and FlowCategory.DISCHARGE, say) would collide as keys of one dict: a
+# literal dict keeps only the last. The labels are therefore listed as rows and looked up by (vocabulary, value).
+_BY_TYPE: dict[tuple[type[Enum], object], tuple[str, str]] = {
+    (type(member), member.value): names for member, names in _LABEL_ROWS
+}
 
 _QUANTITY_LABELS: dict[str, tuple[str, str]] = {
     "volume": ("水量", "volume"),
@@ -102,5 +109,5 @@ def label(member: Enum, language: str = "zh") -> str:
     >>> label(FlowCategory.CASCADED, "en")
     'cascaded'
     """
-    zh, en = _LABELS[member]
+    zh, en = _BY_TYPE[type(member), member.value]
     return en if language == "en" else zh

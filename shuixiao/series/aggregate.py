@@ -21,6 +21,10 @@ Conventions
 * Gaps are never filled: a missing reading lowers the bucket's ``count``; the
   volume a totalizer registered during a gap appears once, in the interval
   that spans the gap (filed under the reading before the gap).
+* Sums and means are computed one value at a time, in time order
+  (:func:`accumulate`), so a bucket's stored statistic and count are enough to
+  extend it with later values and get exactly (bit for bit) what computing the
+  whole bucket again would give.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -41,6 +45,7 @@ __all__ = [
     "Aggregate",
     "Reset",
     "TotalizerIntervals",
+    "accumulate",
     "aggregate",
     "aggregate_by_bucket",
     "bucket_starts",
@@ -422,8 +427,7 @@ def aggregate_by_bucket(
         raise InvalidInputError("bucket starts must be non-decreasing: sort the series by time first")
     first = np.concatenate(([0], np.flatnonzero(np.diff(b)) + 1))
     count = np.diff(np.concatenate((first, [b.size]))).astype(np.int64)
-    total = np.add.reduceat(v, first)
-    value = total if how == "sum" else total / count
+    value = accumulate(v, first, how)
     return Aggregate(
         start=b[first].copy(),
         value=value,
@@ -432,6 +436,133 @@ def aggregate_by_bucket(
         count=count,
         quality=np.maximum.reduceat(q, first).astype(np.int8),
     )
+
+
+_LONG: Final = 64  # past this many steps, when at most this many segments still run, finish each alone
+_FEW: Final = 8  # when at most this many segments still run, finish each alone at once
+
+
+def accumulate(
+    values: npt.ArrayLike,
+    first: npt.ArrayLike,
+    how: Literal["sum", "mean"],
+    *,
+    prior_value: npt.ArrayLike | None = None,
+    prior_count: npt.ArrayLike | None = None,
+) -> Float64Array:
+    """Return the sum or mean of each segment of ``values``, taken one value at a time in order.
+
+    Parameters
+    ----------
+    values : array_like of float
+        The values, segment after segment, each segment in time order. [any unit]
+    first : array_like of int
+        Index in ``values`` where each segment starts; increasing, the first 0.
+        Segments run to the next start (the last to the end); each holds a value.
+    how : {"sum", "mean"}
+        Sum (volumes) or mean (rates, pressures, levels, quality values).
+    prior_value : array_like of float, optional
+        A statistic each segment already has from earlier values (the stored
+        aggregate), continued with the segment's values. [any unit]
+    prior_count : array_like of int, optional
+        How many earlier values ``prior_value`` holds; 0 where there is none.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        One statistic per segment.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``how`` is unknown, a segment is empty, or only one of the priors is given.
+
+    Notes
+    -----
+    With :math:`v_1 \\ldots v_n` in order, the sum and the mean are
+
+    .. math::
+
+        S_1 = v_1, \\quad S_k = S_{k-1} + v_k; \\qquad
+        M_1 = v_1, \\quad M_k = M_{k-1} + \\frac{v_k - M_{k-1}}{k}
+
+    (the running mean of Welford [Welford1962]_).  Both take exactly the same
+    floating-point steps whether a bucket is computed whole or continued from
+    its stored statistic and count (``prior_value``, ``prior_count``), which
+    is what lets ingestion extend stored aggregates with new readings and get
+    bit for bit what recomputing them from all the readings gives.  A value
+    that belongs *before* values already counted cannot be added this way: the
+    bucket must be computed again from its values.
+
+    References
+    ----------
+    .. [Welford1962] B. P. Welford, "Note on a method for calculating corrected sums of
+       squares and products," *Technometrics*, vol. 4, no. 3, pp. 419–420,
+       1962, :doi:`10.1080/00401706.1962.10490022`.
+
+    Examples
+    --------
+    >>> accumulate([1.0, 5.0, 3.0, 2.0], [0, 3], "mean").tolist()
+    [3.0, 2.0]
+    >>> whole = accumulate([0.1, 0.2, 0.3], [0], "sum")
+    >>> part = accumulate([0.1, 0.2], [0], "sum")
+    >>> bool(whole[0] == accumulate([0.3], [0], "sum", prior_value=part, prior_count=[2])[0])
+    True
+    """
+    if how not in ("sum", "mean"):
+        raise InvalidInputError(f"how must be 'sum' or 'mean', not {how!r}")
+    v = np.asarray(values, dtype=np.float64)
+    f = np.asarray(first, dtype=np.int64)
+    length = np.diff(np.append(f, v.size))
+    if f.size and (f[0] != 0 or bool((length < 1).any())):
+        raise InvalidInputError("segments must start at 0, increase and each hold a value")
+    if (prior_value is None) != (prior_count is None):
+        raise InvalidInputError("give both prior_value and prior_count, or neither")
+    if prior_value is None or prior_count is None:
+        done = np.zeros(f.size, dtype=np.int64)
+        acc = np.zeros(f.size, dtype=np.float64)
+    else:
+        done = np.asarray(prior_count, dtype=np.int64).copy()
+        acc = np.asarray(prior_value, dtype=np.float64).copy()
+        if done.shape != f.shape or acc.shape != f.shape:
+            raise InvalidInputError("prior_value and prior_count need one entry per segment")
+    fresh = done == 0  # a segment without a prior starts at its first value
+    acc[fresh] = v[f[fresh]]
+    skip = fresh.astype(np.int64)
+    done += skip
+    position = f + skip  # next value of each segment
+    left = length - skip  # values still to add
+    order = np.argsort(-left, kind="stable")  # longest first: the running ones are a prefix
+    position, left, done = position[order], left[order], done[order]
+    running = acc[order]
+    steps = int(left[0]) if left.size else 0
+    running_at = np.searchsorted(-left, -np.arange(steps), side="left")  # segments with more than k left
+    for k in range(steps):
+        active = int(running_at[k])
+        if active <= _FEW or (k >= _LONG and active <= _LONG):
+            for j in range(active):
+                running[j] = _finish(
+                    running[j], v[position[j] + k : position[j] + left[j]], how, int(done[j]) + k
+                )
+            break
+        taken = v[position[:active] + k]
+        if how == "sum":
+            running[:active] += taken
+        else:
+            running[:active] += (taken - running[:active]) / (done[:active] + k + 1)
+    result = np.empty_like(running)
+    result[order] = running
+    return result
+
+
+def _finish(start: float, rest: Float64Array, how: str, count: int) -> float:
+    """Continue one running sum or mean (over ``count`` values so far) with ``rest``, in order."""
+    if how == "sum":
+        return float(np.add.accumulate(np.concatenate(([start], rest)))[-1])
+    mean = float(start)
+    for k, x in enumerate(rest.tolist(), start=count + 1):
+        mean += (x - mean) / k
+    return mean
 
 
 def aggregate(

@@ -3,8 +3,41 @@
 :class:`Store` is the whole interface; :mod:`shuixiao.storage.schema` holds the
 tables and :mod:`shuixiao.storage.migrations` the Alembic revisions that build
 them (run by :meth:`Store.upgrade`, i.e. ``shuixiao db upgrade``).
+:mod:`shuixiao.storage.accounts` keeps users, sessions, tokens, grants and the audit
+log (:class:`AccountStore`).
+:mod:`shuixiao.storage.alarms` keeps alarms and leak events (:class:`AlarmStore`,
+:class:`LeakEventStore`).
+:mod:`shuixiao.storage.ledger` keeps device keys, signed batches, the log as tiles, checkpoints,
+cosignatures and incidents (:class:`LedgerStore`).
 """
 
+from shuixiao.storage.accounts import (
+    AccountStore,
+    ApiToken,
+    AuditEntry,
+    DeviceToken,
+    Grant,
+    SessionRecord,
+    User,
+)
+from shuixiao.storage.alarms import (
+    AlarmStore,
+    Delivery,
+    DeliverySpec,
+    LeakEventRecord,
+    LeakEventStore,
+    Outbox,
+    Suspect,
+)
+from shuixiao.storage.ledger import (
+    DeviceKeyRecord,
+    LedgerStore,
+    LogInfo,
+    MeterPolicy,
+    StoredBatch,
+    StoredCheckpoint,
+    StoredCosignature,
+)
 from shuixiao.storage.store import (
     BulkWriter,
     EnterpriseSummary,
@@ -16,11 +49,32 @@ from shuixiao.storage.store import (
 )
 
 __all__ = [
+    "AccountStore",
+    "AlarmStore",
+    "ApiToken",
+    "AuditEntry",
     "BulkWriter",
+    "Delivery",
+    "DeliverySpec",
+    "DeviceKeyRecord",
+    "DeviceToken",
     "EnterpriseSummary",
+    "Grant",
+    "LeakEventRecord",
+    "LeakEventStore",
+    "LedgerStore",
+    "LogInfo",
     "MeterEvent",
+    "MeterPolicy",
+    "Outbox",
     "QuarantineEntry",
     "QuarantineRecord",
     "ReadingWindow",
+    "SessionRecord",
     "Store",
+    "StoredBatch",
+    "StoredCheckpoint",
+    "StoredCosignature",
+    "Suspect",
+    "User",
 ]

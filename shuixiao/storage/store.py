@@ -448,6 +448,47 @@ _SQL: Final = {
 }
 
 
+# --- SQL of BulkWriter's batched ingestion methods (hold_meters … read_replacements) ---
+_COPY_FROM: Final = 2000  # PostgreSQL: from this many rows insert_readings uses COPY instead of INSERT
+_KEYED_ROW: Final = np.dtype(
+    [("key", np.int64), ("ts", np.int64), ("value", np.float64), ("quality", np.int8)]
+)
+_BATCH_SQL: Final = {
+    "neighbourhoods": "SELECT q.k, CAST(EXTRACT(EPOCH FROM r.ts) AS BIGINT), r.value, r.quality "
+    "FROM unnest(%s::integer[], %s::bigint[], %s::bigint[]) AS q(k, lo, hi) CROSS JOIN LATERAL ("
+    "(SELECT ts, value, quality FROM readings WHERE meter_key = q.k AND ts < to_timestamp(q.lo) "
+    "ORDER BY ts DESC LIMIT 1) UNION ALL "
+    "(SELECT ts, value, quality FROM readings WHERE meter_key = q.k AND ts >= to_timestamp(q.lo) "
+    "AND ts <= to_timestamp(q.hi)) UNION ALL "
+    "(SELECT ts, value, quality FROM readings WHERE meter_key = q.k AND ts > to_timestamp(q.hi) "
+    "ORDER BY ts LIMIT 1)) AS r",
+    "aggregate_rows": "SELECT q.i, a.value, a.minimum, a.maximum, a.count, a.quality "
+    "FROM unnest(%s::integer[], %s::text[], %s::bigint[]) WITH ORDINALITY AS q(k, res, st, i) "
+    "JOIN aggregates a ON a.meter_key = q.k AND a.resolution = q.res AND a.start = to_timestamp(q.st)",
+    "aggregate_row": "SELECT value, minimum, maximum, count, quality FROM aggregates "
+    "WHERE meter_key = ? AND resolution = ? AND start = ?",
+    "insert_readings": "INSERT INTO readings (meter_key, ts, value, quality, origin) "
+    "SELECT k, to_timestamp(t), v, q, o FROM unnest(%s::integer[], %s::bigint[], %s::float8[], "
+    "%s::smallint[], %s::smallint[]) AS u(k, t, v, q, o)",
+    "aggregates_stage": "CREATE TEMPORARY TABLE _shuixiao_aggregates_stage (meter_key integer NOT NULL, "
+    "resolution smallint NOT NULL, start timestamptz NOT NULL, value double precision NOT NULL, "
+    "minimum double precision NOT NULL, maximum double precision NOT NULL, count integer NOT NULL, "
+    "quality smallint NOT NULL) ON COMMIT DROP",
+    "upsert_staged_aggregates": "INSERT INTO aggregates (meter_key, resolution, start, value, minimum, maximum, "
+    "count, quality) SELECT meter_key, (%s::text[])[resolution + 1], start, value, minimum, maximum, count, "
+    f"quality FROM _shuixiao_aggregates_stage ON CONFLICT (meter_key, resolution, start) DO UPDATE SET {_AGGREGATE_SET}",
+    "replacements": "SELECT meter_key, CAST(EXTRACT(EPOCH FROM ts) AS BIGINT), detail FROM meter_events "
+    "WHERE kind = 'replacement' AND meter_key = ANY(%s) ORDER BY meter_key, ts",
+    "replacements_sqlite": "SELECT meter_key, ts, detail FROM meter_events "
+    "WHERE kind = 'replacement' AND meter_key IN ({}) ORDER BY meter_key, ts",
+    "insert_reading": "INSERT INTO readings (meter_key, ts, value, quality, origin) VALUES (?, ?, ?, ?, ?)",
+    "upsert_aggregates": "INSERT INTO aggregates (meter_key, resolution, start, value, minimum, maximum, "
+    "count, quality) SELECT k, r, to_timestamp(s), v, mn, mx, c, q FROM unnest(%s::integer[], %s::text[], "
+    "%s::bigint[], %s::float8[], %s::float8[], %s::float8[], %s::integer[], %s::smallint[]) "
+    f"AS u(k, r, s, v, mn, mx, c, q) ON CONFLICT (meter_key, resolution, start) DO UPDATE SET {_AGGREGATE_SET}",
+}
+
+
 def _instant(seconds: int) -> dt.datetime:
     return _EPOCH + dt.timedelta(seconds=seconds)
 
@@ -843,6 +884,361 @@ class BulkWriter:
             cursor.execute(sql[table], params)
             return int(cursor.rowcount)
 
+    # --- batched ingestion: every meter of a commit in one statement -------------------------------
+    # Added for the ingestion pipeline's throughput: the methods below serve all the meters of one
+    # commit with one statement each (one round trip on PostgreSQL) where the methods above take
+    # one or more per meter.  They do not change the methods above.
+
+    def hold_meters(self, meter_keys: Iterable[int]) -> None:
+        """Like :meth:`lock_meters`, taking every advisory lock in one round trip on PostgreSQL.
+
+        Parameters
+        ----------
+        meter_keys : iterable of int
+            Keys from :meth:`Store.meter_keys`; locked in key order (so two
+            writers cannot deadlock) and remembered as checked.
+        """
+        self._check_open()
+        keys = sorted({_meter_key_arg(k) for k in meter_keys})
+        if not keys:
+            return
+        unknown = [k for k in keys if k not in self._meters]
+        if self._dialect == "postgresql":
+            raw: Any = self._connection.connection.driver_connection
+            # Integers only, so they are written into the statements: the locks (in key order) and
+            # the look-up of the keys go as one simple query, executed in order, in one round trip.
+            statements = [f"SELECT pg_advisory_xact_lock({_LOCK_CLASS:d}, {key:d})" for key in keys]
+            if unknown:
+                statements.append(f"SELECT key FROM meters WHERE key IN ({', '.join(map(str, unknown))})")
+            with raw.cursor() as cursor:
+                cursor.execute(";".join(statements))
+                while cursor.nextset():
+                    pass  # the look-up is the last result
+                if unknown:
+                    self._meters.update(int(row[0]) for row in cursor.fetchall())
+            return
+        cursor = self._connection.connection.cursor()
+        try:
+            for first in range(0, len(unknown), 900):
+                chunk = unknown[first : first + 900]
+                places = ", ".join("?" * len(chunk))
+                found = cursor.execute(f"SELECT key FROM meters WHERE key IN ({places})", chunk).fetchall()
+                self._meters.update(int(row[0]) for row in found)
+        finally:
+            cursor.close()
+
+    def read_neighbourhoods(
+        self, meter_keys: Sequence[int], low: Sequence[int], high: Sequence[int]
+    ) -> tuple[npt.NDArray[np.int64], ReadingWindow]:
+        """Return :meth:`read_window` with ``before`` and ``after`` for several meters, in one statement.
+
+        Parameters
+        ----------
+        meter_keys : sequence of int
+            Distinct meter keys.
+        low, high : sequence of int
+            Inclusive bounds of each meter's window. [s since epoch, UTC]
+
+        Returns
+        -------
+        keys : numpy.ndarray of int64
+            The meter key of each row.
+        readings : ReadingWindow
+            For each meter its stored readings with ``low <= ts <= high``, the
+            last one before ``low`` and the first one after ``high``; ordered by
+            meter key, then time.
+        """
+        self._check_open()
+        keys = [_meter_key_arg(k) for k in meter_keys]
+        lows, highs = [int(x) for x in low], [int(x) for x in high]
+        if not len(keys) == len(lows) == len(highs):
+            raise InvalidInputError("meter_keys, low and high must have the same length")
+        rows: list[tuple[Any, ...]] = []
+        cursor: Any
+        if self._dialect == "postgresql" and keys:
+            raw: Any = self._connection.connection.driver_connection
+            with raw.cursor() as cursor:
+                cursor.execute(_BATCH_SQL["neighbourhoods"], (keys, lows, highs))
+                rows = list(cursor.fetchall())
+        elif keys:
+            sql = _SQL["sqlite"]
+            cursor = self._connection.connection.cursor()
+            try:
+                for key, a, b in zip(keys, lows, highs, strict=True):
+                    for name, params in (("before", (key, a)), ("window", (key, a, b)), ("after", (key, b))):
+                        rows += [(key, *row) for row in cursor.execute(sql[name], params).fetchall()]
+            finally:
+                cursor.close()
+        array = np.array(rows, dtype=_KEYED_ROW) if rows else np.empty(0, dtype=_KEYED_ROW)
+        array = array[np.lexsort((array["ts"], array["key"]))]
+        return np.ascontiguousarray(array["key"]), ReadingWindow(
+            np.ascontiguousarray(array["ts"]),
+            np.ascontiguousarray(array["value"]),
+            np.ascontiguousarray(array["quality"]),
+        )
+
+    def read_aggregate_rows(
+        self, meter_keys: Sequence[int], resolutions: Sequence[str], starts: Sequence[int]
+    ) -> list[tuple[float, float, float, int, int] | None]:
+        """Return stored aggregate rows by key, in one statement.
+
+        Parameters
+        ----------
+        meter_keys, resolutions, starts : sequence
+            The ``(meter_key, resolution, start)`` of each row wanted (start in s since epoch, UTC).
+
+        Returns
+        -------
+        list
+            Per key, ``(value, minimum, maximum, count, quality)``, or None where no row is stored.
+        """
+        self._check_open()
+        keys = [_meter_key_arg(k) for k in meter_keys]
+        names, begins = [str(r) for r in resolutions], [int(s) for s in starts]
+        if not len(keys) == len(names) == len(begins):
+            raise InvalidInputError("meter_keys, resolutions and starts must have the same length")
+        found: list[tuple[float, float, float, int, int] | None] = [None] * len(keys)
+        if not keys:
+            return found
+        cursor: Any
+        if self._dialect == "postgresql":
+            raw: Any = self._connection.connection.driver_connection
+            with raw.cursor() as cursor:
+                cursor.execute(_BATCH_SQL["aggregate_rows"], (keys, names, begins))
+                for i, value, low, high, count, quality in cursor.fetchall():
+                    found[int(i) - 1] = (float(value), float(low), float(high), int(count), int(quality))
+            return found
+        cursor = self._connection.connection.cursor()
+        try:
+            for i, params in enumerate(zip(keys, names, begins, strict=True)):
+                row = cursor.execute(_BATCH_SQL["aggregate_row"], params).fetchone()
+                if row is not None:
+                    found[i] = (float(row[0]), float(row[1]), float(row[2]), int(row[3]), int(row[4]))
+        finally:
+            cursor.close()
+        return found
+
+    def insert_readings(
+        self,
+        meter_keys: npt.ArrayLike,
+        ts: npt.ArrayLike,
+        value: npt.ArrayLike,
+        quality: npt.ArrayLike,
+        origin: npt.ArrayLike,
+    ) -> int:
+        """Insert new readings of several meters in one statement; return how many.
+
+        Unlike :meth:`write_readings`, a row whose ``(meter_key, ts)`` is stored
+        already is an error (the transaction fails), not skipped: call it for
+        readings checked against the store under :meth:`hold_meters`.
+
+        Parameters
+        ----------
+        meter_keys : array_like of int
+            Meter key of each row (held or checked meters).
+        ts : array_like of int64
+            Timestamps. [s since epoch, UTC]
+        value : array_like of float
+            Values in the canonical unit; finite. [canonical unit]
+        quality, origin : array_like of int
+            :class:`~shuixiao.model.Quality` and :class:`~shuixiao.model.Origin` of each row.
+
+        Raises
+        ------
+        InvalidInputError
+            If the columns differ in length or hold values that cannot be stored.
+        NotFoundError
+            If a meter key is unknown.
+        """
+        self._check_open()
+        times = _epoch_seconds(ts, "ts")
+        size = times.size
+        keys = _int_column(meter_keys, "meter_keys", size, 1, 2**31 - 1)
+        values = _float_column(value, "value", size)
+        qualities = _int_column(quality, "quality", size, 0, _QUALITY_MAX)
+        origins = _int_column(origin, "origin", size, min(Origin), max(Origin))
+        for key in set(keys.tolist()) - self._meters:
+            self._check_meter(key)
+        if size == 0:
+            return 0
+        if self._dialect == "postgresql":
+            raw: Any = self._connection.connection.driver_connection
+            with raw.cursor() as cursor:
+                if size >= _COPY_FROM:
+                    payload = _pg_binary(
+                        [
+                            ("meter_key", keys),
+                            ("ts", (times - _PG_EPOCH_OFFSET) * 1_000_000),
+                            ("value", values),
+                            ("quality", qualities),
+                            ("origin", origins),
+                        ],
+                        size,
+                    )
+                    with cursor.copy(_SQL["postgresql"]["readings_copy"]) as copy:
+                        copy.write(payload)
+                else:
+                    columns = (
+                        keys.tolist(),
+                        times.tolist(),
+                        values.tolist(),
+                        qualities.tolist(),
+                        origins.tolist(),
+                    )
+                    cursor.execute(_BATCH_SQL["insert_readings"], columns)
+            return size
+        rows = zip(
+            keys.tolist(), times.tolist(), values.tolist(), qualities.tolist(), origins.tolist(), strict=True
+        )
+        self._executemany(_BATCH_SQL["insert_reading"], rows)
+        return size
+
+    def upsert_aggregates(
+        self,
+        meter_keys: npt.ArrayLike,
+        resolutions: Sequence[str],
+        start: npt.ArrayLike,
+        value: npt.ArrayLike,
+        minimum: npt.ArrayLike,
+        maximum: npt.ArrayLike,
+        count: npt.ArrayLike,
+        quality: npt.ArrayLike,
+    ) -> int:
+        """Insert or update aggregate rows of several meters and resolutions in one statement.
+
+        Parameters
+        ----------
+        meter_keys : array_like of int
+            Meter key of each row.
+        resolutions : sequence of str
+            ISO 8601 resolution of each row.
+        start, value, minimum, maximum, count, quality : array_like
+            As for :meth:`write_aggregates`, one per row; each ``(meter_key,
+            resolution, start)`` at most once.
+
+        Returns
+        -------
+        int
+            Rows written.
+
+        Raises
+        ------
+        InvalidInputError
+            If the columns differ in length or hold values that cannot be stored.
+        NotFoundError
+            If a meter key is unknown.
+        """
+        self._check_open()
+        starts = _epoch_seconds(start, "start")
+        size = starts.size
+        keys = _int_column(meter_keys, "meter_keys", size, 1, 2**31 - 1)
+        names = [str(r) for r in resolutions]
+        if len(names) != size or not all(_RESOLUTION.match(r) for r in set(names)):
+            raise InvalidInputError("resolutions must be one ISO 8601 duration (e.g. PT15M, P1M) per row")
+        values = _float_column(value, "value", size)
+        minima = _float_column(minimum, "minimum", size)
+        maxima = _float_column(maximum, "maximum", size)
+        counts = _int_column(count, "count", size, 0, 2**31 - 1)
+        qualities = _int_column(quality, "quality", size, 0, _QUALITY_MAX)
+        if size and bool((minima > maxima).any()):
+            i = int(np.argmax(minima > maxima))
+            raise InvalidInputError(f"minimum[{i}] = {minima[i]} is above maximum[{i}] = {maxima[i]}")
+        for key in set(keys.tolist()) - self._meters:
+            self._check_meter(key)
+        if size == 0:
+            return 0
+        if self._dialect == "postgresql" and size >= _COPY_FROM:
+            self._stage_aggregates(keys, names, starts, values, minima, maxima, counts, qualities)
+            return size
+        columns = (
+            keys.tolist(),
+            names,
+            starts.tolist(),
+            values.tolist(),
+            minima.tolist(),
+            maxima.tolist(),
+            counts.tolist(),
+            qualities.tolist(),
+        )
+        if self._dialect == "postgresql":
+            raw: Any = self._connection.connection.driver_connection
+            with raw.cursor() as cursor:
+                cursor.execute(_BATCH_SQL["upsert_aggregates"], columns)
+            return size
+        self._executemany(_SQL["sqlite"]["aggregates"], zip(*columns, strict=True))
+        return size
+
+    def _stage_aggregates(
+        self,
+        keys: npt.NDArray[np.int64],
+        names: list[str],
+        starts: npt.NDArray[np.int64],
+        values: npt.NDArray[np.float64],
+        minima: npt.NDArray[np.float64],
+        maxima: npt.NDArray[np.float64],
+        counts: npt.NDArray[np.int64],
+        qualities: npt.NDArray[np.int64],
+    ) -> None:
+        """PostgreSQL, many rows: binary COPY into a temporary table, then one INSERT … ON CONFLICT."""
+        resolutions = sorted(set(names))
+        code = {name: i for i, name in enumerate(resolutions)}
+        fields = [("_n", ">i2")]
+        columns: list[tuple[str, str, npt.ArrayLike]] = [
+            ("meter_key", ">i4", keys),
+            ("resolution", ">i2", [code[name] for name in names]),
+            ("start", ">i8", (starts - _PG_EPOCH_OFFSET) * 1_000_000),
+            ("value", ">f8", values),
+            ("minimum", ">f8", minima),
+            ("maximum", ">f8", maxima),
+            ("count", ">i4", counts),
+            ("quality", ">i2", qualities),
+        ]
+        for name, kind, _ in columns:
+            fields += [(f"_{name}_len", ">i4"), (name, kind)]
+        records = np.empty(keys.size, dtype=np.dtype(fields))
+        records["_n"] = len(columns)
+        for name, kind, column in columns:
+            records[f"_{name}_len"] = np.dtype(kind).itemsize
+            records[name] = column
+        raw: Any = self._connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            if "aggregates_stage" in self._temporary:
+                cursor.execute("TRUNCATE _shuixiao_aggregates_stage")
+            else:
+                cursor.execute(_BATCH_SQL["aggregates_stage"])
+                self._temporary.add("aggregates_stage")
+            with cursor.copy("COPY _shuixiao_aggregates_stage FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(_PGCOPY_HEADER + records.tobytes() + _PGCOPY_TRAILER)
+            cursor.execute(_BATCH_SQL["upsert_staged_aggregates"], (resolutions,))
+
+    def read_replacements(self, meter_keys: Iterable[int]) -> list[tuple[int, int, dict[str, Any]]]:
+        """Return the ``replacement`` events of some meters, in one statement.
+
+        Returns
+        -------
+        list of tuple
+            ``(meter_key, ts, detail)`` ordered by meter key and time (ts in s since epoch, UTC).
+        """
+        self._check_open()
+        keys = sorted({_meter_key_arg(k) for k in meter_keys})
+        result: list[tuple[int, int, dict[str, Any]]] = []
+        postgresql = self._dialect == "postgresql"
+        cursor: Any = self._connection.connection.cursor()
+        try:
+            for first in range(0, len(keys), 900):
+                chunk = keys[first : first + 900]
+                if postgresql:
+                    cursor.execute(_BATCH_SQL["replacements"], (chunk,))
+                else:
+                    places = ", ".join("?" * len(chunk))
+                    cursor.execute(_BATCH_SQL["replacements_sqlite"].format(places), chunk)
+                for key, ts, detail in cursor.fetchall():
+                    document = detail if isinstance(detail, dict) else json.loads(detail)
+                    result.append((int(key), int(ts), dict(document)))
+        finally:
+            cursor.close()
+        return result
+
 
 # --- the store ----------------------------------------------------------------------------------
 
@@ -1080,7 +1476,7 @@ class Store:
     ...         store.upgrade()
     ...         store.check_schema()
     ...         print(store.schema_version(), store.list_enterprises())
-    0002 []
+    0005 []
     """
 
     def __init__(self, engine: sa.Engine) -> None:

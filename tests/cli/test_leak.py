@@ -209,3 +209,85 @@ def test_wrong_usage_exits_2(run) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SystemExit) as info:
         run("leak", "simulate", "--network", "x.inp", "--out", "d", "--days", "-1")
     assert info.value.code == 2
+
+
+def _enterprise(tmp_path: Path) -> None:
+    from shuixiao.model import Park, Region
+    from shuixiao.storage import Store
+    from tests.conftest import build_enterprise
+
+    with Store.open(f"sqlite:///{tmp_path}/data/shuixiao.db") as store:
+        store.upgrade()
+        store.save_model(
+            [Region("cn-hn", "湖南省", "430000"), Region("cn-hn-xt", "湘潭市", "430300", parent="cn-hn")],
+            [Park("xt-jiuhua", "湘潭九华经济技术开发区", "cn-hn-xt")],
+            [build_enterprise()],
+        )
+
+
+def test_detect_store_and_the_event_workflow(run, network: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _enterprise(tmp_path)
+    sim = (
+        "leak",
+        "simulate",
+        "--network",
+        str(network),
+        "--out",
+        "sc",
+        "--days",
+        "4",
+        "--leaks",
+        "2",
+        "--seed",
+        "7",
+    )
+    assert run(*sim)[0] == 0
+    detect = ("leak", "detect", "--network", str(network), "--sensors", "sc/sensors.yaml", "--readings",
+              "sc/readings.csv", "--out", "events.json")  # fmt: skip
+    status, out, err = run("--lang", "en", *detect, "--store", "--enterprise", "xg-steel")
+    assert status == 0, err
+    found = len(json.loads((tmp_path / "events.json").read_text(encoding="utf-8"))["events"])
+    assert found >= 1 and f"Recorded for xg-steel: {found} new leak events, 0 updated" in out
+    # detecting again over the same readings updates the same events
+    status, out, _ = run("--lang", "en", *detect, "--store", "--enterprise", "xg-steel")
+    assert f"0 new leak events, {found} updated" in out
+    status, out, _ = run("leak", "event", "list", "--json")
+    events = json.loads(out)
+    assert len(events) == found and all(e["state"] == "suspected" and e["alarm"] for e in events)
+    assert events[0]["suspects"] and "pipe" in events[0]["suspects"][0]
+    first = str(events[-1]["id"])
+    status, out, _ = run("alarm", "list", "--kind", "leak_suspected", "--state", "all", "--json")
+    assert {a["key"] for a in json.loads(out)} == {f"leak-event/{e['id']}" for e in events}
+    for action in ("confirm", "repair", "verify"):
+        status, out, err = run("leak", "event", action, first, "--by", "zhao", "--note", f"{action} done")
+        assert status == 0, err
+    assert run("leak", "event", "note", first, "管段已更换", "--by", "zhao")[0] == 0
+    status, out, _ = run("leak", "event", "show", first, "--json")
+    shown = json.loads(out)
+    assert shown["state"] == "verified" and shown["loss_m3"] > 0
+    assert [h["action"] for h in shown["history"]] == [
+        "detect",
+        "update",
+        "confirm",
+        "repair",
+        "verify",
+        "note",
+    ]
+    status, out, _ = run("alarm", "show", str(shown["alarm"]), "--json")
+    assert json.loads(out)["state"] == "cleared"
+    status, out, _ = run("--lang", "en", "leak", "event", "show", first)
+    assert f"Leak event {first}" in out and "verified" in out
+    status, _, err = run("leak", "event", "dismiss", first)
+    assert status == 1 and "it is final" in err
+    status, out, _ = run("leak", "event", "list", "--state", "verified")
+    assert "已验证" in out
+    assert run("leak", "event", "show", "999")[0] == 1
+
+
+def test_detect_store_needs_an_enterprise(run, network: Path) -> None:  # type: ignore[no-untyped-def]
+    status, _, err = run("leak", "detect", "--network", str(network), "--sensors", "s.yaml", "--readings", "r.csv",
+                         "--out", "e.json", "--store")  # fmt: skip
+    assert status == 1 and "--store needs --enterprise" in err
+    status, _, err = run("leak", "detect", "--network", str(network), "--sensors", "s.yaml", "--readings", "r.csv",
+                         "--out", "e.json", "--enterprise", "xg-steel")  # fmt: skip
+    assert status == 1 and "--enterprise is used with --store only" in err

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 from pathlib import Path
 
@@ -11,14 +10,11 @@ import pytest
 
 from shuixiao.errors import LedgerVerificationError
 from shuixiao.ledger import (
-    GENESIS_HASH,
     SIGNATURE_TYPE_COSIGNATURE,
-    Batch,
     Checkpoint,
     MemoryTree,
     Note,
     NoteSigner,
-    Reading,
     cosign_checkpoint,
     leaf_hash,
     open_checkpoint,
@@ -26,46 +22,15 @@ from shuixiao.ledger import (
     sign_checkpoint,
     verify_inclusion,
 )
+from tests.ledger.worked_example import DEVICE_KEY, example_batches, seed
 
 pytestmark = pytest.mark.unit
 
 PAGE = (Path(__file__).parents[2] / "docs" / "ledger.md").read_text(encoding="utf-8")
-DEVICE_KEY = bytes.fromhex(
-    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
-)  # RFC 8032 TEST 1
-
-
-def _seed(phrase: str) -> bytes:
-    return hashlib.sha256(phrase.encode()).digest()
-
-
-def _batches() -> list[Batch]:
-    first = Batch(
-        "gw-0001",
-        0,
-        GENESIS_HASH,
-        (
-            Reading("FT-101", 1717200000, 1234.5, "m3"),
-            Reading("FT-101", 1717200900, 1236.25, "m3"),
-            Reading("PT-201", 1717200000, 0.42, "MPa"),
-        ),
-        created=1717200960,
-    )
-    second = Batch(
-        "gw-0001",
-        1,
-        first.hash(),
-        (Reading("FT-101", 1717201800, 1238.0, "m3"), Reading("PT-201", 1717201800, 0.41, "MPa")),
-        created=1717201860,
-    )
-    third = Batch(
-        "gw-0001", 2, second.hash(), (Reading("FT-101", 1717202700, 1239.75, "m3"),), created=1717202760
-    )
-    return [first, second, third]
 
 
 def test_the_batch_example_is_current() -> None:
-    batches = _batches()
+    batches = example_batches()
     first = batches[0]
     listed = re.search(r"encodes to (\d+) bytes:\n\n```text\n(.*?)```", PAGE, re.S)
     assert listed is not None
@@ -81,11 +46,11 @@ def test_the_batch_example_is_current() -> None:
 
 def test_the_checkpoint_example_is_current() -> None:
     tree = MemoryTree()
-    tree.extend(b.hash() for b in _batches())
-    log = NoteSigner("ledger.example.org/xiangtan-jiuhua", _seed("example log key"))
+    tree.extend(b.hash() for b in example_batches())
+    log = NoteSigner("ledger.example.org/xiangtan-jiuhua", seed("example log key"))
     witnesses = [
         NoteSigner(
-            f"witness.example.org/{who}", _seed(f"example witness key {who}"), SIGNATURE_TYPE_COSIGNATURE
+            f"witness.example.org/{who}", seed(f"example witness key {who}"), SIGNATURE_TYPE_COSIGNATURE
         )
         for who in ("enterprise", "park", "regulator")
     ]
@@ -105,4 +70,4 @@ def test_the_checkpoint_example_is_current() -> None:
         open_checkpoint(text, log.verifier_key, witnesses=keys, quorum=3)
     proof = tree.inclusion_proof(1)
     assert "```text\n" + "".join(h.hex() + "\n" for h in proof) + "```" in PAGE
-    verify_inclusion(1, 3, leaf_hash(_batches()[1].hash()), proof, verified.checkpoint.root_hash)
+    verify_inclusion(1, 3, leaf_hash(example_batches()[1].hash()), proof, verified.checkpoint.root_hash)

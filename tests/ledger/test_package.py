@@ -9,9 +9,9 @@ import sys
 import pytest
 
 import shuixiao.ledger
-from shuixiao.ledger import batch, checkpoint, merkle, note, tree
+from shuixiao.ledger import batch, checkpoint, merkle, note, tiles, tree
 
-MODULES = [batch, checkpoint, merkle, note, tree]
+MODULES = [batch, checkpoint, merkle, note, tiles, tree]
 
 
 @pytest.mark.unit

@@ -19,3 +19,13 @@ def test_every_quantity_has_both_names() -> None:
     for quantity in QUANTITIES:
         assert quantity_label(quantity, "zh") and quantity_label(quantity, "en")
     assert quantity_label("flow_rate", "en") == "flow rate"
+
+
+def test_members_with_the_same_value_keep_their_own_names() -> None:
+    # StrEnum members of different vocabularies can share a value ("discharge", "reclaimed").
+    assert label(UnitKind.DISCHARGE) == "排放口"
+    assert label(FlowCategory.DISCHARGE) == "排水"
+    assert label(SourceType.RECLAIMED) == "再生水"
+    vocabularies = [UnitKind, SourceType, TreatmentType, FlowCategory, MeterKind]
+    names = {(type(m), m.value): label(m, "en") for v in vocabularies for m in v}
+    assert len(names) == sum(len(v) for v in vocabularies)

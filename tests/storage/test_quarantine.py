@@ -187,7 +187,8 @@ def test_migration_0002_up_and_down_keeps_the_data(empty_store: Store) -> None:
         connection.execute(
             sa.text("INSERT INTO regions (id, name, admin_code) VALUES ('cn-hn', '湖南省', '430000')")
         )
-    empty_store.upgrade()
+    with empty_store._engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "0002")
     assert empty_store.schema_version() == "0002"
     empty_store.add_quarantine([_entry()])
     with empty_store._engine.begin() as connection:

@@ -58,18 +58,40 @@ def test_timestamp_type_per_dialect() -> None:
 def test_every_model_table_is_defined() -> None:
     assert sorted(schema.metadata.tables) == [
         "aggregates",
+        "alarm_checks",
+        "alarm_deliveries",
+        "alarm_history",
+        "alarm_rules",
+        "alarms",
+        "api_tokens",
+        "audit_log",
+        "device_tokens",
         "energy_records",
         "enterprises",
         "flows",
+        "leak_event_history",
+        "leak_events",
+        "ledger_batch_readings",
+        "ledger_batches",
+        "ledger_checkpoints",
+        "ledger_cosignatures",
+        "ledger_device_keys",
+        "ledger_incidents",
+        "ledger_logs",
+        "ledger_meters",
+        "ledger_tiles",
         "meter_events",
         "meters",
         "parks",
         "production_records",
         "products",
+        "provider_grants",
         "quarantine",
         "readings",
         "regions",
         "sites",
+        "user_sessions",
+        "users",
         "value_added_records",
         "water_units",
     ]
@@ -97,9 +119,9 @@ def test_sqlite_layout_and_pragmas(tmp_path: Path) -> None:
 def test_upgrade_from_empty_and_downgrade(empty_store: Store) -> None:
     assert empty_store.schema_version() is None
     empty_store.upgrade()
-    assert empty_store.schema_version() == "0002"
+    assert empty_store.schema_version() == "0005"
     empty_store.upgrade()  # already at head: nothing to do
-    assert empty_store.schema_version() == "0002"
+    assert empty_store.schema_version() == "0005"
     with empty_store._engine.begin() as connection:
         command.downgrade(_alembic_config(connection), "base")
     with empty_store._engine.connect() as connection:

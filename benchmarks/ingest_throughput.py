@@ -1,0 +1,425 @@
+"""Benchmark: ingestion throughput through the pipeline, file import and the MQTT worker.
+
+Targets (issue 3, Performance): batch ingestion into SQLite with every check on at ≥ 200 000 readings/s,
+reported as a ratio to a raw ``executemany`` of the same rows (goal ≥ 0.5); MQTT through Mosquitto with
+batched payloads at ≥ 100 000 readings/s with one worker, and two workers on a shared subscription
+scaling; PostgreSQL reported against a raw binary ``COPY``.
+
+Data: one enterprise of the demo park (38 meters: totalizers with a rollover and a replacement, flow,
+pressure, level and quality analysers), ``--days`` of readings at 15 minutes, sent in time order as a
+live plant sends them.  For each backend (SQLite file, and PostgreSQL unless ``--no-postgres``), each
+measured on a fresh database:
+
+* baseline: the same rows inserted raw (SQLite ``executemany``; PostgreSQL binary ``COPY``) into a
+  table shaped like ``readings``;
+* ``Pipeline.ingest`` with batches of 1, 10, 100 and 10 000 readings (aggregates maintained);
+* ``import_file`` of the readings as a CSV file (local time stamps as text);
+* the MQTT worker end to end, through the broker at ``--broker`` (default 127.0.0.1:1883) under a
+  unique topic prefix: messages of 1 reading (per-meter topic) and of 100 readings (gateway batch
+  topic), with one worker process and, for the batches, two workers in one shared-subscription group.
+
+Small batches are time-boxed (``--budget`` seconds each): the rate is over what was committed in that
+time.  Every rate is also given as a ratio to the baseline of its backend in the same run.
+
+    python benchmarks/ingest_throughput.py [--days 10] [--budget 6] [--no-postgres] [--no-mqtt]
+                                           [--no-record] [--label TEXT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import paho.mqtt.client as mqtt
+import sqlalchemy as sa
+from _machine import record
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+from shuixiao.demo import DemoConfig, DemoPark, EnterpriseData, build_park, simulate
+from shuixiao.ingest import FileOptions, Pipeline, RawReading, Source, import_file
+from shuixiao.ingest.mqtt import MqttWorker, batch_topic, reading_topic
+from shuixiao.model import Origin
+from shuixiao.storage import Store
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BATCHES = (1, 10, 100, 10_000)
+OUTSTANDING = (500, 5000)  # messages and readings published but not yet committed, at most
+Row = tuple[int, str, float, int]  # ts, meter, value (meter unit), quality
+Data = tuple[DemoPark, EnterpriseData, list[Row]]
+ParkData = tuple[DemoPark, list[EnterpriseData], list[tuple[str, list[Row]]]]
+
+
+def dataset(days: int) -> tuple[DemoPark, EnterpriseData, list[Row]]:
+    """One demo enterprise and its readings in time order (then meter order), as a plant sends them."""
+    config = DemoConfig(enterprises=1, days=days, seed=7, start=dt.date(2025, 3, 1))
+    park = build_park(config)
+    data = next(simulate(park, config))
+    order = {s.meter_id: i for i, s in enumerate(data.series)}
+    rows = [
+        (ts, s.meter_id, value, quality)
+        for s in data.series
+        for ts, value, quality in zip(s.ts.tolist(), s.value.tolist(), s.quality.tolist(), strict=True)
+    ]
+    rows.sort(key=lambda r: (r[0], order[r[1]]))
+    return park, data, rows
+
+
+def park_dataset(days: int) -> tuple[DemoPark, list[EnterpriseData], list[tuple[str, list[Row]]]]:
+    """Every enterprise of the demo park; per time slot and enterprise the readings one gateway sends."""
+    config = DemoConfig(days=days, seed=7, start=dt.date(2025, 3, 1))
+    park = build_park(config)
+    enterprises = list(simulate(park, config))
+    slots: dict[tuple[int, str], list[Row]] = {}
+    for data in enterprises:
+        for s in data.series:
+            for ts, value, quality in zip(s.ts.tolist(), s.value.tolist(), s.quality.tolist(), strict=True):
+                slots.setdefault((ts, data.enterprise.id), []).append((ts, s.meter_id, value, quality))
+    return park, enterprises, [(enterprise, rows) for (_, enterprise), rows in sorted(slots.items())]
+
+
+@contextlib.contextmanager
+def fresh_store(
+    backend: str, tmp: Path, park: DemoPark, enterprises: list[EnterpriseData], admin: str
+) -> Iterator[Store]:
+    """A migrated store on a new database holding the enterprises and their meter events."""
+    name = f"shuixiao_bench_{uuid.uuid4().hex[:10]}"
+    engine = None
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / name}.db"
+    else:
+        engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
+    try:
+        with Store.open(url) as store:
+            store.upgrade()
+            store.save_model(park.regions, (park.park,), [d.enterprise for d in enterprises])
+            for data in enterprises:
+                for event in data.events:
+                    when = dt.datetime.fromtimestamp(event.ts, dt.UTC)
+                    store.add_meter_event(data.enterprise.id, event.meter_id, when, event.kind, event.detail)
+            yield store
+    finally:
+        if engine is not None:
+            with engine.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            engine.dispose()
+
+
+def raw_baseline(store: Store, data: EnterpriseData, rows: list[Row], tmp: Path) -> float:
+    """Rows/s of a raw insert of the same rows: sqlite3 executemany, or a binary COPY on PostgreSQL."""
+    keys = store.meter_keys(data.enterprise.id)
+    table = [(keys[m], ts, v, q, int(Origin.HTTP)) for ts, m, v, q in rows]
+    if store.url.startswith("sqlite"):
+        source = sqlite3.connect(store.url.removeprefix("sqlite:///"))
+        ddl = source.execute("SELECT sql FROM sqlite_master WHERE name = 'readings'").fetchone()[0]
+        source.close()
+        target = sqlite3.connect(tmp / f"raw-{uuid.uuid4().hex[:8]}.db")
+        target.execute("PRAGMA journal_mode=WAL")
+        target.execute("PRAGMA synchronous=NORMAL")
+        target.execute(ddl)
+        started = time.perf_counter()
+        with target:
+            target.executemany(
+                "INSERT INTO readings (meter_key, ts, value, quality, origin) VALUES (?, ?, ?, ?, ?)", table
+            )
+        seconds = time.perf_counter() - started
+        target.close()
+        return len(table) / seconds
+    name = f"raw_{uuid.uuid4().hex[:8]}"
+    with store.transaction("benchmark baseline", write=True) as connection:
+        connection.exec_driver_sql(f"CREATE TABLE {name} (LIKE readings INCLUDING ALL)")
+    epoch = 946_684_800  # PostgreSQL's epoch, 2000-01-01, in Unix seconds
+    with store.transaction("benchmark baseline", write=True) as connection:
+        raw: Any = connection.connection.driver_connection
+        started = time.perf_counter()
+        rec = np.empty(
+            len(table),
+            dtype=[
+                ("n", ">i2"), ("l1", ">i4"), ("key", ">i4"), ("l2", ">i4"), ("ts", ">i8"), ("l3", ">i4"),
+                ("value", ">f8"), ("l4", ">i4"), ("quality", ">i2"), ("l5", ">i4"), ("origin", ">i2"),
+            ],
+        )  # fmt: skip
+        columns = list(zip(*table, strict=True))
+        rec["n"], rec["l1"], rec["l2"], rec["l3"], rec["l4"], rec["l5"] = 5, 4, 8, 8, 2, 2
+        rec["key"] = columns[0]
+        rec["ts"] = (np.asarray(columns[1], dtype=np.int64) - epoch) * 1_000_000
+        rec["value"], rec["quality"], rec["origin"] = columns[2], columns[3], columns[4]
+        payload = b"PGCOPY\n\xff\r\n\x00" + bytes(8) + rec.tobytes() + b"\xff\xff"
+        with raw.cursor() as cursor, cursor.copy(f"COPY {name} FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(payload)
+    seconds = time.perf_counter() - started
+    return len(table) / seconds
+
+
+def records_of(rows: list[Row]) -> list[RawReading]:
+    """The rows as a JSON body gives them: numbers for time and value, the flag as a number."""
+    return [RawReading(m, ts, v, None, q) for ts, m, v, q in rows]
+
+
+def pipeline_rate(
+    store: Store, enterprise: str, rows: list[Row], batch: int, budget: float
+) -> tuple[int, float]:
+    """Readings and seconds of ``Pipeline.ingest`` in batches of ``batch`` (stops after ``budget`` s)."""
+    records = records_of(rows)
+    pipeline = Pipeline(store)
+    source = Source(Origin.HTTP, "benchmark")
+    done = 0
+    started = time.perf_counter()
+    while done < len(records) and time.perf_counter() - started < budget:
+        result = pipeline.ingest(enterprise, records[done : done + batch], source)
+        if result.accepted != len(result.results):
+            raise RuntimeError(f"the benchmark data was not all accepted: {result.reasons()}")
+        done += len(result.results)
+    return done, time.perf_counter() - started
+
+
+def file_rate(store: Store, enterprise: str, rows: list[Row], tmp: Path) -> tuple[int, float]:
+    """Readings and seconds of ``import_file`` of a CSV export (local time stamps as text)."""
+    path = tmp / f"export-{uuid.uuid4().hex[:8]}.csv"
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["meter", "ts", "value", "quality"])
+        for ts, meter, value, quality in rows:
+            stamp = dt.datetime.fromtimestamp(ts, shanghai).strftime("%Y-%m-%d %H:%M:%S")
+            writer.writerow([meter, stamp, repr(value), quality])
+    started = time.perf_counter()
+    report = import_file(store, path, enterprise, FileOptions())
+    seconds = time.perf_counter() - started
+    if report.accepted != len(rows):
+        raise RuntimeError(f"the benchmark file was not all accepted ({report.accepted} of {len(rows)})")
+    return len(rows), seconds
+
+
+def payloads(enterprise: str, rows: list[Row], size: int, prefix: str) -> list[tuple[str, bytes, int]]:
+    """MQTT messages (topic, payload, readings): one reading on its meter's topic, or ``size`` per batch."""
+    if size == 1:
+        return [
+            (
+                reading_topic(enterprise, m, prefix),
+                json.dumps({"ts": ts, "value": v, "quality": q}).encode(),
+                1,
+            )
+            for ts, m, v, q in rows
+        ]
+    return [gateway(enterprise, rows[i : i + size], prefix) for i in range(0, len(rows), size)]
+
+
+def gateway(enterprise: str, rows: list[Row], prefix: str) -> tuple[str, bytes, int]:
+    """One gateway batch message of ``rows``."""
+    items = [{"meter": m, "ts": ts, "value": v, "quality": q} for ts, m, v, q in rows]
+    return batch_topic(enterprise, prefix), json.dumps(items).encode(), len(rows)
+
+
+def gateways_of(slots: list[tuple[str, list[Row]]], prefix: str) -> list[tuple[str, bytes, int]]:
+    """One batch message per gateway (enterprise) and time slot, in time order."""
+    return [gateway(enterprise, rows, prefix) for enterprise, rows in slots]
+
+
+def mqtt_rate(
+    store: Store,
+    messages: Callable[[str], list[tuple[str, bytes, int]]],
+    workers: int,
+    budget: float,
+    broker: tuple[str, int],
+) -> tuple[int, float]:
+    """Readings and seconds from the first publication until every published reading was committed.
+
+    Worker processes run :class:`MqttWorker` (one shared-subscription group); the publisher keeps at
+    most ``OUTSTANDING`` messages and readings published beyond what the store holds, so the broker's
+    per-session queue (1000 messages on a default Mosquitto) never overflows and the drain after the
+    time box is short.
+    """
+    tag = uuid.uuid4().hex[:8]
+    prefix, group = f"bench-{tag}/shuixiao/v1", f"bench-{tag}"
+    processes = []
+    for n in range(workers):
+        command = [
+            sys.executable,
+            __file__,
+            "--worker",
+            store.url,
+            *map(str, broker),
+            prefix,
+            group,
+            f"{group}-{n}",
+        ]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("subscribed"):
+                break
+        else:
+            raise RuntimeError(f"worker {n} ended before subscribing")
+        threading.Thread(target=process.stdout.read, daemon=True).start()  # drain its output
+        processes.append(process)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=MQTTProtocolVersion.MQTTv5)
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(0)
+    client.connect(*broker)
+    client.loop_start()
+    outbox = messages(prefix)
+    sent = np.cumsum([0] + [n for _, _, n in outbox])  # readings published before each message
+    published = stored = 0
+    started = time.perf_counter()
+    try:
+        while published < len(outbox) and time.perf_counter() - started < budget:
+            waiting = published - int(np.searchsorted(sent, stored, side="right")) + 1  # messages
+            if waiting >= OUTSTANDING[0] or sent[published] - stored >= OUTSTANDING[1]:
+                time.sleep(0.005)
+                stored = store.count_readings()
+                continue
+            topic, payload, _ = outbox[published]
+            client.publish(topic, payload, qos=1)
+            published += 1
+        expected = int(sent[published])
+        deadline = time.perf_counter() + 120
+        while stored < expected and time.perf_counter() < deadline:
+            time.sleep(0.01)
+            stored = store.count_readings()
+        seconds = time.perf_counter() - started
+    finally:
+        client.disconnect()
+        client.loop_stop()
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(30)
+    if stored != expected:
+        raise RuntimeError(f"only {stored} of {expected} published readings were committed")
+    return stored, seconds
+
+
+def run_worker(url: str, host: str, port: str, prefix: str, group: str, client_id: str) -> None:
+    """A worker process: consume the benchmark's topics until SIGTERM, then leave the group."""
+    with Store.open(url) as store:
+        worker = MqttWorker(
+            store, host=host, port=int(port), prefix=prefix, group=group, client_id=client_id,
+            session_expiry=60, on_status=lambda line: print(line, flush=True),
+        )  # fmt: skip
+        signal.signal(signal.SIGTERM, lambda *_: worker.stop(retire=True))
+        worker.run()
+
+
+def measure(
+    backend: str, args: argparse.Namespace, tmp: Path, data: Data, park_data: ParkData | None
+) -> list[str]:
+    """Every measurement on one backend; return the result lines."""
+    park, one, rows = data
+    enterprise = one.enterprise.id
+
+    def store() -> contextlib.AbstractContextManager[Store]:
+        return fresh_store(backend, tmp, park, [one], args.postgres)
+
+    with store() as s:  # the best of three: a raw insert of a few 10 000 rows is quick and noisy
+        baseline = max(raw_baseline(s, one, rows, tmp) for _ in range(3))
+    name = "raw sqlite3 executemany" if backend == "sqlite" else "raw binary COPY"
+    lines = [
+        f"- **{backend}** baseline, {name} of the {len(rows):,} rows: {baseline:,.0f} rows/s",
+        "",
+        "  | path | readings | s | readings/s | ratio to raw |",
+        "  |---|---:|---:|---:|---:|",
+    ]
+
+    def line(what: str, n: int, seconds: float) -> None:
+        rate = n / seconds
+        lines.append(f"  | {what} | {n:,} | {seconds:.2f} | {rate:,.0f} | {rate / baseline:.3f} |")
+        print(f"{backend}: {what}: {rate:,.0f} readings/s", flush=True)
+
+    for batch in BATCHES:
+        with store() as s:
+            line(
+                f"`Pipeline.ingest`, batches of {batch:,}",
+                *pipeline_rate(s, enterprise, rows, batch, args.budget),
+            )
+    with store() as s:
+        line("CSV file import (`import_file`, 50 000-record chunks)", *file_rate(s, enterprise, rows, tmp))
+    if park_data is None:
+        return lines
+    host, port = args.broker.rsplit(":", 1)
+    broker = (host, int(port))
+    for size, workers in ((1, 1), (100, 1), (100, 2)):
+        with store() as s:
+            n, seconds = mqtt_rate(s, partial(payloads, enterprise, rows, size), workers, args.budget, broker)
+        what = f"{size} reading{'s' if size > 1 else ''}/message from one gateway (its 38 meters)"
+        line(f"MQTT end to end, {what}, {workers} worker{'s' if workers > 1 else ''}", n, seconds)
+    park, enterprises, slots = park_data
+    for workers in (1, 2):
+        with fresh_store(backend, tmp, park, enterprises, args.postgres) as s:
+            n, seconds = mqtt_rate(s, partial(gateways_of, slots), workers, args.budget, broker)
+        what = f"{len(enterprises)} gateways (the park's {sum(len(d.series) for d in enterprises)} meters), one message each per 15 min"
+        line(f"MQTT end to end, {what}, {workers} worker{'s' if workers > 1 else ''}", n, seconds)
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--days", type=int, default=10, help="days of readings (38 meters at 15 min)")
+    parser.add_argument("--budget", type=float, default=6.0, help="seconds for each time-boxed measurement")
+    parser.add_argument(
+        "--postgres", default=POSTGRES, help="PostgreSQL server (a database is created there)"
+    )
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--broker", default="127.0.0.1:1883", help="MQTT broker host:port")
+    parser.add_argument("--no-mqtt", action="store_true")
+    parser.add_argument(
+        "--park-days", type=int, default=2, help="days of the whole park for the gateway runs"
+    )
+    parser.add_argument("--label", default="", help="a note for the results section (e.g. before/after)")
+    parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
+    parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        run_worker(*args.worker)
+        return
+    started = time.perf_counter()
+    data = dataset(args.days)
+    park, one, rows = data
+    park_data = None if args.no_mqtt else park_dataset(args.park_days)
+    lines = [
+        f"- data: demo enterprise {one.enterprise.id}, {len(one.series)} meters, {args.days} days at 15 min: "
+        f"{len(rows):,} readings in time order; aggregates (15 min, hour, day, month) maintained",
+        f"- small batches and MQTT are time-boxed at {args.budget:g} s each; ratios are to the raw insert "
+        "of the same backend measured in the same run",
+    ]
+    if park_data is not None:
+        readings = sum(len(r) for _, r in park_data[2])
+        lines.append(
+            f"- gateway runs: the whole demo park, {len(park_data[1])} enterprises (one gateway each), "
+            f"{args.park_days} days: {readings:,} readings in {len(park_data[2]):,} messages"
+        )
+    if args.label:
+        lines.insert(0, f"- {args.label}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in ("sqlite", *(() if args.no_postgres else ("postgresql",))):
+            lines += measure(backend, args, Path(tmp), data, park_data)
+            lines.append("")
+    lines.append(f"- whole run: {time.perf_counter() - started:.0f} s")
+    if args.no_record:
+        print("\n".join(lines))
+    else:
+        print(record("ingest_throughput", lines))
+
+
+if __name__ == "__main__":
+    main()

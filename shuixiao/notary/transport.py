@@ -1,0 +1,176 @@
+"""The JSON transport form of a signed batch (HTTP body, MQTT payload).
+
+Devices send a batch and its signature as one JSON object::
+
+    {"schema": "shuixiao.batch/1",
+     "device": "gw-0001",
+     "sequence": 0,
+     "previous_hash": "<64 hex digits>",
+     "created": 1717200960,
+     "readings": [{"meter": "FT-101", "ts": 1717200000, "value": 1234.5, "unit": "m3"}, ...],
+     "signature": "<base64 of the 64-byte Ed25519 signature>"}
+
+Times are whole seconds since the Unix epoch (UTC); ``unit`` may be left out
+or null. The signature is over the *canonical binary encoding* of the batch
+(``docs/ledger.md``, "Batches"), not over this JSON: the receiver rebuilds the
+batch from these fields and re-encodes it, so whitespace, key order and
+number formatting of the JSON do not matter, but every value must be exactly
+what the device signed (a value is a binary64 number; JSON numbers written
+with the shortest round-trip digits, as Python and JavaScript do, keep it exact).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from shuixiao.errors import InvalidInputError
+from shuixiao.ledger import Batch, Reading
+
+__all__ = ["SCHEMA", "batch_from_json", "batch_to_json", "parse_payload"]
+
+SCHEMA: Final = "shuixiao.batch/1"
+"""Value of the ``schema`` field of the transport form."""
+
+_FIELDS: Final = {"schema", "device", "sequence", "previous_hash", "created", "readings", "signature"}
+_READING_FIELDS: Final = frozenset({"meter", "ts", "value", "unit"})
+_REQUIRED: Final = frozenset({"meter", "ts", "value"})
+
+
+def batch_to_json(batch: Batch, signature: bytes) -> dict[str, Any]:
+    """Return the JSON transport form of a signed batch.
+
+    Parameters
+    ----------
+    batch : Batch
+        The batch.
+    signature : bytes
+        Its device signature. [64 bytes]
+
+    Returns
+    -------
+    dict
+        Ready for :func:`json.dumps`.
+
+    Examples
+    --------
+    >>> from shuixiao.ledger import GENESIS_HASH
+    >>> b = Batch("gw-01", 0, GENESIS_HASH, (Reading("FT-101", 1717200000, 12.5, "m3"),), 1717200060)
+    >>> doc = batch_to_json(b, bytes(64))
+    >>> doc["readings"], doc["previous_hash"][:8]
+    ([{'meter': 'FT-101', 'ts': 1717200000, 'value': 12.5, 'unit': 'm3'}], '00000000')
+    >>> batch_from_json(doc) == (b, bytes(64))
+    True
+    """
+    return {
+        "schema": SCHEMA,
+        "device": batch.device,
+        "sequence": batch.sequence,
+        "previous_hash": batch.previous_hash.hex(),
+        "created": batch.created,
+        "readings": [
+            {"meter": r.meter, "ts": r.ts, "value": r.value, "unit": r.unit} for r in batch.readings
+        ],
+        "signature": base64.b64encode(signature).decode("ascii"),
+    }
+
+
+def _integer(document: Mapping[str, Any], name: str) -> int:
+    value = document.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(f"{name} must be a whole number, not {value!r}")
+    return value
+
+
+def batch_from_json(document: Mapping[str, Any]) -> tuple[Batch, bytes]:
+    """Rebuild a signed batch from its JSON transport form.
+
+    Parameters
+    ----------
+    document : mapping
+        The parsed JSON object.
+
+    Returns
+    -------
+    tuple of (Batch, bytes)
+        The batch and its signature (not verified here).
+
+    Raises
+    ------
+    InvalidInputError
+        If the document is not a batch of schema ``shuixiao.batch/1``: a
+        field missing, unknown or of the wrong type, a hash or signature that
+        is not hex or base64 of the right length, or a batch the encoding
+        refuses (empty identifier, non-finite value, a reading twice).
+    """
+    if not isinstance(document, Mapping):
+        raise InvalidInputError(f"a signed batch is a JSON object, not {type(document).__name__}")
+    if document.get("schema") != SCHEMA:
+        raise InvalidInputError(f"schema must be {SCHEMA!r}, not {document.get('schema')!r}")
+    unknown = set(document) - _FIELDS
+    missing = _FIELDS - set(document)
+    if unknown or missing:
+        raise InvalidInputError(
+            f"a signed batch has exactly the fields {', '.join(sorted(_FIELDS))}"
+            + (f"; missing {', '.join(sorted(missing))}" if missing else "")
+            + (f"; unknown {', '.join(sorted(unknown))}" if unknown else "")
+        )
+    device = document["device"]
+    if not isinstance(device, str):
+        raise InvalidInputError(f"device must be text, not {device!r}")
+    try:
+        previous = (
+            bytes.fromhex(document["previous_hash"]) if isinstance(document["previous_hash"], str) else b""
+        )
+    except ValueError:
+        previous = b""
+    if len(previous) != 32:
+        raise InvalidInputError("previous_hash must be 64 hexadecimal digits (32 bytes)")
+    try:
+        signature = base64.b64decode(str(document["signature"]), validate=True)
+    except (binascii.Error, ValueError):
+        signature = b""
+    if len(signature) != 64:
+        raise InvalidInputError("signature must be the base64 of a 64-byte Ed25519 signature")
+    items = document["readings"]
+    if not isinstance(items, list):
+        raise InvalidInputError("readings must be a JSON list")
+    readings = []
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, Mapping) or not (_REQUIRED <= item.keys() <= _READING_FIELDS):
+            raise InvalidInputError(
+                f"reading {n} must be an object with meter, ts, value and optionally unit"
+            )
+        meter, unit, value = item["meter"], item.get("unit"), item["value"]
+        if not isinstance(meter, str) or (unit is not None and not isinstance(unit, str)):
+            raise InvalidInputError(f"reading {n}: meter and unit must be text")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidInputError(f"reading {n}: value must be a number, not {value!r}")
+        readings.append(Reading(meter, _integer(item, "ts"), float(value), unit))
+    batch = Batch(
+        device, _integer(document, "sequence"), previous, tuple(readings), _integer(document, "created")
+    )
+    return batch, signature
+
+
+def parse_payload(payload: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
+    """Return the JSON object of a payload given as a mapping, text or UTF-8 bytes.
+
+    Raises
+    ------
+    InvalidInputError
+        If the payload is not UTF-8 JSON holding an object.
+    """
+    if isinstance(payload, Mapping):
+        return payload
+    try:
+        text = payload.decode("utf-8") if isinstance(payload, bytes | bytearray) else payload
+        document = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as err:
+        raise InvalidInputError(f"a signed batch is UTF-8 JSON: {err}") from None
+    if not isinstance(document, dict):
+        raise InvalidInputError(f"a signed batch is a JSON object, not {type(document).__name__}")
+    return document

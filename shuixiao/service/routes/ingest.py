@@ -1,0 +1,254 @@
+"""HTTP ingestion: readings (JSON or CSV, gzip allowed) and device-signed batches, device-authenticated."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+from shuixiao.errors import PermissionDeniedError
+from shuixiao.ingest import RawReading, Reason, RecordResult, Source, Status
+from shuixiao.ingest._parse import payload_of
+from shuixiao.model import Origin
+from shuixiao.service._ingest import Body, Malformed, decode_body, decode_json, pipeline, read_limited
+from shuixiao.service._policy import load_policy
+from shuixiao.service.deps import DevicePrincipal, get_settings, get_store
+from shuixiao.service.problems import ProblemDetail, problem_response
+from shuixiao.service.routes._common import audit, json_response
+from shuixiao.service.schemas import IngestResult
+from shuixiao.storage import DeviceToken, QuarantineEntry, Store
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["ingestion"])
+
+_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["readings"],
+                    "properties": {
+                        "enterprise": {"type": "string"},
+                        "readings": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["meter", "ts", "value"],
+                                "properties": {
+                                    "meter": {"type": "string"},
+                                    "ts": {"oneOf": [{"type": "string"}, {"type": "number"}]},
+                                    "value": {"type": "number"},
+                                    "unit": {"type": "string"},
+                                    "quality": {
+                                        "type": "string",
+                                        "enum": ["good", "estimated", "suspect", "bad"],
+                                    },
+                                },
+                            },
+                        },
+                    },
+                }
+            },
+            "text/csv": {
+                "schema": {"type": "string", "description": "header meter,ts,value[,unit][,quality]"}
+            },
+        },
+    }
+}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ProblemDetail, "description": "no valid device token"},
+    403: {"model": ProblemDetail, "description": "another enterprise than the token's"},
+    413: {"model": ProblemDetail, "description": "body or record count over the limit; nothing stored"},
+    415: {"model": ProblemDetail, "description": "not JSON or CSV, or an encoding other than gzip"},
+    422: {"model": ProblemDetail, "description": "malformed body: quarantined whole (quarantine_id)"},
+}
+
+
+def _source(request: Request, device: DeviceToken, timezone: str | None) -> Source:
+    return Source(Origin.HTTP, f"{request.url.path} device:{device.name}", timezone)
+
+
+def _unbound(device: DeviceToken, record: RawReading) -> bool:
+    return device.meters is not None and str(record.meter).strip() not in device.meters
+
+
+def _commit(
+    request: Request, store: Store, device: DeviceToken, enterprise: str, body: Body, source: Source
+) -> list[RecordResult]:
+    """Run the bound records through the pipeline and quarantine the unbound ones; results in order."""
+    bound = [r for r in body.records if not _unbound(device, r)]
+    results = list(
+        pipeline(request.app.state.pipelines, store, get_settings(request))
+        .ingest(enterprise, bound, source)
+        .results
+    )
+    outsiders = [r for r in body.records if _unbound(device, r)]
+    if not outsiders:
+        return results
+    message = (
+        f"device token {device.name!r} may send meters {', '.join(device.meters or ())} only; issue a token "
+        "for this meter's device, or replay this record once the binding is corrected"
+    )
+    entries = [
+        QuarantineEntry(
+            enterprise,
+            str(r.meter),
+            Origin.HTTP,
+            source.detail,
+            payload_of(r, source),
+            Reason.UNKNOWN_METER.value,
+            message,
+        )
+        for r in outsiders
+    ]
+    ids = iter(store.add_quarantine(entries))
+    done = iter(results)
+    return [
+        RecordResult(Status.REJECTED, Reason.UNKNOWN_METER, message, next(ids))
+        if _unbound(device, r)
+        else next(done)
+        for r in body.records
+    ]
+
+
+@router.post(
+    "/ingest/readings",
+    response_model=IngestResult,
+    responses=_ERRORS,
+    openapi_extra=_BODY_DOC,
+)
+async def create_readings(
+    request: Request,
+    device: DevicePrincipal,
+    enterprise: Annotated[
+        str | None, Query(description="the enterprise (CSV bodies; default: the token's)")
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        Query(max_length=64, description="IANA zone of timestamps without an offset, e.g. Asia/Shanghai"),
+    ] = None,
+) -> Response:
+    """Ingest readings of the token's enterprise; answer, after the commit, with one result per reading.
+
+    Accepted and duplicate readings are stored; rejected ones are quarantined with a reason. Readings
+    of meters outside the token's binding are rejected (``unknown_meter``) and quarantined.
+    """
+    store, policy = get_store(request), load_policy()
+    source = _source(request, device, timezone)
+    raw = await read_limited(request.stream(), request.headers.get("content-length"), policy)
+    claimed = enterprise
+    try:
+        body = await run_in_threadpool(
+            decode_body,
+            raw,
+            request.headers.get("content-type", ""),
+            request.headers.get("content-encoding", ""),
+            policy,
+        )
+    except Malformed as err:
+        message = err.message
+        entry = QuarantineEntry(
+            claimed or device.enterprise,
+            None,
+            Origin.HTTP,
+            source.detail,
+            raw.decode("utf-8", errors="backslashreplace"),
+            Reason.MALFORMED_PAYLOAD.value,
+            message,
+        )
+        (quarantine_id,) = await run_in_threadpool(store.add_quarantine, [entry])
+        await run_in_threadpool(
+            audit,
+            request,
+            f"device:{device.name}",
+            "ingest.readings",
+            device.enterprise,
+            {"malformed": message, "quarantine_id": quarantine_id},
+            outcome="failure",
+            enterprise=device.enterprise,
+        )
+        detail = f"the body cannot be read as readings: {message}; it was quarantined (malformed_payload)"
+        return problem_response(request, 422, "malformed_payload", detail, quarantine_id=quarantine_id)
+    target = body.enterprise or claimed or device.enterprise
+    if target != device.enterprise or (claimed is not None and claimed != target):
+        await run_in_threadpool(
+            audit,
+            request,
+            f"device:{device.name}",
+            "ingest.readings",
+            target,
+            {"token_enterprise": device.enterprise},
+            outcome="denied",
+            enterprise=device.enterprise,
+        )
+        raise PermissionDeniedError(
+            f"device token {device.name!r} ingests into enterprise {device.enterprise!r} only, not {target!r}"
+        )
+    answer = await run_in_threadpool(_answer, request, store, device, target, body, source)
+    return answer
+
+
+def _answer(
+    request: Request, store: Store, device: DeviceToken, target: str, body: Body, source: Source
+) -> Response:
+    """Commit, audit and build the answer (in a worker thread: thousands of records take milliseconds)."""
+    results = _commit(request, store, device, target, body, source)
+    counts = {s.value: sum(1 for r in results if r.status is s) for s in Status}
+    audit(request, f"device:{device.name}", "ingest.readings", target, counts, enterprise=target)
+    shown = [
+        {
+            "status": r.status.value,
+            "reason": None if r.reason is None else r.reason.value,
+            "message": r.message,
+            "quarantine_id": r.quarantine_id,
+        }
+        for r in results
+    ]
+    return json_response({**counts, "results": shown})
+
+
+@router.post("/ingest/batches", responses=_ERRORS)
+async def create_batch(request: Request, device: DevicePrincipal) -> Response:
+    """Ingest one device-signed batch (``shuixiao.notary.transport``): verify, commit, log.
+
+    Answers 200 with the result when the batch is ``accepted`` or a ``replay``, and 422 with the
+    same body (``status`` ``refused``, ``reason``, ``message``) when it is refused.
+    """
+    from shuixiao.notary import ingest_signed_batch
+
+    store, policy = get_store(request), load_policy()
+    raw = await read_limited(request.stream(), request.headers.get("content-length"), policy)
+    try:
+        body = decode_json(
+            raw, request.headers.get("content-type", ""), request.headers.get("content-encoding", ""), policy
+        )
+    except Malformed as err:
+        return problem_response(
+            request, 422, "malformed_payload", f"the body is not a signed batch: {err.message}"
+        )
+    if device.device is not None and isinstance(body, dict) and body.get("device") != device.device:
+        raise PermissionDeniedError(
+            f"device token {device.name!r} is bound to device {device.device!r}; the batch names {body.get('device')!r}"
+        )
+    work = pipeline(request.app.state.pipelines, store, get_settings(request))
+    detail = f"{request.url.path} device:{device.name}"
+    result = await run_in_threadpool(ingest_signed_batch, store, work, device.enterprise, body, detail=detail)
+    answer = result.to_dict()
+    outcome = "failure" if answer["status"] == "refused" else "success"
+    summary = {k: answer[k] for k in ("status", "reason", "device", "sequence", "leaf_index")}
+    await run_in_threadpool(
+        audit,
+        request,
+        f"device:{device.name}",
+        "ingest.batch",
+        device.enterprise,
+        summary,
+        outcome=outcome,
+        enterprise=device.enterprise,
+    )
+    return JSONResponse(answer, status_code=422 if outcome == "failure" else 200)

@@ -1,0 +1,87 @@
+"""The JSON transport form of signed batches: exact round trips, strict parsing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from shuixiao.errors import InvalidInputError
+from shuixiao.ledger import GENESIS_HASH, Batch, Reading
+from shuixiao.notary import SCHEMA, batch_from_json, batch_to_json
+from shuixiao.notary.transport import parse_payload
+
+pytestmark = pytest.mark.unit
+
+# docs/ledger.md, worked example: the first batch of gw-0001
+EXAMPLE = Batch(
+    "gw-0001",
+    0,
+    GENESIS_HASH,
+    (
+        Reading("FT-101", 1717200000, 1234.5, "m3"),
+        Reading("FT-101", 1717200900, 1236.25, "m3"),
+        Reading("PT-201", 1717200000, 0.42, "MPa"),
+    ),
+    created=1717200960,
+)
+
+
+def test_the_worked_example_survives_json_text_exactly() -> None:
+    document = json.loads(json.dumps(batch_to_json(EXAMPLE, bytes(range(64)))))
+    batch, signature = batch_from_json(document)
+    assert batch == EXAMPLE and signature == bytes(range(64))
+    assert batch.hash().hex() == "c7851367189498c2eb628d27e50ba325634e317bf801a418a354264a6419361c"
+    assert document["schema"] == SCHEMA and document["previous_hash"] == "00" * 32
+
+
+def test_values_that_do_not_print_short_keep_their_bits() -> None:
+    awkward = Batch("d", 1, bytes([7]) * 32, (Reading("m", 1, 0.1 + 0.2, None), Reading("n", 2, 1e-300)), 3)
+    batch, _ = batch_from_json(json.loads(json.dumps(batch_to_json(awkward, bytes(64)))))
+    assert batch.encode() == awkward.encode()
+
+
+def _valid() -> dict[str, Any]:
+    return batch_to_json(EXAMPLE, bytes(64))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"schema": "shuixiao.batch/2"}, "schema must be"),
+        ({"extra": 1}, "unknown extra"),
+        ({"device": 5}, "device must be text"),
+        ({"sequence": "1"}, "sequence must be a whole number"),
+        ({"sequence": True}, "sequence must be a whole number"),
+        ({"previous_hash": "zz"}, "previous_hash must be 64 hexadecimal digits"),
+        ({"previous_hash": "00"}, "previous_hash must be 64 hexadecimal digits"),
+        ({"signature": "AAAA"}, "64-byte Ed25519 signature"),
+        ({"signature": "not base64!"}, "64-byte Ed25519 signature"),
+        ({"readings": {}}, "readings must be a JSON list"),
+        ({"readings": [{"meter": "m", "ts": 1}]}, "reading 1 must be an object"),
+        ({"readings": [{"meter": "m", "ts": 1, "value": "1"}]}, "value must be a number"),
+        ({"readings": [{"meter": 1, "ts": 1, "value": 1}]}, "meter and unit must be text"),
+        ({"readings": [{"meter": "m", "ts": 1.5, "value": 1}]}, "ts must be a whole number"),
+        ({"readings": [{"meter": "", "ts": 1, "value": 1}]}, "meter ''"),
+        ({"created": -1}, "outside 0"),
+    ],
+)
+def test_malformed_documents_are_refused(change: dict[str, Any], message: str) -> None:
+    document = {**_valid(), **change}
+    with pytest.raises(InvalidInputError, match=message):
+        batch_from_json(document)
+
+
+def test_missing_fields_and_payload_forms() -> None:
+    document = _valid()
+    del document["created"]
+    with pytest.raises(InvalidInputError, match="missing created"):
+        batch_from_json(document)
+    with pytest.raises(InvalidInputError, match="JSON object"):
+        batch_from_json([])  # type: ignore[arg-type]
+    text = json.dumps(_valid())
+    assert parse_payload(text) == parse_payload(text.encode()) == _valid()
+    for bad in ("[]", "{", b"\xff"):
+        with pytest.raises(InvalidInputError):
+            parse_payload(bad)

@@ -1,0 +1,250 @@
+"""The ledger tables and their repository on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+import shuixiao.storage.ledger  # noqa: F401 - defines the ledger tables on the metadata
+from shuixiao.errors import ConfigurationError, InvalidInputError, NotFoundError, StorageError
+from shuixiao.ledger import MemoryTree, leaf_hash
+from shuixiao.model import Enterprise, Park, Region
+from shuixiao.storage import Store, schema
+from shuixiao.storage.ledger import BatchReadingRow, LedgerStore, NewBatch, StoredCosignature
+from shuixiao.storage.store import _alembic_config
+
+pytestmark = pytest.mark.integration
+
+LEDGER_TABLES = {name for name in schema.metadata.tables if name.startswith("ledger_")}
+T0 = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+
+
+def test_the_migration_builds_exactly_the_ledger_tables(store: Store) -> None:
+    assert LEDGER_TABLES == {
+        "ledger_batch_readings",
+        "ledger_batches",
+        "ledger_checkpoints",
+        "ledger_cosignatures",
+        "ledger_device_keys",
+        "ledger_incidents",
+        "ledger_logs",
+        "ledger_meters",
+        "ledger_tiles",
+    }
+    options = {"compare_type": True, "include_object": _ledger_only}
+    with store._engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection, opts=options), schema.metadata)
+    assert differences == []
+
+
+def _ledger_only(item: object, _name: object, kind: str, _reflected: bool, _compare_to: object) -> bool:
+    """Compare only the ledger tables (other capabilities test their own)."""
+    table = item if kind == "table" else getattr(item, "table", None)
+    return str(getattr(table, "name", "")) in LEDGER_TABLES
+
+
+def test_the_ledger_migration_downgrades(store: Store) -> None:
+    with store._engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0003")
+    with store._engine.connect() as connection:
+        left = set(sa.inspect(connection).get_table_names())
+    assert not left & LEDGER_TABLES
+    store.upgrade()
+    assert LedgerStore(store).local_log().size == 0
+
+
+def test_one_local_log_bound_once_and_mirrors(store: Store) -> None:
+    ledger = LedgerStore(store)
+    local = ledger.local_log()
+    assert ledger.local_log() == local and local.origin is None
+    bound = ledger.bind_local_log("log.example/a", "log.example/a+00000000+AQ")
+    assert (bound.origin, ledger.bind_local_log("log.example/a", "log.example/a+00000000+AQ").origin) == (
+        "log.example/a",
+        "log.example/a",
+    )
+    with pytest.raises(ConfigurationError, match="a log keeps one key for life"):
+        ledger.bind_local_log("log.example/a", "log.example/a+11111111+AQ")
+    mirror = ledger.mirror_log("log.example/b", "vkey-b")
+    assert mirror.kind == "mirror" and ledger.mirror_log("log.example/b", "vkey-b") == mirror
+    with pytest.raises(ConfigurationError, match="made for key vkey-b"):
+        ledger.mirror_log("log.example/b", "other")
+    with pytest.raises(ConfigurationError, match="own log"):
+        ledger.mirror_log("log.example/a", "log.example/a+00000000+AQ")
+    assert [log.kind for log in ledger.logs()] == ["local", "mirror"]
+    with pytest.raises(NotFoundError):
+        ledger.log(999)
+
+
+def test_appends_in_bulk_keep_the_tree_of_a_memory_tree(store: Store) -> None:
+    ledger = LedgerStore(store)
+    log = ledger.local_log()
+    tree = MemoryTree()
+    rng = random.Random(7)
+    for chunk in (1, 255, 1, 300, 0, 1024, 17, 66_000 - 1598):
+        hashes = [leaf_hash(rng.randbytes(8)) for _ in range(chunk)]
+        assert ledger.append_leaves(log.id, hashes) == tree.size
+        tree.extend_leaf_hashes(hashes)
+    assert ledger.log(log.id).size == tree.size == 66_000
+    hasher = ledger.tile_hasher(log.id)
+    for size in (1, 256, 257, 65_536, 66_000):
+        assert hasher.root(size) == tree.root(size)
+    for index in (0, 255, 256, 65_535, 65_999):
+        assert hasher.inclusion_proof(index, 66_000) == tree.inclusion_proof(index)
+    assert hasher.consistency_proof(300, 66_000) == tree.consistency_proof(300)
+    tiles = ledger.read_tiles(log.id, [(0, 0), (1, 0), (2, 0), (0, 257)])
+    assert sorted((k, len(v) // 32) for k, v in tiles.items()) == [
+        ((0, 0), 256),
+        ((0, 257), 208),
+        ((1, 0), 256),
+        ((2, 0), 1),
+    ]
+
+
+def test_device_keys_have_a_history(
+    store: Store, regions: list[Region], parks: list[Park], make_enterprise: Callable[..., Enterprise]
+) -> None:
+    store.save_model(regions, parks, [make_enterprise(), make_enterprise("other")])
+    ledger = LedgerStore(store)
+    first = ledger.add_device_key("xg-steel", "gw-1", bytes([1]) * 32, T0)
+    with pytest.raises(InvalidInputError, match="rotate it|keys rotate"):
+        ledger.add_device_key("xg-steel", "gw-1", bytes([2]) * 32, T0)
+    with pytest.raises(InvalidInputError, match="belongs to enterprise 'xg-steel'"):
+        ledger.add_device_key("other", "gw-1", bytes([3]) * 32, T0)
+    with pytest.raises(InvalidInputError, match="32 bytes"):
+        ledger.add_device_key("xg-steel", "gw-2", b"short", T0)
+    with pytest.raises(InvalidInputError, match="after the current key's start"):
+        ledger.rotate_device_key("gw-1", bytes([2]) * 32, T0)
+    second = ledger.rotate_device_key(
+        "gw-1", bytes([2]) * 32, T0 + dt.timedelta(days=30), overlap=dt.timedelta(hours=1)
+    )
+    history = ledger.device_keys(device="gw-1")
+    assert [k.id for k in history] == [first.id, second.id]
+    assert history[0].valid_to == T0 + dt.timedelta(days=30, hours=1) and history[1].valid_to is None
+    revoked = ledger.revoke_device_key("gw-1", T0 + dt.timedelta(days=40), "stolen")
+    assert revoked.id == second.id and revoked.reason == "stolen"
+    assert revoked.to_device_key().revoked_at == int((T0 + dt.timedelta(days=40)).timestamp())
+    with pytest.raises(NotFoundError, match="no current key"):
+        ledger.rotate_device_key("gw-1", bytes([4]) * 32, T0 + dt.timedelta(days=50))
+    with pytest.raises(NotFoundError):
+        ledger.revoke_device_key("gw-1", T0, "x", public_key=bytes([9]) * 32)
+    assert ledger.device_keys(enterprise="other") == []
+
+
+def test_meter_policies(
+    store: Store, regions: list[Region], parks: list[Park], make_enterprise: Callable[..., Enterprise]
+) -> None:
+    store.save_model(regions, parks, [make_enterprise()])
+    ledger = LedgerStore(store)
+    ledger.set_meters("xg-steel", ["FT-101", "PT-201"], device="gw-1")
+    ledger.set_meters("xg-steel", ["PT-201", "FT-102"], unsigned_allowed=True)
+    policies = {(p.meter, p.device, p.unsigned_allowed) for p in ledger.meter_policies("xg-steel")}
+    assert policies == {("FT-101", "gw-1", False), ("PT-201", "gw-1", True), ("FT-102", None, True)}
+    with pytest.raises(NotFoundError, match="no meter 'FT-999'"):
+        ledger.set_meters("xg-steel", ["FT-999"], device="gw-1")
+
+
+def _batch(sequence: int, leaf_data: bytes, readings: int = 0, device: str = "gw-1") -> NewBatch:
+    return NewBatch(
+        enterprise="xg-steel",
+        device=device,
+        sequence=sequence,
+        previous_hash=bytes(32),
+        batch_hash=leaf_data,
+        created=1_717_200_000 + sequence,
+        received=1_717_200_100,
+        signature=bytes(64),
+        key_id=None,
+        status="linked",
+        encoding=b"e" + leaf_data,
+        count=readings,
+        readings=[BatchReadingRow(i, 1, 1_717_200_000 + i, 0) for i in range(readings)],
+    )
+
+
+def test_batches_are_logged_with_their_readings_and_never_twice(store: Store) -> None:
+    ledger = LedgerStore(store)
+    log = ledger.local_log()
+    hashes = [bytes([i]) * 32 for i in range(4)]
+    assert ledger.commit_batches(
+        log.id, [_batch(0, hashes[0], 2), _batch(1, hashes[1]), _batch(1, hashes[2])]
+    ) == [0, 1, None]
+    assert ledger.commit_batches(log.id, [_batch(1, hashes[3]), _batch(2, hashes[3], 1)]) == [None, 2]
+    same, before, after = ledger.chain(log.id, "gw-1", 1)
+    assert (same.leaf_index, before.sequence, after.sequence) == (1, 0, 2)  # type: ignore[union-attr]
+    assert ledger.tile_hasher(log.id).root(3) == _memory_root([hashes[0], hashes[1], hashes[3]])
+    assert [b.sequence for b in ledger.iter_batches(log.id, page=2)] == [0, 1, 2]
+    rows = ledger.batch_readings([same.id, before.id])  # type: ignore[union-attr]
+    assert [len(rows[same.id]), len(rows[before.id])] == [0, 2]  # type: ignore[union-attr]
+    assert [b.sequence for b, _ in ledger.batches_with_reading(1, 1_717_200_001)] == [0]
+    assert ledger.notarised_times(1) == {1_717_200_000: 0, 1_717_200_001: 0}
+    assert ledger.count_sequences(log.id, "gw-1", 0, 5) == 3
+    assert ledger.devices(log.id) == ["gw-1"]
+    ledger.set_batch_status(same.id, "gap")  # type: ignore[union-attr]
+    assert ledger.batch(same.id).status == "gap"  # type: ignore[union-attr]
+    with pytest.raises(NotFoundError):
+        ledger.batch(10_000)
+
+
+def _memory_root(data: list[bytes]) -> bytes:
+    tree = MemoryTree()
+    tree.extend(data)
+    return tree.root()
+
+
+def test_checkpoints_and_cosignatures(store: Store) -> None:
+    ledger = LedgerStore(store)
+    log = ledger.local_log()
+    first = ledger.add_checkpoint(log.id, 1, bytes(32), "note 1\n", T0)
+    assert ledger.add_checkpoint(log.id, 1, bytes(32), "note 1\n", T0).id == first.id
+    ledger.add_checkpoint(log.id, 3, bytes([1]) * 32, "note 3\n", T0)
+    assert ledger.latest_checkpoint(log.id).size == 3  # type: ignore[union-attr]
+    assert ledger.add_cosignatures(first.id, [StoredCosignature("w1", 7, 100, b"s" * 72)]) == 1
+    assert (
+        ledger.add_cosignatures(first.id, [StoredCosignature("w1", 7, 90, b"o" * 72)]) == 0
+    )  # older: kept out
+    assert ledger.add_cosignatures(first.id, [StoredCosignature("w1", 7, 120, b"n" * 72)]) == 1
+    kept = ledger.checkpoints(log.id, size=1)[0].cosignatures
+    assert [(c.witness, c.timestamp, c.signature[:1]) for c in kept] == [("w1", 120, b"n")]
+    assert [c.size for c in ledger.checkpoints(log.id, min_size=2)] == [3]
+
+
+def test_incidents_are_not_repeated_and_resolve(store: Store) -> None:
+    ledger = LedgerStore(store)
+    first = ledger.add_incident("fork", "m", {"sequence": 1}, device="gw-1", enterprise="e")
+    assert ledger.add_incident("fork", "m", {"sequence": 1}, device="gw-1").id == first.id
+    second = ledger.add_incident("fork", "m", {"sequence": 2}, device="gw-1")
+    assert [i.id for i in ledger.incidents(kind="fork")] == [second.id, first.id]
+    ledger.resolve_incident(first.id)
+    assert [i.id for i in ledger.incidents(open_only=True)] == [second.id]
+    assert [i.id for i in ledger.incidents(enterprise="e")] == [first.id]
+    assert len(ledger.incidents(limit=1)) == 1
+
+
+def test_a_mirror_advances_only_from_the_size_it_had(store: Store) -> None:
+    ledger = LedgerStore(store)
+    mirror = ledger.mirror_log("log.example/a", "vkey")
+    leaves = [leaf_hash(bytes([i])) for i in range(3)]
+
+    def accept(_hasher: object) -> None:
+        return None
+
+    stored = ledger.advance_mirror(
+        mirror.id, 0, leaves, [], (3, b"r" * 32, "note\n"), StoredCosignature("w", 1, 5, b"s" * 72), accept
+    )
+    assert stored.size == 3 and len(stored.cosignatures) == 1
+    with pytest.raises(StorageError, match="moved from 0 to 3"):
+        ledger.advance_mirror(mirror.id, 0, leaves, [], (6, b"r" * 32, "note\n"), None, accept)
+
+    def refuse(_hasher: object) -> None:
+        raise ValueError("root differs")
+
+    with pytest.raises(ValueError, match="root differs"):
+        ledger.advance_mirror(mirror.id, 3, leaves, [], (6, b"x" * 32, "note\n"), None, refuse)
+    assert ledger.log(mirror.id).size == 3  # nothing of the refused run was kept
