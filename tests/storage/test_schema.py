@@ -135,7 +135,7 @@ def test_check_schema_on_an_empty_database(empty_store: Store) -> None:
         empty_store.check_schema()
     message = str(caught.value)
     assert f"database at {empty_store.url} is at revision none" in message
-    assert "code expects 0002: run `shuixiao db upgrade`" in message
+    assert "code expects 0005: run `shuixiao db upgrade`" in message
 
 
 def test_check_schema_behind_and_ahead(store: Store) -> None:
