@@ -236,7 +236,10 @@ class Buffer:
             self._db = sqlite3.connect(
                 self.directory / BUFFER_FILE, isolation_level=None, check_same_thread=False, timeout=30
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
+            # WAL is kept in the file; switching needs the database to itself, so only the first
+            # opener switches and a second process opening it meanwhile waits on its busy timeout.
+            if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as err:
