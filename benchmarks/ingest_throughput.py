@@ -14,6 +14,9 @@ measured on a fresh database:
   table shaped like ``readings``;
 * ``Pipeline.ingest`` with batches of 1, 10, 100 and 10 000 readings (aggregates maintained);
 * ``import_file`` of the readings as a CSV file (local time stamps as text);
+* HTTP: ``POST /api/v1/ingest/readings`` with JSON bodies of 10 000 readings, device token, to a
+  uvicorn server process on loopback (the target is stated for HTTP), from one client and from two
+  clients at once (decoding a body overlaps with committing another);
 * the MQTT worker end to end, through the broker at ``--broker`` (default 127.0.0.1:1883) under a
   unique topic prefix: messages of 1 reading (per-meter topic) and of 100 readings (gateway batch
   topic), with one worker process and, for the batches, two workers in one shared-subscription group.
@@ -22,7 +25,13 @@ Small batches are time-boxed (``--budget`` seconds each): the rate is over what 
 time.  Every rate is also given as a ratio to the baseline of its backend in the same run.
 
     python benchmarks/ingest_throughput.py [--days 10] [--budget 6] [--no-postgres] [--no-mqtt]
-                                           [--no-record] [--label TEXT]
+                                           [--no-http] [--no-record] [--label TEXT]
+    python benchmarks/ingest_throughput.py --replay-days 365 [--replay-enterprises 6]
+
+With ``--replay-days`` it replays instead the demo (default: the whole park; 365 days is its year)
+through HTTP (a server process, bodies of 10 000 readings) and through MQTT (one worker, one message
+per gateway and time slot) into fresh SQLite databases and checks that every stored reading and
+aggregate equals, bit for bit, what ``shuixiao demo`` writes directly (section ``ingest_replay``).
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import csv
 import datetime as dt
 import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -45,6 +55,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import paho.mqtt.client as mqtt
 import sqlalchemy as sa
@@ -52,13 +63,16 @@ from _machine import record
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from shuixiao.demo import DemoConfig, DemoPark, EnterpriseData, build_park, simulate
+from shuixiao.demo.build import build_demo
 from shuixiao.ingest import FileOptions, Pipeline, RawReading, Source, import_file
 from shuixiao.ingest.mqtt import MqttWorker, batch_topic, reading_topic
 from shuixiao.model import Origin
-from shuixiao.storage import Store
+from shuixiao.service._secrets import new_token
+from shuixiao.storage import AccountStore, Store
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BATCHES = (1, 10, 100, 10_000)
+HTTP_BATCH = 10_000
 OUTSTANDING = (500, 5000)  # messages and readings published but not yet committed, at most
 Row = tuple[int, str, float, int]  # ts, meter, value (meter unit), quality
 Data = tuple[DemoPark, EnterpriseData, list[Row]]
@@ -209,6 +223,94 @@ def file_rate(store: Store, enterprise: str, rows: list[Row], tmp: Path) -> tupl
     return len(rows), seconds
 
 
+@contextlib.contextmanager
+def serving(store: Store) -> Iterator[str]:
+    """A server process (uvicorn, the application of ``shuixiao serve``) over ``store``; yield its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, __file__, "--serve", store.url, str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.perf_counter() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/api/v1/health", timeout=1.0)
+                break
+            except httpx.TransportError:
+                if server.poll() is not None or time.perf_counter() > deadline:
+                    raise RuntimeError("the benchmark server did not start") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+
+
+def body_of(rows: list[Row]) -> bytes:
+    """A JSON body of readings as a gateway sends it (epoch seconds, values in the meter unit)."""
+    return json.dumps(
+        {"readings": [{"meter": m, "ts": ts, "value": v, "quality": q} for ts, m, v, q in rows]}
+    ).encode()
+
+
+def post_all(base: str, bodies: list[tuple[str, bytes]], clients: int) -> None:
+    """Post ``(device token, body)`` pairs to ``/api/v1/ingest/readings``, ``clients`` threads taking turns."""
+    failures: list[str] = []
+
+    def post(share: list[tuple[str, bytes]]) -> None:
+        with httpx.Client(base_url=base, timeout=300) as client:
+            for token, body in share:
+                answer = client.post(
+                    "/api/v1/ingest/readings",
+                    content=body,
+                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                )
+                if answer.status_code != 200 or answer.json()["rejected"] or answer.json()["duplicate"]:
+                    failures.append(answer.text[:300])
+
+    threads = [threading.Thread(target=post, args=(bodies[n::clients],)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError(f"the benchmark bodies were not all accepted: {failures[0]}")
+
+
+def device_token(store: Store, enterprise: str) -> str:
+    """A new device token of the enterprise's gateway."""
+    token, digest = new_token("sxd_")
+    AccountStore(store).add_device_token(digest, f"bench-{enterprise}", enterprise, "benchmark")
+    return token
+
+
+def http_rate(store: Store, enterprise: str, rows: list[Row], clients: int) -> tuple[int, float]:
+    """Readings and seconds of JSON ``POST /api/v1/ingest/readings`` bodies of ``HTTP_BATCH`` readings.
+
+    The server runs on loopback; each of ``clients`` threads posts its share of the bodies in turn.
+    """
+    token = device_token(store, enterprise)
+    bodies = [(token, body_of(rows[i : i + HTTP_BATCH])) for i in range(0, len(rows), HTTP_BATCH)]
+    with serving(store) as base:
+        started = time.perf_counter()
+        post_all(base, bodies, clients)
+        seconds = time.perf_counter() - started
+    return len(rows), seconds
+
+
+def run_server(url: str, port: str) -> None:
+    """A server process: the web application over ``url`` on loopback, until SIGTERM."""
+    import uvicorn
+
+    from shuixiao.config import Settings
+    from shuixiao.service import create_app
+
+    settings = Settings(database_url=url, data_dir=Path(tempfile.gettempdir()))
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=int(port), log_level="warning", access_log=False)
+
+
 def payloads(enterprise: str, rows: list[Row], size: int, prefix: str) -> list[tuple[str, bytes, int]]:
     """MQTT messages (topic, payload, readings): one reading on its meter's topic, or ``size`` per batch."""
     if size == 1:
@@ -319,6 +421,92 @@ def run_worker(url: str, host: str, port: str, prefix: str, group: str, client_i
         worker.run()
 
 
+def replay(args: argparse.Namespace, tmp: Path) -> list[str]:
+    """Replay the demo through HTTP and through MQTT; compare what is stored with direct generation.
+
+    The issue's done-when check: every stored reading (time, value, quality) and every aggregate
+    (15 min, hour, day, month: start, value, minimum, maximum, count, quality) of every meter equal,
+    bit for bit, to those ``shuixiao demo`` writes directly (SQLite).
+    """
+    config = DemoConfig(enterprises=args.replay_enterprises, days=args.replay_days)
+    park = build_park(config)
+    enterprises = list(simulate(park, config))
+    slots: dict[tuple[int, str], list[Row]] = {}
+    for data in enterprises:
+        for series in data.series:
+            columns = (series.ts.tolist(), series.value.tolist(), series.quality.tolist())
+            for ts, value, quality in zip(*columns, strict=True):
+                slots.setdefault((ts, data.enterprise.id), []).append((ts, series.meter_id, value, quality))
+    ordered = [(enterprise, rows) for (_, enterprise), rows in sorted(slots.items())]
+    total = sum(len(rows) for _, rows in ordered)
+    lines = [
+        f"- replay of the demo: {len(enterprises)} enterprise(s), {config.days} days from {config.start} "
+        f"(seed {config.seed}), {sum(len(d.series) for d in enterprises)} meters: {total:,} readings, sent in "
+        "time order as the gateways send them",
+        "",
+        "  | path | readings | s | readings/s | stored readings and aggregates equal to direct generation |",
+        "  |---|---:|---:|---:|---|",
+    ]
+    with Store.open(f"sqlite:///{tmp / 'direct.db'}") as direct:
+        direct.upgrade()
+        started = time.perf_counter()
+        build_demo(direct, config, tmp / "demo")
+        seconds = time.perf_counter() - started
+        lines.append(
+            f"  | direct generation (`build_demo`) | {total:,} | {seconds:.1f} | {total / seconds:,.0f} | (reference) |"
+        )
+        print(f"direct: {total / seconds:,.0f} readings/s", flush=True)
+        with fresh_store("sqlite", tmp, park, enterprises, args.postgres) as s:
+            tokens = {d.enterprise.id: device_token(s, d.enterprise.id) for d in enterprises}
+            bodies: list[tuple[str, bytes]] = []
+            pending: dict[str, list[Row]] = {}
+            for enterprise, rows in ordered:  # bodies of HTTP_BATCH readings per gateway, in time order
+                pending.setdefault(enterprise, []).extend(rows)
+                if len(pending[enterprise]) >= HTTP_BATCH:
+                    bodies.append((tokens[enterprise], body_of(pending.pop(enterprise))))
+            bodies += [(tokens[e], body_of(rows)) for e, rows in pending.items()]
+            with serving(s) as base:
+                started = time.perf_counter()
+                post_all(base, bodies, 1)
+                seconds = time.perf_counter() - started
+            lines.append(
+                f"  | HTTP, JSON bodies of {HTTP_BATCH:,} readings | {total:,} | {seconds:.1f} | {total / seconds:,.0f} | {compare(direct, s, enterprises)} |"
+            )
+            print(f"HTTP: {total / seconds:,.0f} readings/s", flush=True)
+        host, port = args.broker.rsplit(":", 1)
+        with fresh_store("sqlite", tmp, park, enterprises, args.postgres) as s:
+            n, seconds = mqtt_rate(s, partial(gateways_of, ordered), 1, float("inf"), (host, int(port)))
+            what = "MQTT, one message per gateway and 15 min, 1 worker"
+            lines.append(
+                f"  | {what} | {n:,} | {seconds:.1f} | {n / seconds:,.0f} | {compare(direct, s, enterprises)} |"
+            )
+            print(f"MQTT: {n / seconds:,.0f} readings/s", flush=True)
+    return lines
+
+
+def compare(direct: Store, replayed: Store, enterprises: list[EnterpriseData]) -> str:
+    """``yes`` with what was compared, or the first differences."""
+    differences: list[str] = []
+    compared = 0
+    for data in enterprises:
+        enterprise = data.enterprise.id
+        if replayed.count_quarantine(enterprise):
+            differences.append(f"{enterprise}: quarantined {replayed.count_quarantine(enterprise)}")
+        for meter in (m.id for m in data.enterprise.meters):
+            want = direct.read_readings(enterprise, meter)[["ts", "value", "quality"]]
+            if not replayed.read_readings(enterprise, meter)[["ts", "value", "quality"]].equals(want):
+                differences.append(f"{enterprise}/{meter} readings")
+            for resolution in ("PT15M", "PT1H", "P1D", "P1M"):
+                columns = ["start", "value", "minimum", "maximum", "count", "quality"]
+                want = direct.read_aggregates(enterprise, meter, resolution)[columns]
+                compared += len(want)
+                if not replayed.read_aggregates(enterprise, meter, resolution)[columns].equals(want):
+                    differences.append(f"{enterprise}/{meter} {resolution}")
+    if differences:
+        return f"**no**: {len(differences)} differ, e.g. {', '.join(differences[:3])}"
+    return f"yes: every reading and all {compared:,} aggregate rows"
+
+
 def measure(
     backend: str, args: argparse.Namespace, tmp: Path, data: Data, park_data: ParkData | None
 ) -> list[str]:
@@ -352,6 +540,14 @@ def measure(
             )
     with store() as s:
         line("CSV file import (`import_file`, 50 000-record chunks)", *file_rate(s, enterprise, rows, tmp))
+    if not args.no_http:
+        for clients in (1, 2):
+            with store() as s:
+                n, seconds = http_rate(s, enterprise, rows, clients)
+            what = (
+                f"HTTP JSON bodies of {HTTP_BATCH:,} readings, {clients} client{'s' if clients > 1 else ''}"
+            )
+            line(what, n, seconds)
     if park_data is None:
         return lines
     host, port = args.broker.rsplit(":", 1)
@@ -382,17 +578,45 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--broker", default="127.0.0.1:1883", help="MQTT broker host:port")
     parser.add_argument("--no-mqtt", action="store_true")
+    parser.add_argument("--no-http", action="store_true")
     parser.add_argument(
         "--park-days", type=int, default=2, help="days of the whole park for the gateway runs"
+    )
+    parser.add_argument(
+        "--replay-days",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of the throughput runs: replay N days of the demo (365: its year) through HTTP and MQTT "
+        "and compare what is stored with direct generation",
+    )
+    parser.add_argument(
+        "--replay-enterprises",
+        type=int,
+        default=6,
+        metavar="K",
+        help="enterprises replayed (default 6: the park)",
     )
     parser.add_argument("--label", default="", help="a note for the results section (e.g. before/after)")
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
     parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         run_worker(*args.worker)
         return
+    if args.serve:
+        run_server(*args.serve)
+        return
     started = time.perf_counter()
+    if args.replay_days:
+        with tempfile.TemporaryDirectory() as tmp:
+            lines = replay(args, Path(tmp))
+        lines.append(f"- whole run: {time.perf_counter() - started:.0f} s")
+        if args.label:
+            lines.insert(0, f"- {args.label}")
+        print("\n".join(lines) if args.no_record else record("ingest_replay", lines))
+        return
     data = dataset(args.days)
     park, one, rows = data
     park_data = None if args.no_mqtt else park_dataset(args.park_days)

@@ -14,7 +14,9 @@ A pure engine (numpy, the balance and leak engines; no database, network or sett
 * :mod:`~shuixiao.alarms.findings` — findings with deduplication keys and titles in Chinese
   and English, from meters, the daily balance and leak detections;
 * :mod:`~shuixiao.alarms.leak_workflow` — the leak-event workflow suspected → confirmed →
-  repaired → verified (or dismissed).
+  repaired → verified (or dismissed);
+* :mod:`~shuixiao.alarms.plans` — planned water use (计划用水): month-to-date intake against the
+  monthly plan pro rata, and intake per unit product against the general quota.
 
 The store (:mod:`shuixiao.storage.alarms`) keeps alarms and leak events;
 :mod:`shuixiao.notify` checks the rules against stored readings and tells people.
@@ -58,6 +60,15 @@ from shuixiao.alarms.findings import (
     meter_interval,
 )
 from shuixiao.alarms.leak_workflow import LEAK_ACTIONS, LeakState, leak_transition, match_leak_event
+from shuixiao.alarms.plans import (
+    PLAN_LEVELS,
+    PlanProgress,
+    ProductProgress,
+    evaluate_plan,
+    evaluate_quota,
+    month_days,
+    plan_pace_ratio,
+)
 from shuixiao.alarms.rules import (
     ENTERPRISE_KINDS,
     KIND_PARAMS,
@@ -81,6 +92,7 @@ __all__ = [
     "KIND_PARAMS",
     "LEAK_ACTIONS",
     "METER_KINDS",
+    "PLAN_LEVELS",
     "SYSTEM",
     "Alarm",
     "AlarmSpec",
@@ -95,6 +107,8 @@ __all__ = [
     "MeterSelector",
     "MeterSeries",
     "Param",
+    "PlanProgress",
+    "ProductProgress",
     "ResolvedRule",
     "RuleDefinition",
     "RuleOverride",
@@ -108,6 +122,8 @@ __all__ = [
     "escalation_due",
     "evaluate_balance",
     "evaluate_meter",
+    "evaluate_plan",
+    "evaluate_quota",
     "format_duration",
     "human_duration",
     "leak_alarm",
@@ -116,10 +132,12 @@ __all__ = [
     "lookback",
     "match_leak_event",
     "meter_interval",
+    "month_days",
     "next_escalation",
     "offline_episodes",
     "override_params",
     "parse_duration",
+    "plan_pace_ratio",
     "rate_of_change_episodes",
     "resolve_rules",
     "stuck_episodes",

@@ -43,7 +43,7 @@ __all__ = [
 
 METER_KINDS: Final = ("offline", "stuck", "rate_of_change", "threshold", "quality_excursion")
 """Rule kinds checked per meter."""
-ENTERPRISE_KINDS: Final = ("balance_closure", "leak_suspected")
+ENTERPRISE_KINDS: Final = ("balance_closure", "leak_suspected", "water_plan", "quota_pace")
 """Rule kinds checked once per enterprise."""
 
 _LIMIT_PARAMS = frozenset({"high", "low", "deadband", "deadband_fraction", "minimum_duration"})
@@ -55,6 +55,8 @@ KIND_PARAMS: Final[dict[str, frozenset[str]]] = {
     "quality_excursion": _LIMIT_PARAMS,
     "balance_closure": frozenset({"tolerance"}),
     "leak_suspected": frozenset({"critical_flow", "start_tolerance"}),
+    "water_plan": frozenset({"warning", "critical", "minimum_days"}),
+    "quota_pace": frozenset({"minimum_days"}),
 }
 """The parameters each rule kind understands."""
 

@@ -142,6 +142,7 @@ def benchmark(b: ProductBenchmark) -> dict[str, Any]:
         "region": b.region,
         "value": num(b.value),
         "grade": b.grade.value,
+        "variant": b.variant,
         "quotas": [
             {
                 "level": q.level,

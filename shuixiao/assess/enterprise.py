@@ -11,6 +11,7 @@ eligibility and the problems and recommendations that follow.  See ``docs/assess
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,13 +37,16 @@ from shuixiao.balance import (
     indicators,
     period_production,
     period_value_added,
+    quota_variant,
     reconcile,
+    reused_flows,
     tier_eligibility,
+    undetermined_flows,
     water_balance,
 )
 from shuixiao.errors import InvalidInputError
 from shuixiao.model import Enterprise, FlowCategory, Region
-from shuixiao.reference import product_targets, sectors_of
+from shuixiao.reference import load_table, product_targets, quota_variants, sectors_of, table_names
 from shuixiao.storage import Store
 
 __all__ = ["EnterpriseAssessment", "assess_enterprise", "provincial_table", "region_chain"]
@@ -209,7 +213,8 @@ def assess_enterprise(
         without them those criteria are unknown.
     variants : mapping of str to str, optional
         Quota variant by product key, for products whose quota depends on the plant
-        (``{"crude_steel": "no_coking_no_cold_rolling"}``).
+        (``{"crude_steel": "no_coking_no_cold_rolling"}``); it overrides the variant read from
+        the model (:func:`~shuixiao.balance.quota_variant`).
     storage : mapping of str to float, optional
         Storage change of units over the period (tanks whose geometry the model lacks). [m³]
     regions : sequence of Region, optional
@@ -224,7 +229,8 @@ def assess_enterprise(
     NotFoundError
         If the enterprise does not exist.
     InvalidInputError
-        For a naive or empty period, or bounds that are not local midnight.
+        For a naive or empty period, or bounds that are not local midnight; for a variant that
+        is not one of the product's quota variants.
 
     Notes
     -----
@@ -250,6 +256,7 @@ def assess_volumes(
     regions: Sequence[Region] = (),
 ) -> EnterpriseAssessment:
     """Assess an enterprise on given period volumes (the part of :func:`assess_enterprise` after the store)."""
+    _check_variants(variants or {})
     start, end = volumes.start, volumes.end
     hours = (end - start).total_seconds() / 3600.0
     notes: list[Note] = []
@@ -315,25 +322,39 @@ def assess_volumes(
 def _balanced(
     enterprise: Enterprise, given: list[Measurement], hours: float, storage: Mapping[str, float] | None
 ) -> tuple[WaterBalance, list[str]]:
-    """The balance on the meters, with design estimates added until the reuse rate is determined."""
-    balance = water_balance(enterprise, given, storage=storage)
+    """The balance on the meters, with design estimates added until the reuse rate is determined.
+
+    Reuse flows of the reuse rate that no meter or balance determines are estimated one at a
+    time (recirculated first, then condensate, reclaimed, cascaded; model order within a
+    category), each estimate re-checking which flows the balances then determine.  An estimate
+    settles flows of its own piece of the unmeasured network only, so the pieces take their
+    next estimate in the same round.
+    """
     order = {c: i for i, c in enumerate(_REUSE_ORDER)}
+    category = {f.id: f.category for f in enterprise.flows}
+    position = {f.id: i for i, f in enumerate(enterprise.flows)}
+    reuse = set(reused_flows(enterprise))
+    rank = {f: (order[category[f]], position[f]) for f in reuse}
+    groups = undetermined_flows(enterprise, given, storage=storage)
     estimated: list[str] = []
     tried: set[str] = set()
     extra: list[Measurement] = []
     while True:
-        missing = indicators(balance)["reuse_rate"].inputs.get(Provenance.MISSING, ())
-        candidates = [f for f in missing if enterprise.flow(f).category in order and f not in tried]
-        if not candidates:
-            return balance, estimated
-        candidates.sort(key=lambda f: order[enterprise.flow(f).category])
-        tried.add(candidates[0])
-        new = estimate_from_design(enterprise, hours, candidates[:1])
-        if not new:
-            continue
-        extra += new
-        estimated.append(candidates[0])
-        balance = water_balance(enterprise, [*given, *extra], storage=storage)
+        picked = []
+        for group in groups:
+            for f in sorted((f for f in group if f in reuse and f not in tried), key=rank.__getitem__):
+                tried.add(f)
+                new = estimate_from_design(enterprise, hours, [f])
+                if new:
+                    extra += new
+                    picked.append(f)
+                    break
+        if not picked:
+            break
+        estimated += picked
+        groups = undetermined_flows(enterprise, [*given, *extra], storage=storage)
+    balance = water_balance(enterprise, [*given, *extra], storage=storage)
+    return balance, sorted(estimated, key=rank.__getitem__)
 
 
 def _estimates(balance: WaterBalance, flows: Sequence[str]) -> list[Measurement]:
@@ -348,16 +369,57 @@ def _estimates(balance: WaterBalance, flows: Sequence[str]) -> list[Measurement]
 def _benchmarks(
     enterprise: Enterprise, ind: Indicators, variants: Mapping[str, str], province: str | None
 ) -> list[ProductBenchmark]:
+    """Each product against its quota (variant given, else read from the model) and the targets."""
     result = []
     for p in enterprise.products:
         if p.benchmark_product is None or p.id not in ind.intake_per_product:
             continue
         value = ind.intake_per_product[p.id].value
-        variant = variants.get(p.benchmark_product)
-        result.append(benchmark_product(p.benchmark_product, value, variant=variant))
-        if province is not None:
-            result.append(benchmark_product(p.benchmark_product, value, variant=variant, region=province))
+        choice = quota_variant(enterprise, p.benchmark_product, variants.get(p.benchmark_product))
+        for region in ("national", province) if province is not None else ("national",):
+            b = benchmark_product(p.benchmark_product, value, variant=choice.variant, region=region)
+            if choice.source == "model":
+                b = dataclasses.replace(b, note="; ".join(filter(None, (choice.reason, b.note))))
+            elif choice.source == "undetermined":
+                b = dataclasses.replace(b, note="; ".join(filter(None, (choice.reason, _no_variant(b.note)))))
+            result.append(b)
     return result
+
+
+def _no_variant(note: str | None) -> str | None:
+    """The benchmark's own note without its generic request for a variant (the choice says more)."""
+    parts = [x for x in (note or "").split("; ") if x and not x.startswith("the quota depends on")]
+    return "; ".join(parts) or None
+
+
+def _check_variants(variants: Mapping[str, str]) -> None:
+    """Check that every ``product: variant`` names a variant of that product's quota.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming the products whose quotas have variants, or the variants of the product.
+    """
+    for product, variant in variants.items():
+        choices = quota_variants(product)
+        if not choices:
+            having = sorted(
+                {
+                    q.product
+                    for name in table_names()
+                    if (table := load_table(name)).table == "quotas"
+                    for q in table.entries
+                    if q.variant is not None
+                }
+            )
+            raise InvalidInputError(
+                f"the quota of {product!r} has no variants; products whose quotas have variants: "
+                f"{', '.join(having)}"
+            )
+        if variant not in choices:
+            raise InvalidInputError(
+                f"{product} has no quota variant {variant!r}; its variants: {', '.join(choices)}"
+            )
 
 
 def _main_grade(enterprise: Enterprise, benchmarks: Sequence[ProductBenchmark]) -> Grade | None:

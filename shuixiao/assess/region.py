@@ -13,8 +13,11 @@ and summed; each target of the national plan (seed 001) and of the province's pl
   benchmark and leader enterprises) can only be *met* by the region's own enterprises;
   short of it, their figure is a contribution and the status is *unknown*;
 * the 2020 base of the value-added intensity comes from the store when the region's
-  enterprises have data for 2020, else from the published average of the target's region
-  (``region_baselines.yaml``), in which case the comparison is with that average level.
+  enterprises have data for 2020, else from a value the caller supplies for the target's
+  region (``baselines``; ``shuixiao targets --baseline 430000=…``), else from the published
+  average of the target's region (``region_baselines.yaml``), in which case the comparison is
+  with that average level; without any of them the target is *unknown* and the reason says
+  how to supply the base (the seeds print no 2020 value for Hunan).
 
 See ``docs/assess.md``.
 """
@@ -32,7 +35,7 @@ from shuixiao.assess import _json
 from shuixiao.assess._period import as_zone, local_period
 from shuixiao.assess.enterprise import EnterpriseAssessment, assess_enterprise, region_chain
 from shuixiao.assess.park import ParkTotal, park_totals
-from shuixiao.errors import NotFoundError
+from shuixiao.errors import InvalidInputError, NotFoundError
 from shuixiao.model import Region
 from shuixiao.reference import TargetEntry, sectors_of, target_entries
 from shuixiao.storage import Store
@@ -75,7 +78,7 @@ class TargetProgress:
         Base value (NaN when unknown). [unit]
     baseline_year : int or None
     baseline_source : str or None
-        ``store`` or ``reference``.
+        ``store``, ``given`` (supplied by the caller) or ``reference``.
     target : float
         Value to reach. [unit]
     target_year : int
@@ -246,6 +249,7 @@ def assess_region(
     period: tuple[dt.datetime, dt.datetime] | None = None,
     facts: Mapping[str, Mapping[str, bool]] | None = None,
     variants: Mapping[str, str] | None = None,
+    baselines: Mapping[str, float] | None = None,
 ) -> RegionProgress:
     """Assess a region's enterprises for ``year`` against the national and provincial targets.
 
@@ -264,11 +268,17 @@ def assess_region(
         Stated facts for the tier criteria, by enterprise id.
     variants : mapping of str to str, optional
         Quota variant by product key.
+    baselines : mapping of str to float, optional
+        2020 water use per 10⁴ CNY industrial value added of a target's region, by scope
+        (``national`` or a GB/T 2260 code such as ``430000``), where the reference data have
+        none. [m³/万元]
 
     Raises
     ------
     NotFoundError
         If there is no such region.
+    InvalidInputError
+        If a supplied base is not a positive number.
     """
     tz = as_zone(zone)
     regions = store.list_regions()
@@ -286,7 +296,9 @@ def assess_region(
         for e in members
     )
     base = _store_base(store, members, year, tz, regions, variants)
-    targets = target_progress(assessments, year, region_chain(regions, region_id), base=base)
+    targets = target_progress(
+        assessments, year, region_chain(regions, region_id), base=base, baselines=baselines
+    )
     tiers = {a.enterprise.id: {k: v.eligible for k, v in a.tiers.items()} for a in assessments}
     return RegionProgress(
         region,
@@ -307,6 +319,7 @@ def target_progress(
     chain: Sequence[Region],
     *,
     base: Mapping[int, Mapping[str, ParkTotal]] | None = None,
+    baselines: Mapping[str, float] | None = None,
 ) -> tuple[TargetProgress, ...]:
     """Judge the national and provincial targets for a set of assessed enterprises.
 
@@ -321,14 +334,28 @@ def target_progress(
         Their region and its parents (innermost first): which provincial plans apply.
     base : mapping, optional
         Totals of the same enterprises in the base year (2020), when stored.
+    baselines : mapping of str to float, optional
+        2020 water use per 10⁴ CNY value added by scope, supplied by the caller. [m³/万元]
+
+    Raises
+    ------
+    InvalidInputError
+        If a supplied base is not a positive number.
     """
+    for scope, value in (baselines or {}).items():
+        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            raise InvalidInputError(
+                f"the 2020 base of {scope} must be a positive number of m³/万元, not {value!r}"
+            )
     group = tuple(assessments)
     totals = park_totals(group)
     scopes = list(dict.fromkeys(["national", *[r.admin_code for r in chain if _has_targets(r.admin_code)]]))
     names = {r.admin_code: r.name for r in chain}
     targets: list[TargetProgress] = []
     for scope in scopes:
-        targets += _headline(scope, year, totals, group, dict(base or {}), names)
+        targets += _headline(
+            scope, year, totals, group, dict(base or {}), names, (baselines or {}).get(scope)
+        )
     targets += _per_product(group, year, names)
     return tuple(targets)
 
@@ -386,6 +413,7 @@ def _headline(
     assessments: tuple[EnterpriseAssessment, ...],
     store_base: dict[int, Mapping[str, ParkTotal]],
     names: Mapping[str, str],
+    given: float | None = None,
 ) -> list[TargetProgress]:
     out: list[TargetProgress] = []
     where = "全国" if scope == "national" else names.get(scope, scope)
@@ -398,18 +426,25 @@ def _headline(
             base, source = store_base[base_year]["intake_per_value_added"].value, "store"
             extra = "base from the region's own stored data"
             extra_zh = "基准取自本地区企业的存储数据"
+        elif given is not None:
+            base, source = float(given), "given"
+            extra = f"base {given:g} m³/万元 for {base_year} as supplied"
+            extra_zh = f"基准为用户提供的 {base_year} 年值 {given:g} m³/万元"
         else:
             ref = _entry(scope, "intake_per_value_added", year=base_year)
             base, source = (ref.value, "reference") if ref is not None else (math.nan, None)
             extra = (
                 f"base = published {base_year} average of {scope} ({_cite(ref)}): the region is compared with that level"
                 if ref is not None
-                else f"no {base_year} base for {scope}: store the region's {base_year} data or add the value to region_baselines.yaml"
+                else f"no {base_year} base for {scope} in the reference data; supply it with "
+                f"--baseline {scope}=<m³/万元> (shuixiao targets) or baselines= (assess_region), "
+                f"or store the region's {base_year} data"
             )
             extra_zh = (
                 f"基准为{where} {base_year} 年公布平均值（{_cite(ref)}），即与该水平比较"
                 if ref is not None
-                else f"缺少{where} {base_year} 年基准：存入本地区 {base_year} 年数据，或在 region_baselines.yaml 中补充"
+                else f"参考数据中无{where} {base_year} 年基准：用 --baseline {scope}=<m³/万元>"
+                f"（shuixiao targets）或 baselines=（assess_region）提供，或存入本地区 {base_year} 年数据"
             )
         target = base * (1 - decline.value / 100) if math.isfinite(base) else math.nan
         expected = _line(base, base_year, target, decline.year, year)

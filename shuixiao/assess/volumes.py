@@ -7,8 +7,8 @@ buckets cut on the local calendar.  :func:`period_volumes` turns them into one
 volume per meter and period [m³]:
 
 * a whole local month whose ``P1M`` aggregate holds every expected reading is
-  taken as it is; other months (gaps, or cut by the period) fall back to the
-  ``P1D`` aggregates;
+  taken as it is (the monthly aggregates of all meters are read in one statement);
+  other months (gaps, or cut by the period) fall back to the ``P1D`` aggregates;
 * a **totalizer**'s register carries the volume across a gap inside the period,
   so interior gaps lose nothing; only the edges can be uncovered (no reading yet
   at the start, none since some time before the end), found from the readings
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -43,7 +43,7 @@ from shuixiao.balance import Measurement, Provenance, standard_uncertainty
 from shuixiao.errors import InvalidInputError
 from shuixiao.model import Enterprise, Meter, MeterKind, Quality
 from shuixiao.reference import parameter
-from shuixiao.storage import Store
+from shuixiao.storage import BulkWriter, Store
 
 __all__ = ["MeterVolume", "PeriodVolumes", "flow_meters", "period_volumes", "volume_series"]
 
@@ -218,41 +218,64 @@ def _interval(buckets: Iterable[tuple[float, int]]) -> int | None:
     return fitting[-1] if fitting else _NICE_INTERVALS[0]
 
 
-def _stamp(value: dt.datetime) -> pd.Timestamp:
-    return pd.Timestamp(value)
+def _whole_months(cuts: Sequence[dt.datetime], zone: ZoneInfo) -> list[bool]:
+    """Whether each piece ``[cuts[i], cuts[i+1])`` is one whole local month."""
+    return [
+        a.astimezone(zone).day == 1 and a.astimezone(zone).time() == dt.time(0) and _is_next_month(a, b, zone)
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True)
+    ]
+
+
+_Month = tuple[float, int, int]
+"""A stored monthly aggregate: volume or mean rate, readings counted, quality."""
+
+
+def _monthly(
+    store: Store, enterprise_id: str, meters: Sequence[Meter], cuts: Sequence[dt.datetime], zone: ZoneInfo
+) -> dict[str, dict[dt.datetime, _Month]]:
+    """The stored ``P1M`` aggregates of every whole month of the pieces, for all meters in one read."""
+    starts = [a for a, w in zip(cuts[:-1], _whole_months(cuts, zone), strict=True) if w]
+    result: dict[str, dict[dt.datetime, _Month]] = {m.id: {} for m in meters}
+    if not starts or not meters:
+        return result
+    keys = store.meter_keys(enterprise_id)
+    wanted = [(m.id, a) for m in meters for a in starts]
+    with store.transaction(f"reading the monthly aggregates of {enterprise_id}") as connection:
+        rows = BulkWriter(connection).read_aggregate_rows(
+            [keys[m] for m, _ in wanted], ["P1M"] * len(wanted), [int(a.timestamp()) for _, a in wanted]
+        )
+    for (meter_id, a), row in zip(wanted, rows, strict=True):
+        if row is not None:
+            value, _, _, count, quality = row
+            result[meter_id][a] = (value, count, quality)
+    return result
 
 
 def _meter_pieces(
-    store: Store, enterprise_id: str, meter: Meter, cuts: Sequence[dt.datetime], zone: ZoneInfo
+    store: Store,
+    enterprise_id: str,
+    meter: Meter,
+    cuts: Sequence[dt.datetime],
+    zone: ZoneInfo,
+    months: Mapping[dt.datetime, _Month],
 ) -> tuple[list[_Piece], int | None]:
-    """Read the aggregates of one meter and summarise each piece ``[cuts[i], cuts[i+1])``."""
-    start, end = cuts[0], cuts[-1]
-    months = store.read_aggregates(enterprise_id, meter.id, "P1M", start, end)
-    by_start = {ts: i for i, ts in enumerate(months["start"])}
+    """Summarise each piece ``[cuts[i], cuts[i+1])`` of one meter from its monthly and daily aggregates."""
     pieces = [_Piece(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-    whole = [
-        (
-            a.astimezone(zone).day == 1
-            and a.astimezone(zone).time() == dt.time(0)
-            and _is_next_month(a, b, zone)
-        )
-        for a, b in zip(cuts[:-1], cuts[1:], strict=True)
-    ]
+    whole = _whole_months(cuts, zone)
     buckets = [
-        ((p.end - p.start).total_seconds(), int(months["count"].iloc[by_start[_stamp(p.start)]]))
+        ((p.end - p.start).total_seconds(), months[p.start][1])
         for p, w in zip(pieces, whole, strict=True)
-        if w and _stamp(p.start) in by_start
+        if w and p.start in months
     ]
     interval = _interval(buckets)
     need_days = []
     for i, (piece, w) in enumerate(zip(pieces, whole, strict=True)):
-        row = by_start.get(_stamp(piece.start)) if w else None
+        row = months.get(piece.start) if w else None
         if row is not None and interval is not None:
-            count = int(months["count"].iloc[row])
+            value, count, quality = row
             expected = piece.seconds / interval
-            quality = int(months["quality"].iloc[row])
             if count >= expected - 1e-6 and quality < Quality.BAD:
-                _fill(piece, meter, float(months["value"].iloc[row]), count, interval, quality)
+                _fill(piece, meter, value, count, interval, quality)
                 piece.expected = expected
                 continue
         need_days.append(i)
@@ -268,6 +291,8 @@ def _meter_pieces(
             pieces[i].resolution = "P1D"
         return pieces, None
     day_index = np.array([ts.timestamp() for ts in day_starts], dtype=np.float64)
+    day_quality, day_count = days["quality"].to_numpy(), days["count"].to_numpy()
+    day_value = days["value"].to_numpy(dtype=np.float64)
     for i in need_days:
         piece = pieces[i]
         piece.resolution = "P1D"
@@ -275,13 +300,13 @@ def _meter_pieces(
         inside = np.flatnonzero((day_index >= piece.start.timestamp()) & (day_index < piece.end.timestamp()))
         data_days: list[int] = []
         for j in inside:
-            quality = int(days["quality"].iloc[j])
-            count = int(days["count"].iloc[j])
+            quality = int(day_quality[j])
+            count = int(day_count[j])
             if quality >= Quality.BAD:
                 piece.interior += day_seconds[j]
                 piece.quality = max(piece.quality, quality)
                 continue
-            _fill(piece, meter, float(days["value"].iloc[j]), count, interval, quality)
+            _fill(piece, meter, float(day_value[j]), count, interval, quality)
             if count > 0:
                 data_days.append(int(j))
         if meter.kind is MeterKind.TOTALIZER:
@@ -483,8 +508,10 @@ def period_volumes(
     _check_midnight(start, end, tz)
     cuts = month_starts(start.astimezone(dt.UTC), end.astimezone(dt.UTC), tz)
     meters: dict[str, MeterVolume] = {}
-    for meter in flow_meters(enterprise):
-        pieces, interval = _meter_pieces(store, enterprise.id, meter, cuts, tz)
+    flow = flow_meters(enterprise)
+    monthly = _monthly(store, enterprise.id, flow, cuts, tz)
+    for meter in flow:
+        pieces, interval = _meter_pieces(store, enterprise.id, meter, cuts, tz, monthly[meter.id])
         meters[meter.id] = _volume(meter, pieces, interval, edges_of_whole=True)
     classes = {m.id: m.accuracy_class for m in enterprise.meters}
     return PeriodVolumes(enterprise.id, cuts[0], cuts[-1], tz.key, meters, _classes=classes)
@@ -519,7 +546,9 @@ def volume_series(
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         fine.extend(month_starts(a, b, tz)[:-1])
     fine.append(bounds[-1])
-    per_meter = {m.id: _meter_pieces(store, enterprise.id, m, fine, tz) for m in flow_meters(enterprise)}
+    flow = flow_meters(enterprise)
+    monthly = _monthly(store, enterprise.id, flow, fine, tz)
+    per_meter = {m.id: _meter_pieces(store, enterprise.id, m, fine, tz, monthly[m.id]) for m in flow}
     classes = {m.id: m.accuracy_class for m in enterprise.meters}
     result = []
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):

@@ -2,14 +2,16 @@
 
 * :func:`water_balance`: unit, sub-unit and enterprise balances of one period,
   with unmetered flows inferred where the balances determine them;
+  :func:`undetermined_flows` lists only the flows they leave undetermined;
 * :func:`reconcile`: weighted least-squares reconciliation of the measured
   volumes with the global and measurement tests and serial elimination of
   gross errors, naming the suspected meter;
 * :func:`indicators`: reuse, recirculation, condensate, wastewater-reuse,
   discharge, leakage and substitution rates, intake per product and per 10⁴ CNY,
   cycles of concentration, GB/T 24789 equipping and metering rates;
-* :func:`benchmark_product`, :func:`percentile_rank`, :func:`tier_eligibility`:
-  quotas, targets, peers and tiers from the reference tables.
+* :func:`benchmark_product`, :func:`quota_variant`, :func:`percentile_rank`,
+  :func:`tier_eligibility`: quotas (for the plant configuration the model shows),
+  targets, peers and tiers from the reference tables.
 
 See ``docs/balance.md``.
 
@@ -26,10 +28,12 @@ from shuixiao.balance.benchmark import (
     ProductBenchmark,
     Status,
     TierAssessment,
+    VariantChoice,
     benchmark_product,
     metering_compliance,
     percentile_rank,
     quota_grade,
+    quota_variant,
     tier_eligibility,
 )
 from shuixiao.balance.closure import (
@@ -39,6 +43,7 @@ from shuixiao.balance.closure import (
     Term,
     UnitBalance,
     WaterBalance,
+    undetermined_flows,
     water_balance,
 )
 from shuixiao.balance.indicators import (
@@ -56,6 +61,7 @@ from shuixiao.balance.indicators import (
     period_value_added,
     recirculation_rate,
     reuse_rate,
+    reused_flows,
     wastewater_reuse_rate,
 )
 from shuixiao.balance.measurement import (
@@ -97,6 +103,7 @@ __all__ = [
     "Term",
     "TierAssessment",
     "UnitBalance",
+    "VariantChoice",
     "WaterBalance",
     "benchmark_product",
     "combine_provenance",
@@ -115,13 +122,16 @@ __all__ = [
     "period_production",
     "period_value_added",
     "quota_grade",
+    "quota_variant",
     "recirculation_rate",
     "reconcile",
     "reconcile_linear",
     "reuse_rate",
+    "reused_flows",
     "serial_elimination",
     "standard_uncertainty",
     "tier_eligibility",
+    "undetermined_flows",
     "wastewater_reuse_rate",
     "water_balance",
 ]

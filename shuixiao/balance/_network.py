@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +45,16 @@ class Network:
     flow_index: dict[str, int]
     unit_index: dict[str, int]
     group_of: dict[str, str]
+
+    @cached_property
+    def touching(self) -> dict[str, tuple[int, ...]]:
+        """Indices of the flows that enter or leave each unit, in model order."""
+        result: dict[str, list[int]] = {}
+        for j, f in enumerate(self.flows):
+            result.setdefault(f.from_unit, []).append(j)
+            if f.to_unit is not None and f.to_unit != f.from_unit:
+                result.setdefault(f.to_unit, []).append(j)
+        return {k: tuple(v) for k, v in result.items()}
 
     def vector(self, flow_ids: list[str] | tuple[str, ...], sign: float = 1.0) -> FloatArray:
         """Coefficient vector over all flows with ``sign`` at each of ``flow_ids``."""

@@ -2,6 +2,8 @@
 
 * :func:`quota_grade` places an intake per unit product against the quota levels
   of GB/T 18916 (领跑值 leading ≤ 先进值 advanced ≤ 通用值 general);
+* :func:`quota_variant` picks the quota's plant configuration (steel: with or without
+  coking, with or without cold rolling) from the water-system model, or checks the one given;
 * :func:`benchmark_product` adds the 2020 average and the 2025 expected value of
   the Action Plan's targets table (national, or a province's);
 * :func:`percentile_rank` places a value among peers;
@@ -23,7 +25,17 @@ import numpy as np
 
 from shuixiao.balance.indicators import Indicators
 from shuixiao.errors import InvalidInputError, NotFoundError
-from shuixiao.reference import CriterionEntry, QuotaEntry, parameter, product_target, quotas, tier_criteria
+from shuixiao.model import Enterprise
+from shuixiao.reference import (
+    CriterionEntry,
+    QuotaEntry,
+    parameter,
+    product_target,
+    quota_variants,
+    quotas,
+    tier_criteria,
+    variant_rules,
+)
 
 __all__ = [
     "Criterion",
@@ -31,10 +43,12 @@ __all__ = [
     "ProductBenchmark",
     "Status",
     "TierAssessment",
+    "VariantChoice",
     "benchmark_product",
     "metering_compliance",
     "percentile_rank",
     "quota_grade",
+    "quota_variant",
     "tier_eligibility",
 ]
 
@@ -113,6 +127,8 @@ class ProductBenchmark:
     region : str
     note : str, optional
         Why the grade is unknown, which variant was used.
+    variant : str, optional
+        Plant configuration of the quota rows used.
     """
 
     product: str
@@ -125,6 +141,7 @@ class ProductBenchmark:
     meets_2025: bool | None
     region: str
     note: str | None = None
+    variant: str | None = None
 
 
 def benchmark_product(
@@ -143,9 +160,15 @@ def benchmark_product(
     value : float
         Intake per unit product. [m³ per product unit]
     variant : str, optional
-        Plant configuration, when the quota has several (steel: ``coking_cold_rolling`` …).
+        Plant configuration, when the quota has several (steel: ``coking_cold_rolling`` …;
+        :func:`quota_variant` reads it from the model).
     region : str
         Targets table: ``national`` or a GB/T 2260 code (``430000`` Hunan).
+
+    Raises
+    ------
+    InvalidInputError
+        If ``variant`` is not one of the product's quota variants (the message lists them).
 
     Examples
     --------
@@ -153,9 +176,12 @@ def benchmark_product(
     >>> b.grade.value, b.baseline_2020, round(b.expected_2025, 2), b.meets_2025
     ('general', 2.5, 2.25, False)
     """
+    variants = quota_variants(product)
+    if variant is not None and variant not in variants:
+        listed = ", ".join(variants) if variants else "none (its quota has a single configuration)"
+        raise InvalidInputError(f"{product} has no quota variant {variant!r}; its variants: {listed}")
     rows = tuple(quotas(product, variant=variant))
     note = None
-    variants = sorted({q.variant for q in rows if q.variant is not None})
     if variant is None and len(variants) > 1:
         grade = Grade.UNKNOWN
         note = f"the quota depends on the plant configuration; give variant= one of {', '.join(variants)}"
@@ -173,7 +199,116 @@ def benchmark_product(
         note = (note + "; " if note else "") + f"no {region} target for {product}"
     meets = None if not (math.isfinite(value) and math.isfinite(expected)) else bool(value <= expected)
     ratio = value / baseline if math.isfinite(baseline) and baseline > 0 else math.nan
-    return ProductBenchmark(product, value, grade, rows, baseline, expected, ratio, meets, region, note)
+    return ProductBenchmark(
+        product, value, grade, rows, baseline, expected, ratio, meets, region, note, variant
+    )
+
+
+@dataclass(frozen=True)
+class VariantChoice:
+    """The plant configuration a product's quota is read for.
+
+    Parameters
+    ----------
+    product : str
+        Product key.
+    variant : str or None
+        The variant, or None when the quota has none or it is not determined.
+    source : str
+        ``given`` (stated by the caller), ``model`` (read from the water-system model),
+        ``undetermined`` (the quota has variants the model does not settle) or ``none``.
+    reason : str
+        How the variant was chosen, or what to give; empty for ``none``.
+    variants : tuple of str
+        Every variant of the product's quota.
+    """
+
+    product: str
+    variant: str | None
+    source: str
+    reason: str
+    variants: tuple[str, ...]
+
+
+def quota_variant(enterprise: Enterprise, product: str, given: str | None = None) -> VariantChoice:
+    """Return the quota variant of ``product`` for ``enterprise``: the one given, or the model's.
+
+    Parameters
+    ----------
+    enterprise : Enterprise
+        The water-system model; its unit names show the configuration (``quota_variants.yaml``).
+    product : str
+        Product key, e.g. ``crude_steel``.
+    given : str, optional
+        A variant stated by the caller; it overrides the model.
+
+    Returns
+    -------
+    VariantChoice
+
+    Raises
+    ------
+    InvalidInputError
+        If ``given`` is not a variant of the product's quota (the message lists them).
+
+    Examples
+    --------
+    >>> from shuixiao.model import Enterprise, UnitKind, WaterUnit
+    >>> works = Enterprise("w", "钢厂", "x", "3120", "r", units=(
+    ...     WaterUnit("coke", "焦化厂", UnitKind.WORKSHOP, level=2),
+    ...     WaterUnit("hsm", "热轧厂", UnitKind.WORKSHOP, level=2)))
+    >>> c = quota_variant(works, "crude_steel")
+    >>> c.variant, c.source
+    ('coking_no_cold_rolling', 'model')
+    """
+    variants = quota_variants(product)
+    if given is not None:
+        if given not in variants:
+            listed = ", ".join(variants) if variants else "none (its quota has a single configuration)"
+            raise InvalidInputError(f"{product} has no quota variant {given!r}; its variants: {listed}")
+        return VariantChoice(product, given, "given", f"variant {given} as given", variants)
+    if not variants:
+        return VariantChoice(product, None, "none", "", ())
+    ask = f"give it as {product}=<variant>, one of {', '.join(variants)}"
+    rules = variant_rules(product)
+    if not rules:
+        return VariantChoice(
+            product,
+            None,
+            "undetermined",
+            f"the quota of {product} depends on the plant configuration, which the model does not show; {ask}",
+            variants,
+        )
+    words, evidence = [], []
+    for rule in rules:
+        keys = [w.lower() for w in rule.value]
+        hits = [
+            u.id
+            for u in enterprise.units
+            if any(k in name.lower() for name in (u.name, u.name_en or "") for k in keys)
+        ]
+        words.append(rule.present if hits else rule.absent)
+        evidence.append(
+            f"{rule.dimension}: units {', '.join(hits)}"
+            if hits
+            else f"no {rule.dimension} unit (no name with {'/'.join(rule.value)})"
+        )
+    variant = "_".join(words)
+    if variant not in variants:
+        return VariantChoice(
+            product,
+            None,
+            "undetermined",
+            f"the model reads as {variant} ({'; '.join(evidence)}), which the quota does not list; {ask}",
+            variants,
+        )
+    return VariantChoice(
+        product,
+        variant,
+        "model",
+        f"variant {variant} from the model ({'; '.join(evidence)}); override with {product}=<variant>",
+        variants,
+    )
 
 
 def percentile_rank(value: float, peers: Iterable[float], *, lower_is_better: bool = True) -> float:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from shuixiao.balance._network import INTAKE_CATEGORIES, build_network
-from shuixiao.balance._solve import Functional, Solution, solve
+from shuixiao.balance._solve import Functional, Solution, components, solve
 from shuixiao.balance.measurement import Measurement, Provenance, combine_provenance
 from shuixiao.errors import InvalidInputError, NotFoundError
 from shuixiao.model import Enterprise, FlowCategory, UnitKind
@@ -42,6 +42,7 @@ __all__ = [
     "Term",
     "UnitBalance",
     "WaterBalance",
+    "undetermined_flows",
     "water_balance",
 ]
 
@@ -365,17 +366,15 @@ def water_balance(
             raise InvalidInputError(f"a closure tolerance must be ≥ 0, not {tol}")
 
     flows = {}
-    for j, f in enumerate(net.flows):
-        single = sol.functional(net.vector([f.id]))
-        inferred = sol.provenance[j] is Provenance.INFERRED
+    for j, (f, (value, uncertainty, sources)) in enumerate(zip(net.flows, sol.singles(), strict=True)):
         flows[f.id] = FlowValue(
             flow=f.id,
             category=f.category,
-            value=single.value,
-            uncertainty=single.uncertainty,
+            value=value,
+            uncertainty=uncertainty,
             provenance=sol.provenance[j],
             meters=sol.meters.get(f.id, ()),
-            sources=tuple(single.gradient) if inferred else (),
+            sources=sources if sol.provenance[j] is Provenance.INFERRED else (),
         )
 
     units = {}
@@ -405,6 +404,48 @@ def water_balance(
     )
 
 
+def undetermined_flows(
+    enterprise: Enterprise,
+    measurements: Iterable[Measurement],
+    *,
+    storage: Mapping[str, float] | None = None,
+) -> tuple[tuple[str, ...], ...]:
+    """Return the flows neither given nor determined by the balances, grouped by piece of the network.
+
+    The same flows as ``water_balance(...).undetermined``, without evaluating every flow, unit
+    and level: for deciding which flows still need an estimate.  Each group holds the
+    undetermined flows of one connected piece of the unmeasured network (units linked by
+    flows without a value); a value given for one flow can settle flows of its own group only.
+
+    Parameters
+    ----------
+    enterprise : Enterprise
+    measurements : iterable of Measurement
+        Period volumes of the measured and estimated flows. [m³]
+    storage : mapping of str to float, optional
+        Increase of the volume held in a unit over the period, by unit id. [m³]
+
+    Returns
+    -------
+    tuple of tuple of str
+        Groups in model order of their first flow; flows in model order.
+
+    Raises
+    ------
+    NotFoundError, InvalidInputError
+        As :func:`water_balance`.
+    """
+    net = build_network(enterprise)
+    sol = solve(net, list(measurements), storage)
+    groups = []
+    for _, columns in components(net.incidence[:, sol.unknown_index]):
+        flows = sorted(int(sol.unknown_index[c]) for c in columns)
+        group = tuple(net.flows[j].id for j in flows if not sol.determined[j])
+        if group:
+            groups.append((flows[0], group))
+    return tuple(g for _, g in sorted(groups))
+
+
 def _closure(residual: Functional, inputs: Functional) -> float:
     """``residual / inputs``, NaN when either is unknown or the inputs are zero."""
     if not (residual.determined and inputs.determined) or inputs.value <= 0:
@@ -417,10 +458,12 @@ def _balance_of(
 ) -> UnitBalance:
     """Balance of a set of units seen from outside (flows between members are internal)."""
     net = sol.net
-    ins = [f.id for f in net.flows if f.to_unit in members and f.from_unit not in members]
-    outs = [f.id for f in net.flows if f.from_unit in members and f.to_unit not in members]
-    consumption = [f.id for f in net.flows if f.id in outs and f.category is FlowCategory.CONSUMPTION]
-    leakage = [f.id for f in net.flows if f.id in outs and f.category is FlowCategory.LEAKAGE]
+    touching = sorted({j for m in members for j in net.touching.get(m, ())})
+    near = [net.flows[j] for j in touching]
+    ins = [f.id for f in near if f.to_unit in members and f.from_unit not in members]
+    outs = [f.id for f in near if f.from_unit in members and f.to_unit not in members]
+    consumption = [f.id for f in near if f.id in outs and f.category is FlowCategory.CONSUMPTION]
+    leakage = [f.id for f in near if f.id in outs and f.category is FlowCategory.LEAKAGE]
     f_in = sol.functional(net.vector(ins))
     f_out = sol.functional(net.vector(outs))
     residual = sol.functional(net.vector(ins) - net.vector(outs))

@@ -52,6 +52,7 @@ __all__ = [
     "period_value_added",
     "recirculation_rate",
     "reuse_rate",
+    "reused_flows",
     "wastewater_reuse_rate",
 ]
 
@@ -422,6 +423,35 @@ _REF_CJ42 = "CJ 42-1999 (standards.md §1.4)"
 _REF_U = "standards.md §1.4 [U] (GB/T 7119 practice)"
 
 
+def _reused(enterprise: Enterprise) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The flows of Vr by part: recirculated into use units (each loop's supply leg), cascaded,
+    reclaimed and condensate, in model order."""
+    kinds = {u.id: u.kind for u in enterprise.units}
+    flows = enterprise.flows
+    return (
+        [
+            f.id
+            for f in flows
+            if f.category is FlowCategory.RECIRCULATED
+            and f.to_unit is not None
+            and kinds.get(f.to_unit) in USE_KINDS
+        ],
+        [f.id for f in flows if f.category is FlowCategory.CASCADED],
+        [f.id for f in flows if f.category is FlowCategory.RECLAIMED],
+        [f.id for f in flows if f.category is FlowCategory.CONDENSATE],
+    )
+
+
+def reused_flows(enterprise: Enterprise) -> tuple[str, ...]:
+    """Return the flows whose volumes make up the reused water Vr of :func:`indicators`, in model order.
+
+    Vr = Vcy + Vs + Vw + Vbr: recirculated flows into use units (process, cooling, boiler,
+    domestic), cascaded, reclaimed and condensate flows (CJ 42-1999; ``docs/data-model.md``).
+    """
+    parts = set().union(*_reused(enterprise))
+    return tuple(f.id for f in enterprise.flows if f.id in parts)
+
+
 def indicators(
     balance: WaterBalance,
     *,
@@ -506,10 +536,7 @@ def indicators(
     ]
     conv_flows = [f for f in source_flows if f not in nc_flows]
     intake_flows = source_flows if non_conventional_in_intake else conv_flows
-    recirc = [f.id for f in flows if f.category is FlowCategory.RECIRCULATED and kind(f.to_unit) in USE_KINDS]
-    cascaded = [f.id for f in flows if f.category is FlowCategory.CASCADED]
-    reclaimed = [f.id for f in flows if f.category is FlowCategory.RECLAIMED]
-    condensate = [f.id for f in flows if f.category is FlowCategory.CONDENSATE]
+    recirc, cascaded, reclaimed, condensate = _reused(e)
     steam = [f.id for f in flows if f.category is FlowCategory.STEAM and kind(f.from_unit) is UnitKind.BOILER]
     reused = recirc + cascaded + reclaimed + condensate
     discharge = [f.id for f in flows if kind(f.to_unit) is UnitKind.DISCHARGE]

@@ -44,10 +44,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import scipy.linalg
 import scipy.stats
 
 from shuixiao.balance._network import FloatArray, build_network
+from shuixiao.balance._solve import pinv_null
 from shuixiao.balance.measurement import Measurement, standard_uncertainty
 from shuixiao.errors import InvalidInputError, NotFoundError
 from shuixiao.model import Enterprise
@@ -201,7 +201,9 @@ def reconcile_linear(
         raise InvalidInputError(f"the significance level must lie in (0, 1), not {significance}")
 
     # Crowe et al. (1983): project out the unmeasured variables, P A_U = 0.
-    p = scipy.linalg.null_space(a_u.T, rcond=1e-10).T if a_u.shape[1] else np.eye(k)
+    # A_U falls apart into small components (the measured flows cut the graph): its pseudo-inverse
+    # and both null spaces come block by block (shuixiao.balance._solve.pinv_null).
+    pinv, null, _, p = pinv_null(a_u) if a_u.shape[1] else (None, None, 0, np.eye(k))
     b, d = p @ a_m, p @ c
     # Keep the independent reduced constraints only (rows of Uᵣᵀ B, rank r).
     if b.size:
@@ -210,13 +212,14 @@ def reconcile_linear(
         b, d = u_svd[:, :rank].T @ b, u_svd[:, :rank].T @ d
     else:
         rank = 0
-    cov = np.diag(sigma**2)
+    var = sigma**2
+    cov = np.diag(var)
     if rank:
         r = b @ y - d
-        v = b @ cov @ b.T
-        v_inv = np.linalg.inv(v)
-        adjust = cov @ b.T @ v_inv @ r  # y − x̂
-        w = cov @ b.T @ v_inv @ b @ cov
+        cb = var[:, None] * b.T  # Σ Bᵀ (Σ diagonal)
+        v_inv = np.linalg.inv(b @ cb)
+        adjust = cb @ (v_inv @ r)  # y − x̂
+        w = cb @ v_inv @ cb.T
         gamma = float(r @ v_inv @ r)
     else:
         adjust = np.zeros(m)
@@ -239,12 +242,10 @@ def reconcile_linear(
     critical_z = float(scipy.stats.norm.ppf(1.0 - beta / 2.0))
     # Unmeasured: x̂_U = A_U⁺ (c − A_M x̂); observable where the null space of A_U has a zero row.
     n_u = a_u.shape[1]
-    if n_u:
-        pinv = np.linalg.pinv(a_u, rcond=1e-10)
-        null = scipy.linalg.null_space(a_u, rcond=1e-10)
+    if n_u and pinv is not None and null is not None:
         x_u = pinv @ (c - a_m @ x_hat)
-        sens = -pinv @ a_m
-        var_u = np.clip(np.einsum("ij,jk,ik->i", sens, cov_hat, sens), 0.0, None)
+        sens = -(pinv @ a_m)
+        var_u = np.clip(np.sum((sens @ cov_hat) * sens, axis=1), 0.0, None)
         observable = np.linalg.norm(null, axis=1) <= _TOL if null.size else np.ones(n_u, dtype=bool)
         x_u = np.where(observable, x_u, math.nan)
         u_u = np.where(observable, np.sqrt(var_u), math.nan)

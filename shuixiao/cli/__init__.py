@@ -22,6 +22,7 @@ from shuixiao.cli import (
     _leak,
     _ledger,
     _model,
+    _plan,
     _serve,
     _users,
 )
@@ -30,7 +31,7 @@ from shuixiao.errors import ShuixiaoError
 
 __all__ = ["build_parser", "main"]
 
-_NOUNS = (_agent, _alarm, _balance, _db, _demo, _ingest, _leak, _ledger, _model, _serve, _users)
+_NOUNS = (_agent, _alarm, _balance, _db, _demo, _ingest, _leak, _ledger, _model, _plan, _serve, _users)
 
 
 def build_parser() -> argparse.ArgumentParser:

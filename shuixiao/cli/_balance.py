@@ -47,6 +47,17 @@ def _assignment(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+def _baseline(text: str) -> tuple[str, float]:
+    key, value = _assignment(text)
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: the value is a number of m³/万元") from None
+    if not (math.isfinite(number) and number > 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: the value is a positive number of m³/万元")
+    return key, number
+
+
 def _fact(text: str) -> tuple[str, bool]:
     key, value = _assignment(text)
     truth = {
@@ -94,7 +105,10 @@ def _options(parser: argparse.ArgumentParser) -> None:
         type=_assignment,
         default=[],
         metavar="PRODUCT=VARIANT",
-        help="quota variant of a product, e.g. crude_steel=no_coking_no_cold_rolling (repeatable)",
+        help=(
+            "quota variant of a product, overriding the one read from the model (steel: coking and "
+            "cold-rolling units), e.g. crude_steel=no_coking_no_cold_rolling (repeatable)"
+        ),
     )
     parser.add_argument(
         "--fact",
@@ -155,6 +169,17 @@ def register(nouns: Any) -> None:
     _scope(targets)
     _period_options(targets)
     _options(targets)
+    targets.add_argument(
+        "--baseline",
+        action="append",
+        type=_baseline,
+        default=[],
+        metavar="REGION=M3_PER_10K_CNY",
+        help=(
+            "2020 water use per 10⁴ CNY industrial value added of a target's region where the reference "
+            "data have none, e.g. 430000=<m³/万元> for Hunan (GB/T 2260 code or national; repeatable)"
+        ),
+    )
     targets.set_defaults(handler=show_targets)
 
     sav = nouns.add_parser(
@@ -553,6 +578,10 @@ def show_benchmark(ctx: Context, args: argparse.Namespace) -> int:
                 _n(b.ratio_to_baseline, ".3f"),
             )
     ctx.out.print(table)
+    for a in assessments:
+        for b in a.benchmarks:
+            if b.note and b.region == "national":
+                ctx.out.print(f"  {_name(ctx, a)} {b.product}: {b.note}")
     if len(assessments) > 1:
         from shuixiao.assess.park import rank_enterprises
 
@@ -603,6 +632,7 @@ def show_targets(ctx: Context, args: argparse.Namespace) -> int:
             period=(start, end),
             variants=dict(args.variant),
             facts={e: dict(args.fact) for e in members},
+            baselines=dict(args.baseline),
         )
         targets = progress.targets
         if args.json:
@@ -611,7 +641,7 @@ def show_targets(ctx: Context, args: argparse.Namespace) -> int:
     else:
         assessments, _, year, start, end = _assess(ctx, args)
         chain = region_chain(store.list_regions(), assessments[0].enterprise.region)
-        targets = target_progress(assessments, year, chain)
+        targets = target_progress(assessments, year, chain, baselines=dict(args.baseline))
         if args.json:
             ctx.print_json(
                 {

@@ -1,4 +1,4 @@
-"""``shuixiao ingest``: import reading files, run the MQTT worker, inspect and replay the quarantine."""
+"""``shuixiao ingest``: import reading files, run the MQTT worker, the quarantine, rebuild aggregates."""
 
 from __future__ import annotations
 
@@ -133,6 +133,44 @@ def register(nouns: Any) -> None:
     _pipeline_options(replay)
     replay.add_argument("--json", action="store_true", help="machine-readable JSON report")
     replay.set_defaults(handler=replay_quarantine)
+
+    rebuild = verbs.add_parser(
+        "rebuild",
+        help="recompute the aggregates from the stored readings",
+        description=(
+            "Recompute the interval aggregates (base interval, PT1H, P1D, P1M on the local calendar) of an "
+            "enterprise's meters from their stored readings, every bucket overlapping the period whole. Needed "
+            "after a replacement event was recorded for readings already stored, after readings were written "
+            "around the pipeline, or after a change of the base interval. Each meter is rebuilt in its own "
+            "transaction while ingestion goes on."
+        ),
+        epilog="Example: shuixiao ingest rebuild --enterprise ronghu-steel --meter FT-101 --from 2025-03-01",
+    )
+    rebuild.add_argument("--enterprise", required=True, metavar="ID", help="the enterprise")
+    rebuild.add_argument(
+        "--meter", nargs="+", dest="meters", metavar="M", help="only these meters (default: all of them)"
+    )
+    rebuild.add_argument(
+        "--from",
+        dest="start",
+        metavar="TIME",
+        help="from this ISO date or date-time (local; default: first reading)",
+    )
+    rebuild.add_argument(
+        "--to",
+        dest="end",
+        metavar="TIME",
+        help="to this ISO date or date-time (local; default: last reading)",
+    )
+    rebuild.add_argument(
+        "--interval",
+        type=interval_seconds,
+        default=900,
+        metavar="SECONDS",
+        help="base aggregate interval of the store: seconds, or 15min, 1h (default 15min)",
+    )
+    rebuild.add_argument("--json", action="store_true", help="machine-readable JSON report")
+    rebuild.set_defaults(handler=rebuild_aggregates)
 
     worker = verbs.add_parser(
         "mqtt",
@@ -353,6 +391,22 @@ def replay_quarantine(ctx: Context, args: argparse.Namespace) -> int:
     )
     for reason, count in result.reasons.most_common():
         ctx.out.print(f"  {reason.value} ({ctx.t('reason.' + reason.value)}): {count:,}", markup=False)
+    return 0
+
+
+def rebuild_aggregates(ctx: Context, args: argparse.Namespace) -> int:
+    """Recompute aggregates from the stored readings and report the rows written."""
+    tz = ctx.settings.timezone
+    start, end = _local(args.start, tz, "--from"), _local(args.end, tz, "--to")
+    if start is not None and end is not None and start > end:
+        raise InvalidInputError(f"--from {args.start} is after --to {args.end}; swap them")
+    meters = list(dict.fromkeys(args.meters)) if args.meters else None
+    pipeline = Pipeline(ctx.store(), interval=args.interval, timezone=tz)
+    rows = pipeline.rebuild(args.enterprise, start, end, meters=meters)
+    if args.json:
+        ctx.print_json({"enterprise": args.enterprise, "meters": meters, "rows": rows})
+        return 0
+    ctx.out.print(ctx.t("ingest.rebuilt", enterprise=args.enterprise, rows=rows), markup=False)
     return 0
 
 

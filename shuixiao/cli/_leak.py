@@ -118,6 +118,15 @@ def register(nouns: Any) -> None:
         help="raise alarms from flow meters only (a water balance); localise with all sensors",
     )
     det.add_argument(
+        "--hydraulic-baseline",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help=(
+            "subtract what the hydraulic model expects from the measured tank levels, pump states and "
+            "customer demands before learning normal behaviour (auto: on networks with tanks)"
+        ),
+    )
+    det.add_argument(
         "--no-cache", action="store_true", help="do not cache leak signatures in the data directory"
     )
     det.add_argument(
@@ -239,6 +248,7 @@ def detect(ctx: Context, args: argparse.Namespace) -> int:
         candidates=args.candidates,
         candidate_kind="node" if args.nodes else "pipe",
         detection_sensors="flow" if args.flow_detection else "all",
+        hydraulic_baseline=args.hydraulic_baseline,
     )
     cache = None if args.no_cache else ctx.settings.data_dir / "cache" / "leaks"
     result = detect_leaks(network, sensors, readings, settings=settings, cache_dir=cache)
@@ -266,8 +276,20 @@ def detect(ctx: Context, args: argparse.Namespace) -> int:
         )
     ctx.out.print(ctx.t("leak.detected", events=len(result.events), path=args.out))
     if args.store:
+        _keep_network(ctx, network.name, network.inp_text)
         _record(ctx, args, result.events, network.name)
     return 0
+
+
+def _keep_network(ctx: Context, name: str, text: str) -> None:
+    """Keep a copy of the network file as ``<data dir>/networks/<name>.inp`` for the leak event pages."""
+    folder = ctx.settings.data_dir / "networks"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.inp"
+    if not target.exists() or target.read_text(encoding="utf-8", errors="replace") != text:
+        temporary = target.with_name(target.name + ".part")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(target)
 
 
 def simulate(ctx: Context, args: argparse.Namespace) -> int:

@@ -228,7 +228,8 @@ def _register_witness(verbs: Any) -> None:
         description=(
             "Follow a published log: verify each new checkpoint's signature and its consistency with the last "
             "one cosigned, mirror the entries into this node's store, cosign (C2SP tlog-cosignature) and write "
-            "the cosigned checkpoint where the log collects it. Split views are recorded as incidents."
+            "the cosigned checkpoint where the log collects it. Split views and inconsistent checkpoints are "
+            "recorded as incidents and raised as alarms of the enterprises named with --enterprise."
         ),
     )
     witness.add_argument("--log", required=True, metavar="DIR_OR_URL", help="the published log")
@@ -249,6 +250,13 @@ def _register_witness(verbs: Any) -> None:
         default=[],
         metavar="DIR_OR_URL",
         help="another witness's output to compare",
+    )
+    witness.add_argument(
+        "--enterprise",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="an enterprise whose log this is; the log's incidents raise its alarms (repeatable)",
     )
     _loop_options(witness, "follow the log")
     witness.set_defaults(handler=run_witness)
@@ -705,6 +713,7 @@ def run_witness(ctx: Context, args: argparse.Namespace) -> int:
         open_source(args.log),
         output=output,
         peers=[open_source(p) for p in args.peer],
+        enterprises=args.enterprise,
     )
     _say(ctx, ctx.t("ledger.witness_key", vkey=signer.verifier_key, out=output))
 

@@ -11,6 +11,12 @@ from shuixiao.cli._context import Context
 from shuixiao.errors import ConfigurationError
 from shuixiao.storage import AccountStore
 
+_WORKER_HEALTHCHECK = 60
+"""Seconds a server process may take to start (import the scientific stack, open the store) or to
+answer the supervisor's health check before it is replaced. [s]  Uvicorn's default of 5 s is too
+short on a busy 2-core machine: every process was killed while starting, and the service never
+answered (seen with six processes competing for the cores)."""
+
 
 def register(nouns: Any) -> None:
     """Add the ``serve`` command to ``nouns``."""
@@ -29,6 +35,14 @@ def register(nouns: Any) -> None:
         type=int,
         metavar="N",
         help="server processes, e.g. one per core (setting workers, default 1)",
+    )
+    serve.add_argument(
+        "--no-access-log",
+        action="store_true",
+        help=(
+            "do not log every request (the audit log still keeps logins and every write; a reverse proxy "
+            "in front usually logs the requests)"
+        ),
     )
     serve.set_defaults(handler=serve_cmd)
 
@@ -72,6 +86,7 @@ def serve_cmd(ctx: Context, args: argparse.Namespace) -> int:
         "log_level": "info",
         "proxy_headers": True,
         "server_header": False,
+        "access_log": not args.no_access_log,
     }
     if workers == 1:
         app = create_app(settings, store=store)
@@ -83,5 +98,11 @@ def serve_cmd(ctx: Context, args: argparse.Namespace) -> int:
         os.environ[f"SHUIXIAO_{name.upper()}"] = str(value)
     ctx.close()
     ctx.out.print(ctx.t("serve.started", host=host, port=port))
-    uvicorn.run("shuixiao.service.app:app_from_environment", factory=True, workers=workers, **options)
+    uvicorn.run(
+        "shuixiao.service.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        timeout_worker_healthcheck=_WORKER_HEALTHCHECK,
+        **options,
+    )
     return 0

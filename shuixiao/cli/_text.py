@@ -112,6 +112,14 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "reason.totalizer_backwards": ("累计读数倒退", "register went backwards"),
     "reason.conflict": ("同一时刻已有不同数值", "different value already stored"),
     "reason.malformed_payload": ("消息格式错误", "malformed message"),
+    "reason.unsigned": (
+        "未使用设备签名批次（该计量器具须签名上传）",
+        "unsigned: the meter takes device-signed batches only",
+    ),
+    "ingest.rebuilt": (
+        "已按已存读数重算 {enterprise} 的汇总：写入 {rows:,} 行",
+        "Rebuilt the aggregates of {enterprise} from the stored readings: {rows:,} rows written",
+    ),
     "quarantine.title": ("隔离区", "Quarantine"),
     "quarantine.empty": ("隔离区中没有符合条件的记录。", "No quarantined records match."),
     "quarantine.replayed": ("已重放", "replayed"),

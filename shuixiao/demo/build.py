@@ -3,7 +3,8 @@
 The one module of :mod:`shuixiao.demo` that touches storage: it takes what
 :func:`shuixiao.demo.build_park` and :func:`shuixiao.demo.simulate` generate and
 writes, enterprise by enterprise, the model, the readings converted to
-canonical units, the interval aggregates and the meter events.  Beside the
+canonical units, the interval aggregates, the meter events and the monthly
+water-use plans (:mod:`shuixiao.demo.plans`).  Beside the
 database it leaves, under ``directory``:
 
 * ``models/<enterprise>.yaml`` — each plant as an editable model file;
@@ -22,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from shuixiao.demo import DemoConfig, EnterpriseData, build_park, enterprise_ids, simulate
+from shuixiao.demo.plans import demo_plans
 from shuixiao.io import ModelDocument, write_model_file
 from shuixiao.storage import Store
+from shuixiao.storage.plans import PlanStore
 from shuixiao.units import to_canonical
 
 __all__ = ["BuildReport", "build_demo", "demo_exists"]
@@ -98,6 +101,7 @@ def build_demo(store: Store, config: DemoConfig, directory: Path, *, replace: bo
     meters = readings = aggregates = 0
     for data in simulate(park, config):
         new_readings, new_aggregates = _write_enterprise(store, data)
+        PlanStore(store).set_plans(demo_plans(data), by="demo")
         readings += new_readings
         aggregates += new_aggregates
         meters += len(data.enterprise.meters)

@@ -23,7 +23,7 @@ new interval, a good reading hidden behind bad ones) are handled meter by meter.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -59,12 +59,16 @@ class MeterInfo:
         Local midnight of the installation date. [s since epoch, UTC]
     register_max : float or None
         Rollover value of a totalizer's register. [canonical unit]
+    signed_only : bool
+        Whether the meter's readings are notarised and unsigned ingestion is not allowed for it
+        (bound to a signing device in ``ledger_meters``): only device-signed batches may carry them.
     """
 
     meter: Meter
     key: int
     installed: int | None
     register_max: float | None
+    signed_only: bool = False
 
     @property
     def totalizer(self) -> bool:
@@ -72,21 +76,21 @@ class MeterInfo:
         return self.meter.kind is MeterKind.TOTALIZER
 
 
-@dataclass
+@dataclass(frozen=True)
 class Candidates:
-    """The candidates of one commit, every meter's, in arrival order (parallel lists).
+    """The candidates of one commit, every meter's, in arrival order (parallel arrays).
 
     ``meter`` indexes :attr:`meters`; ``batch`` and ``record`` say where each result goes.
     """
 
-    meters: list[MeterInfo] = field(default_factory=list)
-    meter: list[int] = field(default_factory=list)
-    ts: list[int] = field(default_factory=list)
-    value: list[float] = field(default_factory=list)
-    quality: list[int] = field(default_factory=list)
-    origin: list[int] = field(default_factory=list)
-    batch: list[int] = field(default_factory=list)
-    record: list[int] = field(default_factory=list)
+    meters: list[MeterInfo]
+    meter: Int64Array
+    ts: Int64Array
+    value: npt.NDArray[np.float64]
+    quality: npt.NDArray[np.int8]
+    origin: npt.NDArray[np.int8]
+    batch: Int64Array
+    record: Int64Array
 
 
 @dataclass(frozen=True)

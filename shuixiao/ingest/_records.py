@@ -54,6 +54,7 @@ class Reason(StrEnum):
     )
     CONFLICT = "conflict"  #: a different value is already stored (or sent) for this meter and time
     MALFORMED_PAYLOAD = "malformed_payload"  #: a message that cannot be read as readings at all
+    UNSIGNED = "unsigned"  #: the meter takes device-signed batches only, and the record came without one
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeGuard
+from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 
 from shuixiao.errors import InvalidInputError, NotFoundError, UnitError
 from shuixiao.ingest._aggregates import MeterSpec, WindowCache, recompute, resolutions, write_rows
@@ -69,7 +71,7 @@ from shuixiao.ingest._records import (
 )
 from shuixiao.model import Meter, Origin, Quality
 from shuixiao.series import Aggregate, Reset
-from shuixiao.storage import BulkWriter, QuarantineEntry, Store
+from shuixiao.storage import BulkWriter, LedgerStore, QuarantineEntry, Store
 from shuixiao.storage.schema import EPOCH_MAX
 from shuixiao.units import lookup_unit, units_for
 
@@ -77,6 +79,8 @@ __all__ = ["Pipeline"]
 
 _REFRESH_AFTER: Final = 1.0  # reload a cached model on an unknown meter at most this often [s]
 _QUALITY_MAX: Final = int(max(Quality))
+_CANDIDATE_TYPES: Final = (np.int64, np.int64, np.float64, np.int8, np.int8, np.int64, np.int64)
+_VECTOR_FROM: Final = 64  # batches of at least this many records are checked column by column
 
 
 @dataclass
@@ -93,6 +97,18 @@ class _Series:
     ts: list[int] = field(default_factory=list)
     value: list[float] = field(default_factory=list)
     quality: list[int] = field(default_factory=list)
+    arrays: tuple[npt.NDArray[Any], ...] | None = None  # index, ts, value, quality, checked as columns
+
+    def columns(self) -> tuple[npt.NDArray[Any], ...]:
+        """Record index, time, value and quality of the candidates as arrays."""
+        if self.arrays is not None:
+            return self.arrays
+        return (
+            np.asarray(self.index, dtype=np.int64),
+            np.asarray(self.ts, dtype=np.int64),
+            np.asarray(self.value, dtype=np.float64),
+            np.asarray(self.quality, dtype=np.int8),
+        )
 
 
 @dataclass
@@ -103,6 +119,7 @@ class _Work:
     records: Sequence[RawReading]
     source: Source
     quarantine_ids: Sequence[int] | None = None  # replay: where each record waits now
+    signed: bool = False  # the records came in device-signed batches, checked by the notary
     results: list[RecordResult | None] = field(default_factory=list)
     series: dict[str, _Series] = field(default_factory=dict)
 
@@ -191,7 +208,12 @@ class Pipeline:
         self._windows.clear()
 
     def rebuild(
-        self, enterprise: str, start: dt.datetime | None = None, end: dt.datetime | None = None
+        self,
+        enterprise: str,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        *,
+        meters: Sequence[str] | None = None,
     ) -> int:
         """Recompute an enterprise's aggregates from its stored readings; return the rows written.
 
@@ -207,18 +229,32 @@ class Pipeline:
         start, end : datetime.datetime, optional
             Aware; every bucket overlapping ``[start, end]`` is recomputed whole.
             The whole span of the enterprise's readings when omitted.
+        meters : sequence of str, optional
+            Only these meters (ids); every meter of the enterprise when omitted.
 
         Raises
         ------
         InvalidInputError
             If this pipeline keeps no aggregates, or a bound is naive.
         NotFoundError
-            If there is no such enterprise.
+            If there is no such enterprise, or it has no meter of ``meters``.
         """
         if not self._resolutions:
             raise InvalidInputError("this pipeline keeps no aggregates (aggregates=False); use one that does")
         if any(b is not None and b.utcoffset() is None for b in (start, end)):
             raise InvalidInputError("start and end must be aware datetimes (with a time zone)")
+        self.refresh()
+        model = self._model(enterprise)
+        if model is None:
+            raise NotFoundError(f"there is no enterprise {enterprise!r}; see shuixiao model list")
+        chosen = list(model.values())
+        if meters is not None:
+            missing = [m for m in meters if m not in model]
+            if missing:
+                close = difflib.get_close_matches(missing[0], list(model), n=3, cutoff=0.6)
+                hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+                raise NotFoundError(f"enterprise {enterprise!r} has no meter {missing[0]!r}{hint}")
+            chosen = [model[m] for m in dict.fromkeys(meters)]
         span = self._store.reading_span(enterprise)
         if span is None:
             return 0
@@ -226,9 +262,8 @@ class Pipeline:
         high = int((end or span[1]).timestamp())
         if low > high:
             return 0
-        self.refresh()
         written = 0
-        for info in (self._model(enterprise) or {}).values():
+        for info in chosen:
             with self._store.bulk() as writer:
                 writer.hold_meters([info.key])
                 resets = self._replacements(writer, [info] if info.totalizer else [])
@@ -238,7 +273,9 @@ class Pipeline:
 
     # --- entry points ---------------------------------------------------------------------------
 
-    def ingest(self, enterprise: str, records: Sequence[RawReading], source: Source) -> BatchResult:
+    def ingest(
+        self, enterprise: str, records: Sequence[RawReading], source: Source, *, signed: bool = False
+    ) -> BatchResult:
         """Check and commit a batch of one enterprise's readings; quarantine the rejects.
 
         Parameters
@@ -248,6 +285,10 @@ class Pipeline:
         records : sequence of RawReading
         source : Source
             Origin, detail (file, topic), declared time zone and default unit.
+        signed : bool
+            True only for readings of device-signed batches whose signature and log
+            position were verified (the notary, :mod:`shuixiao.notary.ingest`). Readings
+            of meters that take signed batches only are refused (``unsigned``) otherwise.
 
         Returns
         -------
@@ -259,10 +300,10 @@ class Pipeline:
         StorageError
             If the database fails; nothing of the batch is committed.
         """
-        return self.ingest_many([Batch(enterprise, records, source)])[0]
+        return self.ingest_many([Batch(enterprise, records, source)], signed=signed)[0]
 
     def ingest_many(
-        self, batches: Sequence[Batch], *, rejects: Sequence[QuarantineEntry] = ()
+        self, batches: Sequence[Batch], *, rejects: Sequence[QuarantineEntry] = (), signed: bool = False
     ) -> list[BatchResult]:
         """Like :meth:`ingest` for several batches, committed in one transaction.
 
@@ -272,13 +313,15 @@ class Pipeline:
         rejects : sequence of QuarantineEntry
             Whole messages the caller already rejected (e.g. unreadable MQTT
             payloads); quarantined in the same transaction.
+        signed : bool
+            As for :meth:`ingest`, for every batch.
 
         Returns
         -------
         list of BatchResult
             One per batch, in order.
         """
-        work = [_Work(b.enterprise, b.records, b.source) for b in batches]
+        work = [_Work(b.enterprise, b.records, b.source, signed=signed) for b in batches]
         self._run(work, rejects)
         return [BatchResult(_complete(w.results)) for w in work]
 
@@ -369,11 +412,16 @@ class Pipeline:
         except NotFoundError:
             self._models[enterprise] = (now, None)
             return None
-        meters = {m.id: self._info(m, keys[m.id]) for m in model.meters}
+        signed_only = {  # as `shuixiao ledger verify` reads the settings: bound to a device, unsigned refused
+            p.meter
+            for p in LedgerStore(self._store).meter_policies(enterprise)
+            if p.device and not p.unsigned_allowed
+        }
+        meters = {m.id: self._info(m, keys[m.id], m.id in signed_only) for m in model.meters}
         self._models[enterprise] = (now, meters)
         return meters
 
-    def _info(self, meter: Meter, key: int) -> MeterInfo:
+    def _info(self, meter: Meter, key: int, signed_only: bool) -> MeterInfo:
         installed = None
         if meter.installed is not None:
             midnight = dt.datetime.combine(meter.installed, dt.time(), tzinfo=self._zone)
@@ -382,7 +430,7 @@ class Pipeline:
         if meter.register_max is not None:
             unit = lookup_unit(meter.unit, meter.quantity)
             register_max = meter.register_max * unit.factor + unit.offset
-        return MeterInfo(meter, key, installed, register_max)
+        return MeterInfo(meter, key, installed, register_max, signed_only)
 
     # --- step 1: each record on its own ---------------------------------------------------------
 
@@ -402,6 +450,8 @@ class Pipeline:
             return
         tz = zone(source.timezone) if source.timezone is not None else None
         latest = now + self._tolerance
+        if len(records) >= _VECTOR_FROM and self._prepare_columns(work, meters, tz, latest, now):
+            return
         timestamps: dict[str, int | Rejected] = {}
         flags: dict[str, int | Rejected] = {}
         unknown: dict[str, Rejected] = {}
@@ -429,6 +479,10 @@ class Pipeline:
                     if info is None:
                         if meter_id not in unknown:
                             unknown[meter_id] = self._unknown_meter(work.enterprise, meter_id, meters)
+                        raise unknown[meter_id]
+                    if info.signed_only and not work.signed:
+                        if meter_id not in unknown:
+                            unknown[meter_id] = self._unsigned(work.enterprise, info.meter)
                         raise unknown[meter_id]
                     current = series[meter_id] = self._series(info, source)
                 raw_ts = record.ts
@@ -495,11 +549,7 @@ class Pipeline:
                 if ts < current.installed:
                     raise self._before_installed(ts, current.info.meter)
                 if ts > latest:
-                    raise Rejected(
-                        Reason.FUTURE_TIMESTAMP,
-                        f"{self._when(ts)} is {ts - now:,.0f} s in the future (more than "
-                        f"{self._tolerance:,.0f} s ahead); check the device clock and the time zone",
-                    )
+                    raise self._in_future(ts, now)
                 if value < current.low or value > current.high:
                     meter = current.info.meter
                     problem = self._limits.problem(meter.quantity, value)
@@ -511,6 +561,126 @@ class Pipeline:
             current.ts.append(ts)
             current.value.append(value)
             current.quality.append(quality)
+
+    def _prepare_columns(
+        self, work: _Work, meters: dict[str, MeterInfo], tz: ZoneInfo | None, latest: float, now: float
+    ) -> bool:
+        """Step 1 over the whole batch at once, column by column; False (nothing done) if unusual.
+
+        The usual batch (known meter ids as sent, timestamps all epoch seconds or all text, numeric
+        finite values, no units, known quality flags) is checked with array operations, giving the
+        results the record-by-record loop of :meth:`_prepare` gives; any other batch is left to it.
+        """
+        records = work.records
+        try:
+            ids = dict.fromkeys([r.meter for r in records])  # distinct, in order of first appearance
+            raw_ts = [r.ts for r in records]
+            raw_values = [r.value for r in records]
+            qualities = dict.fromkeys([r.quality for r in records])
+            units = {r.unit for r in records}
+        except TypeError:  # an unhashable field (a list or object from JSON): the loop says what is wrong
+            return False
+        if not units <= {None, ""} or {type(m) for m in ids} != {str} or not all(m in meters for m in ids):
+            return False
+        if not work.signed and any(meters[m].signed_only for m in ids):
+            return False
+        if not {type(q) for q in qualities} <= {type(None), int, str}:
+            return False
+        try:
+            for flag in qualities:
+                qualities[flag] = parse_quality(flag)
+        except Rejected:
+            return False
+        ts_types = set(map(type, raw_ts))
+        try:
+            if ts_types == {int}:
+                ts = np.array(raw_ts, dtype=np.int64)
+                if ts.min() < 0 or ts.max() >= EPOCH_MAX:
+                    return False
+            elif ts_types == {str}:
+                stamps = dict.fromkeys(raw_ts)
+                for text in stamps:
+                    stamps[text] = parse_timestamp(text, tz)
+                ts = np.array([stamps[t] for t in raw_ts], dtype=np.int64)
+            else:
+                return False
+            if not set(map(type, raw_values)) <= {float, int}:
+                return False
+            value = np.array(raw_values, dtype=np.float64)
+        except (Rejected, OverflowError):
+            return False
+        if not np.isfinite(value).all():
+            return False
+        series = work.series
+        chosen: list[_Series] = []
+        code: dict[str, int] = {}
+        for meter_id in ids:
+            current = series.get(meter_id)
+            if current is None:
+                current = series[meter_id] = self._series(meters[meter_id], work.source)
+            if isinstance(current.conversion, Rejected):
+                return False
+            code[meter_id] = len(chosen)
+            chosen.append(current)
+        meter = np.array([code[r.meter] for r in records], dtype=np.int64)
+        conversion = np.array([c.conversion for c in chosen], dtype=np.float64)  # factor, offset
+        installed = np.array([c.installed for c in chosen], dtype=np.int64)[meter]
+        low = np.array([c.low for c in chosen], dtype=np.float64)[meter]
+        high = np.array([c.high for c in chosen], dtype=np.float64)[meter]
+        value = value * conversion[meter, 0] + conversion[meter, 1]
+        quality = np.array([qualities[r.quality] for r in records], dtype=np.int8)
+        early = ts < installed
+        future = ~early & (ts > latest)
+        implausible = ~early & ~future & ((value < low) | (value > high))
+        results = work.results
+        for i in np.flatnonzero(early | future | implausible).tolist():
+            info = chosen[int(meter[i])].info
+            if early[i]:
+                rejection = self._before_installed(int(ts[i]), info.meter)
+            elif future[i]:
+                rejection = self._in_future(int(ts[i]), now)
+            else:
+                problem = self._limits.problem(info.meter.quantity, float(value[i]))
+                rejection = Rejected(Reason.IMPLAUSIBLE_VALUE, f"meter {info.meter.id!r}: {problem}")
+            results[i] = RecordResult(Status.REJECTED, rejection.reason, rejection.message)
+        good = np.flatnonzero(~(early | future | implausible))
+        good = good[np.argsort(meter[good], kind="stable")]
+        bounds = np.searchsorted(meter[good], np.arange(len(chosen) + 1))
+        for j, current in enumerate(chosen):
+            part = good[bounds[j] : bounds[j + 1]]
+            current.arrays = (part, ts[part], value[part], quality[part])
+        return True
+
+    def _prepare_together(
+        self, work: Sequence[_Work], now: float
+    ) -> tuple[npt.NDArray[np.int64], list[_Series]] | None:
+        """Step 1 for several batches of one enterprise, zone, unit and signing at once; None if not done.
+
+        An MQTT worker commits many small messages together (a gateway's readings of one
+        time slot each); checked as one batch, column by column, they cost what one large batch
+        costs.  Each batch gets its results; returned are where each batch starts among the
+        records of all of them, and the candidates of all of them by meter.
+        """
+        first = work[0]
+        kind = (first.enterprise, first.source.timezone, first.source.unit, first.signed)
+        if any(
+            (w.enterprise, w.source.timezone, w.source.unit, w.signed) != kind or w.quarantine_ids is not None
+            for w in work
+        ):
+            return None
+        records = [r for w in work for r in w.records]
+        meters = self._model(first.enterprise) if len(records) >= _VECTOR_FROM else None
+        if meters is None:
+            return None
+        tz = zone(first.source.timezone) if first.source.timezone is not None else None
+        joint = _Work(first.enterprise, records, first.source, signed=first.signed)
+        joint.results = [None] * len(records)
+        if not self._prepare_columns(joint, meters, tz, now + self._tolerance, now):
+            return None
+        offsets = np.cumsum([0, *(len(w.records) for w in work)], dtype=np.int64)
+        for n, w in enumerate(work):
+            w.results = joint.results[offsets[n] : offsets[n + 1]]
+        return offsets, list(joint.series.values())
 
     def _series(self, info: MeterInfo, source: Source) -> _Series:
         meter = info.meter
@@ -524,11 +694,28 @@ class Pipeline:
             high=high.value if high is not None else math.inf,
         )
 
+    def _in_future(self, ts: int, now: float) -> Rejected:
+        return Rejected(
+            Reason.FUTURE_TIMESTAMP,
+            f"{self._when(ts)} is {ts - now:,.0f} s in the future (more than {self._tolerance:,.0f} s "
+            "ahead); check the device clock and the time zone",
+        )
+
     def _before_installed(self, ts: int, meter: Meter) -> Rejected:
         return Rejected(
             Reason.BEFORE_INSTALLED,
             f"{self._when(ts)} is before meter {meter.id!r} was installed ({meter.installed}); "
             "check the timestamp and its time zone, or correct the meter's installation date",
+        )
+
+    @staticmethod
+    def _unsigned(enterprise: str, meter: Meter) -> Rejected:
+        return Rejected(
+            Reason.UNSIGNED,
+            f"meter {meter.id!r} of enterprise {enterprise!r} is notarised and takes device-signed batches "
+            "only; send its readings as signed batches (POST /api/v1/ingest/batches, or the gateway agent "
+            "with a device key), or allow unsigned ingestion for it (shuixiao ledger meters --allow-unsigned) "
+            "and replay the quarantine",
         )
 
     @staticmethod
@@ -563,27 +750,42 @@ class Pipeline:
 
     def _run(self, work: Sequence[_Work], rejects: Sequence[QuarantineEntry]) -> None:
         now = self._clock()
-        for item in work:
-            self._prepare(item, now)
-        candidates = Candidates()  # every batch's, all meters, in arrival order
-        position: dict[int, int] = {}  # meter key -> index in candidates.meters
-        for number, item in enumerate(work):
-            origin = int(item.source.origin)
-            for series in item.series.values():
-                size = len(series.ts)
-                if not size:
-                    continue  # every record of the meter was rejected on its own
-                i = position.get(series.info.key)
-                if i is None:
-                    i = position[series.info.key] = len(candidates.meters)
-                    candidates.meters.append(series.info)
-                candidates.meter += [i] * size
-                candidates.ts += series.ts
-                candidates.value += series.value
-                candidates.quality += series.quality
-                candidates.origin += [origin] * size
-                candidates.batch += [number] * size
-                candidates.record += series.index
+        joint = self._prepare_together(work, now) if len(work) > 1 else None
+        chunks: list[tuple[_Series, npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []  # with batch, record
+        if joint is None:
+            for number, item in enumerate(work):
+                self._prepare(item, now)
+                for series in item.series.values():
+                    index = series.columns()[0]
+                    chunks.append((series, np.full(index.size, number, dtype=np.int64), index))
+        else:
+            offsets, joint_series = joint
+            for series in joint_series:
+                index = series.columns()[0]
+                owner = np.searchsorted(offsets, index, side="right") - 1
+                chunks.append((series, owner, index - offsets[owner]))
+        origins = np.array([int(item.source.origin) for item in work], dtype=np.int8)
+        meters: list[MeterInfo] = []  # every batch's candidates, all meters, in arrival order
+        position: dict[int, int] = {}  # meter key -> index in meters
+        parts: list[list[npt.NDArray[Any]]] = [[] for _ in range(7)]  # the columns of Candidates
+        for series, batch, record in chunks:
+            _, ts, value, quality = series.columns()
+            if not ts.size:
+                continue  # every record of the meter was rejected on its own
+            i = position.get(series.info.key)
+            if i is None:
+                i = position[series.info.key] = len(meters)
+                meters.append(series.info)
+            columns = (np.full(ts.size, i), ts, value, quality, origins[batch], batch, record)
+            for part, column in zip(parts, columns, strict=True):
+                part.append(column)
+        candidates = Candidates(
+            meters,
+            *(
+                np.concatenate(part).astype(kind, copy=False) if part else np.zeros(0, dtype=kind)
+                for part, kind in zip(parts, _CANDIDATE_TYPES, strict=True)
+            ),
+        )
         results = [item.results for item in work]
         with self._store.bulk() as writer:
             if candidates.meters:

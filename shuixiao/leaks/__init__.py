@@ -9,7 +9,8 @@ functions that run hydraulics.  Its parts:
   distances;
 * :mod:`~shuixiao.leaks.scenarios` — leak scenarios with ground truth on any network;
 * :mod:`~shuixiao.leaks.detect` — detection (CUSUM on residuals of learned normal
-  behaviour) and localisation (correlation with simulated leak signatures);
+  behaviour, after subtracting the hydraulic model's expectation on networks with tanks and
+  pumps) and localisation (correlation with simulated leak signatures);
 * :mod:`~shuixiao.leaks.score` — the BattLeDIM 2020 score and plain rates;
 * :mod:`~shuixiao.leaks.files` — the sensor, readings, truth and events files.
 

@@ -30,6 +30,10 @@ _EN_EMITTER = 3
 _EN_DEMAND = 9
 _EN_PRESSURE = 11
 _EN_FLOW = 8
+_EN_TANKLEVEL = 8
+_EN_INITSTATUS = 4
+_EN_STATUS = 11
+_EN_PATTERNSTART = 4
 _FLAT = "SX-FLAT"
 
 
@@ -118,6 +122,7 @@ class Session:
         pressure: Sequence[str] = (),
         flow: Sequence[str] = (),
         outflow: Sequence[str] = (),
+        status: Sequence[str] = (),
     ) -> dict[str, npt.NDArray[np.float64]]:
         """Run the hydraulics over all steps and record the chosen values.
 
@@ -135,11 +140,13 @@ class Session:
         outflow : sequence of str
             Nodes whose EPANET demand to record: consumption plus emitter flow at a
             junction, the negative of the supply at a reservoir or tank. [m³/h]
+        status : sequence of str
+            Links whose status to record: 1 open, 0 closed.
 
         Returns
         -------
         dict
-            ``"pressure"``, ``"flow"``, ``"outflow"``: arrays of shape (steps, n).
+            ``"pressure"``, ``"flow"``, ``"outflow"``, ``"status"``: arrays of shape (steps, n).
         """
         if demands is not None and not self.flat:
             raise ValueError("demands can only be set on a session with flat_demands")
@@ -147,12 +154,14 @@ class Session:
         p_idx = [self._node[n] for n in pressure]
         f_idx = [self._link[k] for k in flow]
         o_idx = [self._node[n] for n in outflow]
+        s_idx = [self._link[k] for k in status]
         j_idx = [self._node[n] for n in self.junctions]
         e_idx = [self._node[n] for n in self.emitter_nodes]
         out = {
             "pressure": np.full((self.steps, len(p_idx)), np.nan),
             "flow": np.full((self.steps, len(f_idx)), np.nan),
             "outflow": np.full((self.steps, len(o_idx)), np.nan),
+            "status": np.full((self.steps, len(s_idx)), np.nan),
         }
         current = -1
 
@@ -184,6 +193,8 @@ class Session:
                             out["flow"][row, c] = en.ENgetlinkvalue(i, _EN_FLOW)
                         for c, i in enumerate(o_idx):
                             out["outflow"][row, c] = en.ENgetnodevalue(i, _EN_DEMAND)
+                        for c, i in enumerate(s_idx):
+                            out["status"][row, c] = en.ENgetlinkvalue(i, _EN_STATUS)
                     dt = en.ENnextH()
                     if dt <= 0:
                         break
@@ -212,3 +223,167 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Snapshots:
+    """Steady states of a wntr model at chosen instants, with tank levels and pump states given.
+
+    An EPANET run of zero duration solves one steady state in which every tank is a fixed head
+    at its initial level.  A leak's effect on such a snapshot is the *instantaneous* one: what
+    the sensors show at once, before the tanks drain over hours.  That is what a detector which
+    takes the measured tank levels and pump states as given (as its regressors) sees, so the
+    leak signatures of a network with tanks and pumps come from snapshots.  Controls and rules
+    are removed; the pump states are set for each snapshot instead.
+
+    Parameters
+    ----------
+    wn : wntr.network.WaterNetworkModel
+        The model; it is modified (controls, times, emitters), so pass a copy.
+    emitter_nodes : sequence of str
+        Junctions whose emitter coefficient may be set (initially 0).
+    flat_demands : bool
+        Replace every junction's demands by one base demand with a flat pattern, to be set
+        by :meth:`set_demands`; otherwise the model's own demand patterns apply.
+
+    Notes
+    -----
+    The links whose state is set are :func:`switched_links`: the pumps and the pipes that
+    controls open and close.  Valves keep their own setting (a PRV stays active).
+    """
+
+    def __init__(self, wn: Any, *, emitter_nodes: Sequence[str] = (), flat_demands: bool = False) -> None:
+        import wntr  # optional heavy dependency, loaded only for hydraulic runs
+        from wntr.epanet.toolkit import ENepanet
+
+        self.links = switched_links(wn)
+        self.junctions: list[str] = list(wn.junction_name_list)
+        if flat_demands:
+            wn.add_pattern(_FLAT, [1.0])
+            wn.options.hydraulic.demand_multiplier = 1.0
+            for name in self.junctions:
+                junction = wn.get_node(name)
+                junction.demand_timeseries_list.clear()
+                junction.add_demand(base=0.0, pattern_name=_FLAT)
+        for name in list(wn.control_name_list):
+            wn.remove_control(name)
+        options = wn.options
+        self._pattern_start = float(options.time.pattern_start)
+        options.time.duration = 0
+        options.quality.parameter = "NONE"
+        options.hydraulic.accuracy = min(float(options.hydraulic.accuracy), 1e-5)
+        options.hydraulic.trials = max(int(options.hydraulic.trials), 200)
+        for name in emitter_nodes:
+            wn.get_node(name).emitter_coefficient = 0.0
+        self.tanks: list[str] = list(wn.tank_name_list)
+        self._limits = {
+            t: (float(wn.get_node(t).min_level), float(wn.get_node(t).max_level)) for t in self.tanks
+        }
+        self.warnings: list[str] = []
+        self._folder = tempfile.TemporaryDirectory()
+        inp = os.path.join(self._folder.name, "snapshot.inp")
+        wntr.network.write_inpfile(wn, inp, units="CMH")
+        self._en = ENepanet()
+        with _quiet_toolkit():
+            self._en.ENopen(inp, os.path.join(self._folder.name, "snapshot.rpt"), "")
+        self._node = {n: self._en.ENgetnodeindex(n) for n in wn.node_name_list}
+        self._link = {k: self._en.ENgetlinkindex(k) for k in wn.link_name_list}
+        self._junction_index = [self._node[n] for n in self.junctions]
+
+    def set_demands(self, demands: npt.NDArray[np.float64]) -> None:
+        """Set the demand of every junction, in :attr:`junctions` order (``flat_demands`` only). [m³/h]"""
+        en = self._en
+        with _quiet_toolkit():
+            for i, v in zip(self._junction_index, demands, strict=True):
+                en.ENsetnodevalue(i, _EN_BASEDEMAND, float(v))
+
+    def set_state(
+        self,
+        time: float,
+        levels: Sequence[float] | npt.NDArray[np.float64],
+        states: Sequence[float] | npt.NDArray[np.float64],
+    ) -> None:
+        """Set the instant and the state of the next snapshots.
+
+        Parameters
+        ----------
+        time : float
+            Time since the start of the model's patterns (before its ``PATTERN START``). [s]
+        levels : sequence of float
+            Level of every tank, in :attr:`tanks` order, kept within its limits. [m]
+        states : sequence of float
+            State of every switched link, in :attr:`links` order: open when > 0.5.
+        """
+        en = self._en
+        with _quiet_toolkit():
+            en.ENsettimeparam(_EN_PATTERNSTART, int(round(self._pattern_start + time)))
+            for tank, level in zip(self.tanks, levels, strict=True):
+                low, high = self._limits[tank]
+                en.ENsetnodevalue(self._node[tank], _EN_TANKLEVEL, float(min(max(level, low), high)))
+            for link, state in zip(self.links, states, strict=True):
+                en.ENsetlinkvalue(self._link[link], _EN_INITSTATUS, 1.0 if state > 0.5 else 0.0)
+
+    def set_emitter(self, node: str, coefficient: float) -> None:
+        """Set the emitter coefficient of ``node`` for the next snapshots. [m³/h/√m]"""
+        with _quiet_toolkit():
+            self._en.ENsetnodevalue(self._node[node], _EN_EMITTER, float(coefficient))
+
+    def solve(
+        self, *, pressure: Sequence[str] = (), flow: Sequence[str] = (), outflow: Sequence[str] = ()
+    ) -> dict[str, npt.NDArray[np.float64]]:
+        """Solve the steady state and return the chosen values, as :meth:`Session.run` names them."""
+        en = self._en
+        with _quiet_toolkit():
+            en.ENopenH()
+            try:
+                en.ENinitH(0)
+                en.ENrunH()
+                out = {
+                    "pressure": np.array([en.ENgetnodevalue(self._node[n], _EN_PRESSURE) for n in pressure]),
+                    "flow": np.array([en.ENgetlinkvalue(self._link[k], _EN_FLOW) for k in flow]),
+                    "outflow": np.array([en.ENgetnodevalue(self._node[n], _EN_DEMAND) for n in outflow]),
+                }
+            except Exception as err:
+                raise InvalidInputError(f"EPANET could not solve the network: {err}") from err
+            finally:
+                self.warnings += [str(w) for w in en.errcodelist]
+                en.errcodelist = []
+                en.ENcloseH()
+        return out
+
+    def close(self) -> None:
+        """Close the EPANET project and delete its files."""
+        with _quiet_toolkit(), contextlib.suppress(Exception):
+            self._en.ENclose()
+        self._folder.cleanup()
+
+    def __enter__(self) -> Snapshots:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def switched_links(wn: Any) -> list[str]:
+    """Links whose open/closed state changes in an extended run: pumps and pipes named by controls.
+
+    Parameters
+    ----------
+    wn : wntr.network.WaterNetworkModel
+
+    Returns
+    -------
+    list of str
+        The pumps, then the pipes that a control or rule acts on, in model order.
+    """
+    import wntr  # optional heavy dependency, loaded only for hydraulic runs
+
+    targets: set[str] = set()
+    for name in wn.control_name_list:
+        control = wn.get_control(name)
+        actions = list(control.actions()) + list(getattr(control, "else_actions", list)())
+        for action in actions:
+            target = action.target()[0]
+            if isinstance(target, wntr.network.elements.Pipe):
+                targets.add(target.name)
+    pipes = [k for k in wn.pipe_name_list if k in targets]
+    return list(wn.pump_name_list) + pipes

@@ -36,7 +36,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from shuixiao.errors import InvalidInputError
-from shuixiao.leaks._epanet import Session
+from shuixiao.leaks._epanet import Session, switched_links
 from shuixiao.leaks._records import Leak, Sensor, check_sensors
 from shuixiao.leaks.network import Location, PipeNetwork, _junction_demand
 
@@ -196,12 +196,16 @@ def place_sensors(
         sensor), largest demands first; 1 meters every consumer, as GB/T 24789 asks of the
         main water-using equipment of an enterprise. [unitless]
     inflow : bool
-        Put a flow meter on every link through which a reservoir or tank feeds the junctions.
+        Put a flow meter on every link through which a reservoir or tank feeds the junctions,
+        and on every pump and every pipe that the model's controls open and close (their
+        state, which SCADA reports, is what the detector reads from them).
 
     Returns
     -------
     dict of str to Sensor
-        Ids ``P-<node>``, ``Q-<link>``, ``D-<node>``.
+        Ids ``P-<node>``, ``Q-<link>``, ``D-<node>``, and ``L-<tank>`` for the level of
+        every tank (a pressure sensor on the tank, in m), which the detector needs on a
+        network with tanks.
     """
     if not 0.0 <= demand_share <= 1.0:
         raise InvalidInputError(f"demand_share must be between 0 and 1, not {demand_share}")
@@ -213,6 +217,11 @@ def place_sensors(
     if inflow:
         for link in network.inflow_links():
             sensors[f"Q-{link}"] = Sensor("flow", link=link)
+        for link in switched_links(network.model()):
+            sensors[f"Q-{link}"] = Sensor("flow", link=link)
+    for tank in network.sources:
+        if network.node_kind(tank) == "tank":
+            sensors[f"L-{tank}"] = Sensor("pressure", node=tank)
     consumers = sorted((j for j in junctions if network.demand(j) > 0), key=lambda j: (-network.demand(j), j))
     for node in consumers[: round(demand_share * len(consumers))]:
         sensors[f"D-{node}"] = Sensor("demand", node=node)

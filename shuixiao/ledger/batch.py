@@ -77,6 +77,7 @@ References
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import math
 import re
@@ -114,9 +115,12 @@ _READING = struct.Struct(">Qd")  # big-endian binary64 is the IEEE 754 bit patte
 
 
 _CONTROL = re.compile(rb"[\x00-\x1f]")
+_set = object.__setattr__  # frozen dataclasses normalise their fields in __post_init__
 
 
+@functools.lru_cache(maxsize=65_536)
 def _identifier(value: str, what: str, *, empty: bool = False) -> bytes:
+    """Return the UTF-8 of an identifier or unit, checked (cached: a fleet repeats a few thousand ids)."""
     raw = value.encode("utf-8")
     if not (0 if empty else 1) <= len(raw) <= 255 or _CONTROL.search(raw):
         raise InvalidInputError(
@@ -125,13 +129,20 @@ def _identifier(value: str, what: str, *, empty: bool = False) -> bytes:
     return raw
 
 
+@functools.lru_cache(maxsize=65_536)
+def _prefixed(value: str | None) -> bytes:
+    """Return ``opaque x<0..255>`` of an identifier or unit: its length in one byte, then its UTF-8."""
+    raw = b"" if value is None else value.encode("utf-8")
+    return bytes([len(raw)]) + raw
+
+
 def _uint64(value: int, what: str) -> int:
     if not 0 <= value < _U64:
         raise InvalidInputError(f"{what} {value} is outside 0..2**64 - 1")
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reading:
     """One meter reading in a batch.
 
@@ -159,13 +170,14 @@ class Reading:
 
     def __post_init__(self) -> None:
         _identifier(self.meter, "meter")
-        _uint64(self.ts, "reading time")
+        if not 0 <= self.ts < _U64:
+            _uint64(self.ts, "reading time")  # raises
         value = float(self.value)
         if not math.isfinite(value):
             raise InvalidInputError(
                 f"reading of {self.meter} at {self.ts} is {value}; only finite values are signed"
             )
-        object.__setattr__(self, "value", value + 0.0)  # -0.0 + 0.0 == +0.0
+        _set(self, "value", value + 0.0)  # -0.0 + 0.0 == +0.0
         if self.unit is not None:
             _identifier(self.unit, "unit")
 
@@ -234,10 +246,12 @@ class Batch:
             device,
             _HEADER.pack(self.sequence, self.previous_hash, self.created, len(self.readings)),
         ]
-        for r in self.readings:
-            meter = r.meter.encode("utf-8")
-            unit = b"" if r.unit is None else r.unit.encode("utf-8")
-            parts += [bytes([len(meter)]), meter, _READING.pack(r.ts, r.value), bytes([len(unit)]), unit]
+        pack = _READING.pack
+        parts += [
+            part
+            for r in self.readings
+            for part in (_prefixed(r.meter), pack(r.ts, r.value), _prefixed(r.unit))
+        ]
         return b"".join(parts)
 
     def hash(self) -> bytes:

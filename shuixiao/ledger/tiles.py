@@ -81,7 +81,7 @@ A tile may be returned longer than needed (a later, wider version of a partial
 tile): only its prefix is used. Missing tiles may be left out of the result.
 """
 
-_sha256 = hashlib.sha256
+_NODE_PREFIX = hashlib.sha256(b"\x01")  # RFC 9162 interior node: SHA-256(0x01 || left || right)
 _U16 = struct.Struct(">H")
 
 
@@ -178,12 +178,13 @@ def _perfect_root(row: bytes | memoryview) -> bytes:
     """Root of a perfect tree whose bottom row (a power of two of hashes) is ``row``."""
     level = bytes(row)
     while len(level) > HASH_SIZE:
-        level = b"".join(
-            [
-                _sha256(b"\x01" + level[i : i + 2 * HASH_SIZE]).digest()
-                for i in range(0, len(level), 2 * HASH_SIZE)
-            ]
-        )
+        view = memoryview(level)
+        hashes = []
+        for i in range(0, len(level), 2 * HASH_SIZE):
+            node = _NODE_PREFIX.copy()  # SHA-256 state after 0x01: no concatenated copy of the children
+            node.update(view[i : i + 2 * HASH_SIZE])
+            hashes.append(node.digest())
+        level = b"".join(hashes)
     return level
 
 
@@ -323,8 +324,10 @@ class TileHasher:
     """Complete-subtree hashes, roots and proofs of a tree kept as tiles.
 
     The hasher asks ``read`` for the tiles a computation needs, all at once,
-    and keeps recently used tiles (with the node levels computed inside them)
-    in a small cache. Calling it as ``hasher(start, end)`` makes it a
+    and keeps recently used tiles in a small cache. A node inside a tile is
+    hashed from the tile's row when first asked for (and kept): an inclusion
+    proof hashes only the siblings on its path, not every node of every tile
+    it touches. Calling it as ``hasher(start, end)`` makes it a
     :class:`~shuixiao.ledger.SubtreeHasher`.
 
     Parameters
@@ -351,28 +354,29 @@ class TileHasher:
 
     def __init__(self, read: TileReader, cache_size: int = 256) -> None:
         self._read = read
-        self._cache: OrderedDict[TileKey, list[bytes]] = OrderedDict()
+        # per tile: its row of hashes, and the nodes above the row computed so far by (height, offset)
+        self._cache: OrderedDict[TileKey, tuple[bytes, dict[tuple[int, int], bytes]]] = OrderedDict()
         self._cache_size = max(1, cache_size)
 
     def clear(self) -> None:
         """Forget the cached tiles (after the stored tiles changed in a way appends cannot)."""
         self._cache.clear()
 
-    def _levels(self, key: TileKey, needed: int) -> list[bytes]:
-        levels = self._cache.get(key)
-        if levels is not None and len(levels[0]) >= needed:
+    def _tile(self, key: TileKey, needed: int) -> tuple[bytes, dict[tuple[int, int], bytes]]:
+        tile = self._cache.get(key)
+        if tile is not None and len(tile[0]) >= needed:
             self._cache.move_to_end(key)
-            return levels
+            return tile
         self.prefetch([key], needed=needed)
-        levels = self._cache.get(key)
-        if levels is None or len(levels[0]) < needed:
+        tile = self._cache.get(key)
+        if tile is None or len(tile[0]) < needed:
             level, index = key
-            have = 0 if levels is None else len(levels[0]) // HASH_SIZE
+            have = 0 if tile is None else len(tile[0]) // HASH_SIZE
             raise InvalidInputError(
                 f"tile {tile_path(level, index)} holds {have} hashes, {needed // HASH_SIZE} needed: the tree "
                 "is smaller than the position asked for, or the tile is missing"
             )
-        return levels
+        return tile
 
     def prefetch(self, keys: Sequence[TileKey], *, needed: int = 0) -> None:
         """Read the tiles ``keys`` that are not cached (or shorter than ``needed`` bytes) in one call."""
@@ -385,15 +389,7 @@ class TileHasher:
             if data is None:
                 continue
             data = bytes(data)
-            usable = len(data) - len(data) % HASH_SIZE
-            levels = [data[:usable]]
-            while len(levels[-1]) >= 2 * HASH_SIZE and len(levels) <= TILE_HEIGHT:
-                below = levels[-1]
-                pairs = len(below) // (2 * HASH_SIZE)
-                levels.append(
-                    b"".join([_sha256(b"\x01" + below[64 * j : 64 * j + 64]).digest() for j in range(pairs)])
-                )
-            self._cache[key] = levels
+            self._cache[key] = (data[: len(data) - len(data) % HASH_SIZE], {})
             self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -413,13 +409,15 @@ class TileHasher:
         level, inner = divmod(height, TILE_HEIGHT)
         bottom = start >> (TILE_HEIGHT * level)
         index, offset = divmod(bottom, TILE_WIDTH)
-        levels = self._levels((level, index), (offset + (1 << inner)) * HASH_SIZE)
-        position = (offset >> inner) * HASH_SIZE
-        if (
-            inner >= len(levels) or len(levels[inner]) < position + HASH_SIZE
-        ):  # pragma: no cover - guarded above
-            raise InvalidInputError(f"[{start}, {end}) is not complete in the stored tiles")
-        return levels[inner][position : position + HASH_SIZE]
+        row, nodes = self._tile((level, index), (offset + (1 << inner)) * HASH_SIZE)
+        if inner == 0:
+            return row[offset * HASH_SIZE : (offset + 1) * HASH_SIZE]
+        node = nodes.get((inner, offset))
+        if node is None:
+            node = nodes[(inner, offset)] = _perfect_root(
+                memoryview(row)[offset * HASH_SIZE : (offset + (1 << inner)) * HASH_SIZE]
+            )
+        return node
 
     def _with_prefetch(self, plan: Callable[[Callable[[int, int], bytes]], object]) -> None:
         """Run ``plan`` once with a recorder to learn which tiles it needs, and read them in one call."""
@@ -473,7 +471,7 @@ class TileHasher:
         for level, index in keys:
             first = max(start, index * TILE_WIDTH)
             last = min(end, (index + 1) * TILE_WIDTH)
-            row = self._levels((level, index), (last - index * TILE_WIDTH) * HASH_SIZE)[0]
+            row = self._tile((level, index), (last - index * TILE_WIDTH) * HASH_SIZE)[0]
             offset = (first - index * TILE_WIDTH) * HASH_SIZE
             hashes += [
                 row[i : i + HASH_SIZE] for i in range(offset, offset + (last - first) * HASH_SIZE, HASH_SIZE)

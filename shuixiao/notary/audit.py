@@ -25,6 +25,10 @@ import math
 import struct
 import time
 from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
 
 from shuixiao.errors import InvalidInputError, LedgerVerificationError, NotFoundError, UnitError
 from shuixiao.ledger import (
@@ -110,23 +114,151 @@ class AuditReport:
 
 
 @dataclass
+class _Rows:
+    """The readings of one batch as columns: names once, then a code per reading."""
+
+    meters: list[str]
+    meter_codes: list[int]
+    ts: list[int]
+    values: list[float]
+    units: list[str | None]
+    unit_codes: list[int]
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+
+@dataclass
 class _Expected:
-    """A reading as a logged batch says it is."""
+    """The readings of one enterprise as its logged batches say they are, batch after batch, as columns.
 
-    value: float
-    unit: str | None
-    label: str
-    outcome: int
-    quarantine_id: int | None
+    A reading is named by its index in the concatenation; the outcome of one ingestion did not accept
+    is kept in ``exceptions`` (the others were accepted).
+    """
+
+    meters: dict[str, int] = field(default_factory=dict)
+    units: dict[str | None, int] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+    meter_codes: list[int] = field(default_factory=list)
+    unit_codes: list[int] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)
+    ts: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    exceptions: dict[int, tuple[int, int | None]] = field(default_factory=dict)
+
+    def add(self, rows: _Rows, label: str, exceptions: dict[int, tuple[int, int | None]]) -> None:
+        """Append a batch's readings (``exceptions``: outcomes by position in the batch)."""
+        meters = [self.meters.setdefault(m, len(self.meters)) for m in rows.meters]
+        units = [self.units.setdefault(u, len(self.units)) for u in rows.units]
+        size = len(self.ts)
+        for position, outcome in exceptions.items():
+            self.exceptions[size + position] = outcome
+        self.meter_codes += [meters[c] for c in rows.meter_codes]
+        self.unit_codes += [units[c] for c in rows.unit_codes] if len(units) > 1 else [units[0]] * len(rows)
+        self.batches += [len(self.labels)] * len(rows)
+        self.ts += rows.ts
+        self.values += rows.values
+        self.labels.append(label)
+
+    def columns(self) -> tuple[npt.NDArray[Any], ...]:
+        """``(meter codes, unit codes, batch numbers, times, values)`` of every reading, in order."""
+        return (
+            np.array(self.meter_codes, dtype=np.intp),
+            np.array(self.unit_codes, dtype=np.intp),
+            np.array(self.batches, dtype=np.intp),
+            np.array(self.ts, dtype=np.int64),
+            np.array(self.values, dtype=np.float64),
+        )
 
 
-_Parsed = tuple[str, int, bytes, int, list[tuple[str, int, float, str | None]]]
+class _Signed:
+    """An enterprise's signed readings concatenated, grouped by meter (what :meth:`_Audit._meter` compares)."""
+
+    def __init__(self, expected: _Expected) -> None:
+        self.expected = expected
+        meters, self.units, self.batches, self.ts, self.values = expected.columns()
+        self.unit_names = list(expected.units)
+        order = np.argsort(meters, kind="stable")  # by meter, then as logged
+        bounds = np.searchsorted(meters[order], np.arange(len(expected.meters) + 1))
+        self._groups = {
+            name: order[bounds[code] : bounds[code + 1]] for name, code in expected.meters.items()
+        }
+
+    def latest(self, meter: str) -> npt.NDArray[np.intp]:
+        """Indexes of the meter's readings to check: where batches repeat a time, the last logged one's."""
+        group = self._groups.get(meter, np.zeros(0, dtype=np.intp))
+        backwards = self.ts[group][::-1]
+        _, first = np.unique(backwards, return_index=True)
+        return np.sort(group[len(group) - 1 - first])
+
+
+_Parsed = tuple[str, int, bytes, int, _Rows]
 _HEADER = struct.Struct(">Q32sQI")
 _READING = struct.Struct(">Qd")
 
 
+_MATRIX: Final = 64  # readings from which a batch is worth reading as a byte matrix (NumPy's set-up cost)
+
+
+def _fixed_rows(data: bytes, position: int, count: int) -> _Rows | None:
+    """Read ``count`` readings from ``position`` as one array when every record has the first one's layout.
+
+    Gateways name their meters alike and report one unit, so a batch's records usually have one
+    length; then the records are rows of a byte matrix and the fields are its columns. None when not
+    (or when the batch is too small for it to pay).
+    """
+    if count < _MATRIX or position >= len(data):
+        return None
+    meter_size = data[position]
+    unit_at = position + 1 + meter_size + 16
+    if unit_at >= len(data):
+        return None
+    unit_size = data[unit_at]
+    width = 1 + meter_size + 16 + 1 + unit_size
+    if len(data) - position != width * count:
+        return None
+    table = np.frombuffer(data, dtype=np.uint8, offset=position).reshape(count, width)
+    if np.any(table[:, 0] != meter_size) or np.any(table[:, 1 + meter_size + 16] != unit_size):
+        return None
+    meter_bytes = np.ascontiguousarray(table[:, 1 : 1 + meter_size]).view(f"S{meter_size}")[:, 0]
+    names, meter_codes = np.unique(meter_bytes, return_inverse=True)
+    numbers = np.ascontiguousarray(table[:, 1 + meter_size : 1 + meter_size + 16])
+    ts = numbers[:, :8].copy().view(">u8")[:, 0].astype(np.int64)
+    values = numbers[:, 8:].copy().view(">f8")[:, 0].astype(np.float64)
+    if unit_size:
+        start = 1 + meter_size + 17
+        unit_bytes = np.ascontiguousarray(table[:, start : start + unit_size]).view(f"S{unit_size}")[:, 0]
+        unit_names, unit_codes = np.unique(unit_bytes, return_inverse=True)
+        units: list[str | None] = [bytes(u).ljust(unit_size, b"\0").decode("utf-8") for u in unit_names]
+    else:
+        units, unit_codes = [None], np.zeros(count, dtype=np.intp)
+    meters = [bytes(m).ljust(meter_size, b"\0").decode("utf-8") for m in names]
+    return _Rows(meters, meter_codes.tolist(), ts.tolist(), values.tolist(), units, unit_codes.tolist())
+
+
+def _record_rows(data: bytes, position: int, count: int) -> tuple[_Rows, int]:
+    """Read ``count`` readings from ``position`` record by record; return them and the end position."""
+    meters: dict[str, int] = {}
+    units: dict[str | None, int] = {}
+    meter_codes, unit_codes, times, values = [], [], [], []
+    for _ in range(count):
+        size = data[position]
+        meter = data[position + 1 : position + 1 + size].decode("utf-8")
+        position += 1 + size
+        ts, value = _READING.unpack_from(data, position)
+        position += _READING.size
+        size = data[position]
+        unit = data[position + 1 : position + 1 + size].decode("utf-8") if size else None
+        position += 1 + size
+        meter_codes.append(meters.setdefault(meter, len(meters)))
+        unit_codes.append(units.setdefault(unit, len(units)))
+        times.append(ts)
+        values.append(value)
+    return _Rows(list(meters), meter_codes, times, values, list(units), unit_codes), position
+
+
 def _parse(data: bytes) -> _Parsed:
-    """Read a stored batch encoding: (device, sequence, previous hash, created, readings).
+    """Read a stored batch encoding: (device, sequence, previous hash, created, readings as columns).
 
     Faster than :meth:`Batch.decode` (no objects per reading, no canonical re-encoding): the audit
     checks the encoding by its hash and its signature instead. Falls back to ``Batch.decode`` for the
@@ -141,23 +273,15 @@ def _parse(data: bytes) -> _Parsed:
         position += 1 + size
         sequence, previous, created, count = _HEADER.unpack_from(data, position)
         position += _HEADER.size
-        readings = []
-        for _ in range(count):
-            size = data[position]
-            meter = data[position + 1 : position + 1 + size].decode("utf-8")
-            position += 1 + size
-            ts, value = _READING.unpack_from(data, position)
-            position += _READING.size
-            size = data[position]
-            unit = data[position + 1 : position + 1 + size].decode("utf-8") if size else None
-            position += 1 + size
-            readings.append((meter, ts, value, unit))
-        if position != len(data):
-            raise ValueError("trailing bytes")
-    except (ValueError, IndexError, struct.error):
+        rows = _fixed_rows(data, position, count)
+        if rows is None:
+            rows, position = _record_rows(data, position, count)
+            if position != len(data):
+                raise ValueError("trailing bytes")
+    except (ValueError, IndexError, struct.error, UnicodeDecodeError):
         Batch.decode(data)  # raises LedgerVerificationError naming what is wrong
         raise LedgerVerificationError("malformed batch encoding") from None
-    return device, sequence, previous, created, readings
+    return device, sequence, previous, created, rows
 
 
 class _Audit:
@@ -171,7 +295,7 @@ class _Audit:
         self.warnings: list[str] = []
         self.leaves: list[bytes] = []
         self.links: dict[str, dict[int, tuple[bytes, bytes]]] = {}
-        self.expected: dict[str, dict[str, dict[int, _Expected]]] = {}
+        self.expected: dict[str, _Expected] = {}
         self.checked = 0
         self.unnotarised = 0
 
@@ -238,7 +362,7 @@ class _Audit:
                 self._signature(
                     stored, batch, keys.get(stored.key_id) if stored.key_id is not None else None, subject
                 )
-                self._expect(stored, batch, rows.get(stored.id, {}), subject)
+                self._expect(stored, batch, rows.get(stored.id, (0, {})), subject)
 
     def _signature(
         self, stored: StoredBatch, batch: _Parsed, record: DeviceKeyRecord | None, subject: str
@@ -269,21 +393,23 @@ class _Audit:
             )
 
     def _expect(
-        self, stored: StoredBatch, batch: _Parsed, outcomes: dict[int, tuple[int, int | None]], subject: str
+        self,
+        stored: StoredBatch,
+        batch: _Parsed,
+        outcomes: tuple[int, dict[int, tuple[int, int | None]]],
+        subject: str,
     ) -> None:
         assert stored.enterprise is not None
         if self.enterprise is not None and stored.enterprise != self.enterprise:
             return
         readings = batch[4]
-        if len(outcomes) != len(readings):
-            self.problem(
-                "batch", subject, f"{len(outcomes)} reading outcomes kept for {len(readings)} readings"
-            )
-        meters = self.expected.setdefault(stored.enterprise, {})
-        accepted = (Outcome.ACCEPTED, None)
-        for position, (meter, ts, value, unit) in enumerate(readings):
-            outcome, quarantine_id = outcomes.get(position, accepted)
-            meters.setdefault(meter, {})[ts] = _Expected(value, unit, subject, outcome, quarantine_id)
+        kept, exceptions = outcomes
+        if kept != len(readings):
+            self.problem("batch", subject, f"{kept} reading outcomes kept for {len(readings)} readings")
+        expected = self.expected.get(stored.enterprise)
+        if expected is None:
+            expected = self.expected[stored.enterprise] = _Expected()
+        expected.add(readings, subject, {p: o for p, o in exceptions.items() if p < len(readings)})
 
     # --- the tree and checkpoints ----------------------------------------------------------------
 
@@ -391,81 +517,118 @@ class _Audit:
                 if p.enterprise == enterprise and p.device and not p.unsigned_allowed
             }
             lenient = {p.meter for p in policies if p.enterprise == enterprise and p.unsigned_allowed}
-            expected = self.expected.get(enterprise, {})
+            expected = self.expected.get(enterprise, _Expected())
             quarantined = self.ledger.quarantined(
-                [
-                    e.quarantine_id
-                    for m in expected.values()
-                    for e in m.values()
-                    if e.quarantine_id is not None
-                ]
+                [q for _, q in expected.exceptions.values() if q is not None]
             )
-            for meter_id in sorted(set(expected) | strict | lenient):
+            columns = _Signed(expected)
+            for meter_id in sorted(set(expected.meters) | strict | lenient):
                 meter = meters.get(meter_id)
                 if meter is None:
                     self.warnings.append(
                         f"meter {enterprise}/{meter_id} is no longer in the model; not checked"
                     )
                     continue
-                self._meter(enterprise, meter, expected.get(meter_id, {}), meter_id in strict, quarantined)
+                self._meter(enterprise, meter, columns, meter_id in strict, quarantined)
 
     def _meter(
         self,
         enterprise: str,
         meter: Meter,
-        expected: dict[int, _Expected],
+        signed_rows: _Signed,
         strict: bool,
         quarantined: set[int],
     ) -> None:
+        """Compare a meter's stored readings with the signed ones, as arrays; name each mismatch."""
         frame = self.store.read_readings(enterprise, meter.id)
-        ts = frame["ts"].dt.as_unit("s").astype("int64").to_numpy()
-        stored = dict(zip(ts.tolist(), frame["value"].to_numpy().tolist(), strict=True))
-        conversions: dict[str | None, tuple[float, float]] = {}
-        self.checked += len(expected)
-        for when, item in expected.items():
-            unit = item.unit
-            if unit not in conversions:
-                try:
-                    found = lookup_unit(unit or meter.unit, meter.quantity)
-                    conversions[unit] = (found.factor, found.offset)
-                except UnitError:
-                    conversions[unit] = (math.nan, math.nan)
-            factor, offset = conversions[unit]
-            signed = item.value * factor + offset
-            value = stored.get(when)
-            if value is not None and (
-                value == signed or math.isclose(value, signed, rel_tol=1e-9, abs_tol=1e-12)
-            ):
+        stored_ts = frame["ts"].dt.as_unit("s").astype("int64").to_numpy()
+        stored_values = frame["value"].to_numpy(dtype=np.float64)
+        order = np.argsort(stored_ts, kind="stable")
+        stored_ts, stored_values = stored_ts[order], stored_values[order]
+        chosen = signed_rows.latest(meter.id)
+        ts = signed_rows.ts[chosen]
+        # the canonical value ingestion stores: value * factor + offset of the unit signed (the meter's when none)
+        units = signed_rows.expected.units
+        factors = np.full(len(units), math.nan)
+        offsets = np.full(len(units), math.nan)
+        for code in np.unique(signed_rows.units[chosen]).tolist():
+            unit = signed_rows.unit_names[code]
+            try:
+                found = lookup_unit(unit or meter.unit, meter.quantity)
+            except UnitError:
                 continue
-            subject = f"reading {enterprise}/{meter.id} at {when}"
-            label = item.label
-            if value is None:
-                if item.outcome == Outcome.REJECTED and item.quarantine_id in quarantined:
-                    continue  # rejected at ingestion; it waits in the quarantine
-                if item.outcome == Outcome.REJECTED:
-                    self.problem(
-                        "reading_missing",
-                        subject,
-                        f"rejected at ingestion from {label}, but its quarantine entry {item.quarantine_id} is gone",
-                    )
-                else:
-                    self.problem("reading_missing", subject, f"carried by {label} but not stored (deleted?)")
-                continue
-            self.problem(
-                "reading_changed",
-                subject,
-                f"stored {value!r}, but {label} signed {item.value!r} {unit or meter.unit} (= {signed!r} canonical)",
+            factors[code], offsets[code] = found.factor, found.offset
+        unit_codes = signed_rows.units[chosen]
+        signed = signed_rows.values[chosen] * factors[unit_codes] + offsets[unit_codes]
+        self.checked += len(ts)
+        at = np.minimum(np.searchsorted(stored_ts, ts), max(len(stored_ts) - 1, 0))
+        found_at = (stored_ts[at] == ts) if len(stored_ts) else np.zeros(len(ts), dtype=bool)
+        held = stored_values[at] if len(stored_ts) else np.full(len(ts), math.nan)
+        # math.isclose(held, signed, rel_tol=1e-9, abs_tol=1e-12), element by element
+        with np.errstate(invalid="ignore"):
+            close = (held == signed) | (
+                np.abs(held - signed) <= np.maximum(1e-9 * np.maximum(np.abs(held), np.abs(signed)), 1e-12)
             )
-        for when in stored.keys() - expected.keys():
-            if strict:
+        for k in np.flatnonzero(~(found_at & close)).tolist():
+            self._mismatch(
+                enterprise,
+                meter,
+                signed_rows,
+                int(chosen[k]),
+                signed[k],
+                held[k],
+                bool(found_at[k]),
+                quarantined,
+            )
+        signed_ts = np.sort(ts)  # the stored times a batch carries, by a sorted search
+        where = np.minimum(np.searchsorted(signed_ts, stored_ts), max(len(signed_ts) - 1, 0))
+        carried = signed_ts[where] == stored_ts if len(signed_ts) else np.zeros(len(stored_ts), dtype=bool)
+        if strict:
+            for when in stored_ts[~carried].tolist():
                 self.problem(
                     "reading_unnotarised",
                     f"reading {enterprise}/{meter.id} at {when}",
                     "stored, but no logged batch carries it, and unsigned ingestion is not allowed for this meter "
                     "(inserted?)",
                 )
+        else:
+            self.unnotarised += int(np.count_nonzero(~carried))
+
+    def _mismatch(
+        self,
+        enterprise: str,
+        meter: Meter,
+        signed_rows: _Signed,
+        index: int,
+        signed: float,
+        value: float,
+        stored: bool,
+        quarantined: set[int],
+    ) -> None:
+        """Name one signed reading (``index`` among the enterprise's) that is not stored as signed."""
+        when = int(signed_rows.ts[index])
+        label = signed_rows.expected.labels[int(signed_rows.batches[index])]
+        outcome, quarantine_id = signed_rows.expected.exceptions.get(index, (Outcome.ACCEPTED, None))
+        subject = f"reading {enterprise}/{meter.id} at {when}"
+        if not stored:
+            if outcome == Outcome.REJECTED and quarantine_id in quarantined:
+                return  # rejected at ingestion; it waits in the quarantine
+            if outcome == Outcome.REJECTED:
+                self.problem(
+                    "reading_missing",
+                    subject,
+                    f"rejected at ingestion from {label}, but its quarantine entry {quarantine_id} is gone",
+                )
             else:
-                self.unnotarised += 1
+                self.problem("reading_missing", subject, f"carried by {label} but not stored (deleted?)")
+            return
+        unit = signed_rows.unit_names[int(signed_rows.units[index])] or meter.unit
+        self.problem(
+            "reading_changed",
+            subject,
+            f"stored {float(value)!r}, but {label} signed {float(signed_rows.values[index])!r} {unit} "
+            f"(= {float(signed)!r} canonical)",
+        )
 
 
 def audit_store(

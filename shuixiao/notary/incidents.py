@@ -16,18 +16,30 @@ bad_checkpoint     a checkpoint that does not parse or whose log signature does 
 mirror_mismatch    a log's tiles or entries that do not add up to its signed root
 =================  ==========================================================================
 
-An incident that concerns an enterprise is also raised as an alarm of kind
-``ledger.<kind>`` (:class:`shuixiao.storage.AlarmStore`), one per incident, with
-the severity and title of ``shuixiao/data/ledger.yaml``; resolving the
-incident (the missing batches arrived) clears its alarm. Incidents of a log
-as a whole (a split view seen by a witness) have no enterprise and stay in
-the ledger's incident list (``shuixiao ledger incidents``).
+Every incident is also raised as an alarm of kind ``ledger.<kind>``
+(:class:`shuixiao.storage.AlarmStore`) with the severity and title of
+``shuixiao/data/ledger.yaml``:
+
+* an incident of one enterprise's device (a gap, a fork, a changed batch, a
+  bad signature) raises one alarm per incident, key ``incident-<id>``, for
+  that enterprise; resolving the incident (the missing batches arrived)
+  clears its alarm;
+* an incident of a log as a whole (a split view, a checkpoint inconsistent
+  with one seen before, a checkpoint that does not verify, a mirror that does
+  not add up) concerns every enterprise whose batches the log carries: it
+  raises an alarm for each of them, key ``log:<origin>``, so the same log
+  keeps one open alarm of a kind however often a witness sees the problem
+  again (the alarm's ``last_seen`` moves on). The enterprises are the ones
+  named by the caller (a witness is told whose log it follows,
+  ``shuixiao ledger witness --enterprise``) and those with batches in the log
+  in this store (the log's own node). With neither, the incident stays in the
+  ledger's incident list (``shuixiao ledger incidents``) only.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any, Final
 
@@ -61,8 +73,9 @@ def record_incident(
     log_id: int | None = None,
     enterprise: str | None = None,
     device: str | None = None,
+    enterprises: Sequence[str] = (),
 ) -> Incident:
-    """Record an incident (an identical open one is not repeated) and return it.
+    """Record an incident (an identical open one is not repeated), raise its alarms, and return it.
 
     Parameters
     ----------
@@ -75,7 +88,12 @@ def record_incident(
     detail : mapping
         Evidence, JSON-serialisable.
     log_id : int, optional
+        The log concerned.
     enterprise, device : str, optional
+        The enterprise and device concerned, for an incident of one device.
+    enterprises : sequence of str, optional
+        For an incident of a log as a whole (no ``enterprise``): enterprises to
+        alarm besides those with batches in the log ``log_id``.
 
     Raises
     ------
@@ -85,8 +103,14 @@ def record_incident(
     if kind not in KINDS:
         raise ValueError(f"unknown incident kind {kind!r}")
     incident = ledger.add_incident(kind, message, detail, log_id=log_id, enterprise=enterprise, device=device)
+    alarms = AlarmStore(ledger.store)
     if enterprise is not None:
-        AlarmStore(ledger.store).raise_alarm(_alarm(incident, enterprise))
+        alarms.raise_alarm(_alarm(incident, enterprise, alarm_key(incident)))
+    elif log_id is not None:
+        log = ledger.log(log_id)
+        key = f"log:{log.origin or log.id}"
+        for name in sorted({*enterprises, *ledger.log_enterprises(log_id)}):
+            alarms.raise_alarm(_alarm(incident, name, key, log=log.origin or str(log.id)))
     return incident
 
 
@@ -102,7 +126,7 @@ def alarm_key(incident: Incident) -> str:
     return f"incident-{incident.id}"
 
 
-def _alarm(incident: Incident, enterprise: str) -> AlarmSpec:
+def _alarm(incident: Incident, enterprise: str, key: str, *, log: str | None = None) -> AlarmSpec:
     settings = _settings()[incident.kind]
     detail = incident.detail
     where = (
@@ -116,11 +140,13 @@ def _alarm(incident: Incident, enterprise: str) -> AlarmSpec:
     return AlarmSpec(
         enterprise=enterprise,
         kind=f"ledger.{incident.kind}",
-        key=alarm_key(incident),
+        key=key,
         severity=settings["severity"],  # type: ignore[arg-type]
         title_zh=settings["title_zh"].format(**values),
         title_en=settings["title_en"].format(**values),
-        detail={"incident": incident.id, "message": incident.message},
+        detail={"incident": incident.id, "message": incident.message}
+        if log is None
+        else {"incident": incident.id, "message": incident.message, "log": log},
         raised_at=incident.created,
     )
 

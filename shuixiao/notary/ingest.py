@@ -82,6 +82,7 @@ __all__ = [
 
 _MAX_SEQUENCE: Final = 2**63 - 1  # stored as a signed 64-bit integer
 _OUTCOMES: Final = {Status.ACCEPTED: Outcome.ACCEPTED, Status.DUPLICATE: Outcome.DUPLICATE}
+_ACCEPTED: Final = Outcome.ACCEPTED
 
 
 class SignedStatus(StrEnum):
@@ -372,12 +373,9 @@ class _Ingestion:
             meters = self.meter_keys()
         except NotFoundError as err:
             return _refused(RefusalReason.WRONG_ENTERPRISE, str(err), batch)
+        bound = self.bound()
         unbound = sorted(
-            {
-                r.meter
-                for r in batch.readings
-                if r.meter not in meters or self.bound().get(r.meter) != batch.device
-            }
+            m for m in {r.meter for r in batch.readings} if m not in meters or bound.get(m) != batch.device
         )
         if unbound:
             return _refused(
@@ -476,20 +474,26 @@ class _Ingestion:
             )
             for p in pending
         ]
-        committed = self.pipeline.ingest_many(work) if work else []
+        committed = self.pipeline.ingest_many(work, signed=True) if work else []
         keys = self.meter_keys()
         new = []
         for p, outcome in zip(pending, committed, strict=True):
-            rows = [
-                BatchReadingRow(
-                    n,
-                    keys[r.meter],
-                    r.ts,
-                    _OUTCOMES.get(result.status, Outcome.REJECTED),
-                    result.quarantine_id,
-                )
-                for n, (r, result) in enumerate(zip(p.batch.readings, outcome.results, strict=True))
-            ]
+            if outcome.accepted == len(p.batch.readings):  # the usual case: one outcome for all
+                rows = [
+                    BatchReadingRow(n, keys[r.meter], r.ts, _ACCEPTED, None)
+                    for n, r in enumerate(p.batch.readings)
+                ]
+            else:
+                rows = [
+                    BatchReadingRow(
+                        n,
+                        keys[r.meter],
+                        r.ts,
+                        _OUTCOMES.get(result.status, Outcome.REJECTED),
+                        result.quarantine_id,
+                    )
+                    for n, (r, result) in enumerate(zip(p.batch.readings, outcome.results, strict=True))
+                ]
             new.append(
                 NewBatch(
                     enterprise=self.enterprise,

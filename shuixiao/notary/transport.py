@@ -38,6 +38,7 @@ SCHEMA: Final = "shuixiao.batch/1"
 _FIELDS: Final = {"schema", "device", "sequence", "previous_hash", "created", "readings", "signature"}
 _READING_FIELDS: Final = frozenset({"meter", "ts", "value", "unit"})
 _REQUIRED: Final = frozenset({"meter", "ts", "value"})
+_NUMBERS: Final = (float, int)
 
 
 def batch_to_json(batch: Batch, signature: bytes) -> dict[str, Any]:
@@ -140,6 +141,18 @@ def batch_from_json(document: Mapping[str, Any]) -> tuple[Batch, bytes]:
         raise InvalidInputError("readings must be a JSON list")
     readings = []
     for n, item in enumerate(items, start=1):
+        if type(item) is dict and len(item) <= 4:  # noqa: E721 (the usual case, parsed JSON: a fast path)
+            meter, ts, unit = item.get("meter"), item.get("ts"), item.get("unit")
+            value: Any = item.get("value")
+            if (
+                type(meter) is str  # noqa: E721
+                and type(ts) is int  # noqa: E721
+                and type(value) in _NUMBERS
+                and (unit is None or type(unit) is str)  # noqa: E721
+                and len(item) == 3 + ("unit" in item)
+            ):
+                readings.append(Reading(meter, ts, float(value), unit))
+                continue
         if not isinstance(item, Mapping) or not (_REQUIRED <= item.keys() <= _READING_FIELDS):
             raise InvalidInputError(
                 f"reading {n} must be an object with meter, ts, value and optionally unit"

@@ -116,6 +116,11 @@ class Witness:
         Directory where the cosigned checkpoint is written (``<output>/checkpoint``).
     peers : sequence of LogSource, optional
         Other witnesses' outputs (or other views of the log) to compare with.
+    enterprises : sequence of str, optional
+        The enterprises whose log this is: an incident of the log (a split
+        view, an inconsistent checkpoint, ...) raises a critical or major
+        alarm for each of them in the witness's store
+        (:func:`shuixiao.notary.record_incident`).
     clock : callable, optional
         Returns the time [s since epoch]; for tests.
     """
@@ -129,9 +134,11 @@ class Witness:
         *,
         output: Path | None = None,
         peers: Sequence[LogSource] = (),
+        enterprises: Sequence[str] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._ledger = LedgerStore(store)
+        self._enterprises = tuple(enterprises)
         self._signer = signer
         self._log_key = log_key
         self._source = source
@@ -156,6 +163,7 @@ class Witness:
             message,
             {"witness": self.name, "log": mirror.origin, **detail},
             log_id=mirror.id,
+            enterprises=self._enterprises,
         )
         return _Refused(found.id, message)
 

@@ -13,6 +13,13 @@ Readings flagged ``bad`` are left out of the value rules (but show that a meter 
 totalizers are judged by their mean flow between readings [m³/h], from the register
 differences with rollovers and recorded replacements
 (:func:`shuixiao.series.totalizer_intervals`).
+
+The planned-water-use and quota-pace rules (:mod:`shuixiao.alarms.plans`) are judged for every
+local month the window touches, over the month's complete local days up to the end of the window:
+the intake is the volume of the flows leaving source units (those of the plan's source type for a
+plan per source), each flow's first meter with data that day (daily aggregates ``P1D``; a rate
+meter's mean rate times the day's hours); a day counts as measured when every such flow has a
+volume, and the plans are those of :class:`shuixiao.storage.plans.PlanStore`.
 """
 
 from __future__ import annotations
@@ -32,21 +39,27 @@ from shuixiao.alarms import (
     Alarm,
     KeyResult,
     MeterSeries,
+    PlanProgress,
+    ProductProgress,
     ResolvedRule,
     RuleSet,
     evaluate_balance,
     evaluate_meter,
+    evaluate_plan,
+    evaluate_quota,
     load_rules,
     lookback,
     meter_interval,
     resolve_rules,
 )
+from shuixiao.balance import period_production
 from shuixiao.errors import InvalidInputError
-from shuixiao.model import Enterprise, Meter, MeterKind, Quality
+from shuixiao.model import Enterprise, Flow, Meter, MeterKind, Quality, SourceType, UnitKind
 from shuixiao.notify.config import NotifyConfig
 from shuixiao.notify.dispatch import DeliveryReport, deliver_due, make_outbox
 from shuixiao.series import Reset, totalizer_intervals
 from shuixiao.storage import AlarmStore, Store
+from shuixiao.storage.plans import PlanStore
 from shuixiao.units import canonical_unit, lookup_unit
 
 __all__ = ["AlarmChecker", "CheckReport", "run_every"]
@@ -216,6 +229,7 @@ class AlarmChecker:
     ) -> list[KeyResult]:
         by_meter: dict[str, list[ResolvedRule]] = {}
         results: list[KeyResult] = []
+        monthly: list[ResolvedRule] = []
         for rule in rules:
             if not rule.enabled:
                 continue
@@ -223,6 +237,10 @@ class AlarmChecker:
                 by_meter.setdefault(rule.meter.id, []).append(rule)
             elif rule.kind == "balance_closure":
                 results += evaluate_balance(rule, model, self._days(model, start, end))
+            elif rule.kind in ("water_plan", "quota_pace"):
+                monthly.append(rule)
+        if monthly:
+            results += self._monthly(model, monthly, start, end)
         previous = self.alarms.last_readings(model.id, before=start)
         meters = {m.id: m for m in model.meters}
         for meter_id, meter_rules in by_meter.items():
@@ -310,6 +328,110 @@ class AlarmChecker:
                 )
         return sorted(days.items())
 
+    def _monthly(
+        self, model: Enterprise, rules: list[ResolvedRule], start: dt.datetime, end: dt.datetime
+    ) -> list[KeyResult]:
+        """The planned-water-use and quota-pace results of every local month in ``[start, end)``."""
+        results: list[KeyResult] = []
+        local_end = end.astimezone(self.zone)
+        cut = dt.datetime.combine(local_end.date(), dt.time(), self.zone)  # end of the last complete day
+        month = start.astimezone(self.zone).date().replace(day=1)
+        while month <= local_end.date():
+            following = (month + dt.timedelta(days=32)).replace(day=1)
+            last = min(cut.date(), following)  # day after the last complete day of the month
+            if last > month:
+                at = dt.datetime.combine(last, dt.time(), self.zone)
+                daily = self._daily_intake(model, month, last)
+                for rule in rules:
+                    if rule.kind == "water_plan":
+                        results += self._plan_results(model, rule, month, last, at, daily)
+                    else:
+                        results += self._quota_results(model, rule, month, at, daily)
+            month = following
+        return results
+
+    def _plan_results(
+        self,
+        model: Enterprise,
+        rule: ResolvedRule,
+        month: dt.date,
+        last: dt.date,
+        at: dt.datetime,
+        daily: dict[dt.date, dict[str, float]],
+    ) -> list[KeyResult]:
+        results: list[KeyResult] = []
+        for plan in PlanStore(self.store).list_plans(model.id, start=month, end=month):
+            flows = _intake_flows(model, plan.source_type)
+            days = [volumes for volumes in daily.values() if all(f.id in volumes for f in flows)]
+            progress = PlanProgress(
+                month,
+                plan.source_type,
+                plan.volume,
+                sum(sum(v[f.id] for f in flows) for v in days),
+                len(days),
+                (last - month).days,
+                at,
+            )
+            results += evaluate_plan(rule, progress)
+        return results
+
+    def _quota_results(
+        self,
+        model: Enterprise,
+        rule: ResolvedRule,
+        month: dt.date,
+        at: dt.datetime,
+        daily: dict[dt.date, dict[str, float]],
+    ) -> list[KeyResult]:
+        if len(model.products) != 1 or model.products[0].benchmark_product is None:
+            return []  # the whole intake is one product's only when there is one product
+        product = model.products[0]
+        assert product.benchmark_product is not None
+        flows = _intake_flows(model, None)
+        days = [d for d, volumes in daily.items() if all(f.id in volumes for f in flows)]
+        output = sum(period_production(model, d, d + dt.timedelta(days=1)).get(product.id, 0.0) for d in days)
+        progress = ProductProgress(
+            month,
+            product.id,
+            product.name,
+            product.benchmark_product,
+            product.unit,
+            sum(daily[d][f.id] for d in days for f in flows),
+            output,
+            len(days),
+            at,
+        )
+        return evaluate_quota(rule, progress)
+
+    def _daily_intake(
+        self, model: Enterprise, first: dt.date, stop: dt.date
+    ) -> dict[dt.date, dict[str, float]]:
+        """Volume of each intake flow on each local day of ``[first, stop)``, where measured. [m³]"""
+        low = dt.datetime.combine(first, dt.time(), self.zone)
+        high = dt.datetime.combine(stop, dt.time(), self.zone)
+        days: dict[dt.date, dict[str, float]] = {
+            first + dt.timedelta(days=n): {} for n in range((stop - first).days)
+        }
+        for flow in _intake_flows(model, None):
+            meters = [m for m in model.meters if m.flow == flow.id and m.kind in _FLOW_METERS]
+            for meter in meters:
+                frame = self.store.read_aggregates(model.id, meter.id, "P1D", low, high)
+                for day, value, count in zip(
+                    _seconds(frame["start"]).tolist(),
+                    frame["value"].tolist(),
+                    frame["count"].tolist(),
+                    strict=True,
+                ):
+                    local = _utc(day).astimezone(self.zone)
+                    if not count or not math.isfinite(value) or local.date() not in days:
+                        continue
+                    hours = (
+                        dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), self.zone) - local
+                    ).total_seconds() / 3600.0
+                    volume = value if meter.kind is MeterKind.TOTALIZER else value * hours
+                    days[local.date()].setdefault(flow.id, volume)  # the flow's first meter with data
+        return days
+
     # --- applying the results ------------------------------------------------------------------
 
     def _apply(
@@ -361,6 +483,16 @@ class AlarmChecker:
             open_alarms.pop(key, None)
         else:
             open_alarms[key] = current
+
+
+def _intake_flows(model: Enterprise, source_type: SourceType | None) -> list[Flow]:
+    """The flows leaving the enterprise's source units (of ``source_type`` when given)."""
+    sources = {
+        u.id
+        for u in model.units
+        if u.kind is UnitKind.SOURCE and (source_type is None or u.source_type is source_type)
+    }
+    return [f for f in model.flows if f.from_unit in sources]
 
 
 def _numbers(*values: object) -> bool:

@@ -20,10 +20,12 @@ from shuixiao.reference._query import (
     parameter,
     product_target,
     product_targets,
+    quota_variants,
     quotas,
     sectors_of,
     target_entries,
     tier_criteria,
+    variant_rules,
 )
 from shuixiao.reference._schema import (
     CRITERION_KINDS,
@@ -34,6 +36,7 @@ from shuixiao.reference._schema import (
     ReferenceEntry,
     SectorEntry,
     TargetEntry,
+    VariantEntry,
 )
 
 __all__ = [
@@ -48,14 +51,17 @@ __all__ = [
     "ReferenceTable",
     "SectorEntry",
     "TargetEntry",
+    "VariantEntry",
     "load_table",
     "parameter",
     "product_target",
     "product_targets",
+    "quota_variants",
     "quotas",
     "read_table",
     "sectors_of",
     "table_names",
     "target_entries",
     "tier_criteria",
+    "variant_rules",
 ]

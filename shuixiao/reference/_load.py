@@ -19,6 +19,7 @@ from shuixiao.reference._schema import (
     ReferenceEntry,
     SectorEntry,
     TargetEntry,
+    VariantEntry,
 )
 
 __all__ = ["ReferenceDataError", "ReferenceTable", "load_table", "read_table", "table_names"]
@@ -29,6 +30,7 @@ SCHEMAS: dict[str, type[ReferenceEntry]] = {
     "parameters": ParameterEntry,
     "criteria": CriterionEntry,
     "sectors": SectorEntry,
+    "variants": VariantEntry,
 }
 """The kinds of table and the schema of their entries."""
 
@@ -46,7 +48,7 @@ class ReferenceTable(Generic[_Entry]):
     name : str
         File name without ``.yaml``.
     table : str
-        Kind of table (``targets``, ``quotas``, ``parameters``, ``criteria``, ``sectors``).
+        Kind of table (``targets``, ``quotas``, ``parameters``, ``criteria``, ``sectors``, ``variants``).
     version : int
         Version of the file; raised by one whenever a value changes.
     title : str

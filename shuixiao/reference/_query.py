@@ -8,17 +8,26 @@ from dataclasses import dataclass
 
 from shuixiao.errors import NotFoundError
 from shuixiao.reference._load import load_table, table_names
-from shuixiao.reference._schema import CriterionEntry, ParameterEntry, QuotaEntry, SectorEntry, TargetEntry
+from shuixiao.reference._schema import (
+    CriterionEntry,
+    ParameterEntry,
+    QuotaEntry,
+    SectorEntry,
+    TargetEntry,
+    VariantEntry,
+)
 
 __all__ = [
     "ProductTarget",
     "parameter",
     "product_target",
     "product_targets",
+    "quota_variants",
     "quotas",
     "sectors_of",
     "target_entries",
     "tier_criteria",
+    "variant_rules",
 ]
 
 
@@ -243,3 +252,36 @@ def sectors_of(industry_code: str) -> frozenset[str]:
         if any(industry_code.startswith(code) for code in entry.value):
             result.add(entry.sector)
     return frozenset(result)
+
+
+def quota_variants(product: str) -> tuple[str, ...]:
+    """Return the plant configurations the current quota rows of ``product`` distinguish, sorted.
+
+    Examples
+    --------
+    >>> quota_variants("crude_steel")[:2]
+    ('coking_cold_rolling', 'coking_no_cold_rolling')
+    >>> quota_variants("beer")
+    ()
+    """
+    return tuple(sorted({q.variant for q in quotas(product) if q.variant is not None}))
+
+
+def variant_rules(product: str) -> list[VariantEntry]:
+    """Return the rules that read ``product``'s quota variant from a model, in ``position`` order.
+
+    Empty when the model cannot show the configuration (the caller must be told the variant).
+
+    Examples
+    --------
+    >>> [r.dimension for r in variant_rules("crude_steel")]
+    ['coking', 'cold_rolling']
+    """
+    result = [
+        e
+        for name in table_names()
+        if (table := load_table(name)).table == "variants"
+        for e in table.entries
+        if e.product == product
+    ]
+    return sorted(result, key=lambda e: e.position)

@@ -21,6 +21,7 @@ __all__ = [
     "ReferenceEntry",
     "SectorEntry",
     "TargetEntry",
+    "VariantEntry",
 ]
 
 Confidence = Literal["C", "S", "U"]
@@ -259,4 +260,44 @@ class SectorEntry(ReferenceEntry):
         for code in self.value:
             if not (code.isdigit() and 2 <= len(code) <= 4):
                 raise ValueError(f"{code!r} is not a GB/T 4754 code (2–4 digits)")
+        return self
+
+
+class VariantEntry(ReferenceEntry):
+    """One dimension of a quota's plant configuration, and how a water-system model shows it
+    (table kind ``variants``).
+
+    A quota with variants (``crude_steel``: with or without coking, with or without cold
+    rolling) is chosen from the model: the dimension is *present* when a unit's Chinese or
+    English name contains one of the words in ``value`` (case-insensitive), *absent* otherwise;
+    the words of all dimensions, in ``position`` order and joined by ``_``, name the variant.
+
+    Parameters
+    ----------
+    product : str
+        Product key whose quota rows have variants.
+    dimension : str
+        What the dimension is, e.g. ``coking``.
+    position : int
+        Place of this dimension's word in the variant key (0 first).
+    present, absent : str
+        The word for a plant with and without it, e.g. ``coking`` and ``no_coking``.
+    value : list of str
+        Words in unit names that show the plant has it, e.g. ``焦化``, ``coking``.
+    """
+
+    product: str = Field(min_length=1)
+    dimension: str = Field(min_length=1)
+    position: int = Field(ge=0)
+    present: str = Field(min_length=1)
+    absent: str = Field(min_length=1)
+    value: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _words(self) -> VariantEntry:
+        """The two words differ and no unit-name word is blank."""
+        if self.present == self.absent:
+            raise ValueError("present and absent must differ")
+        if any(not w.strip() for w in self.value):
+            raise ValueError("unit-name words must not be blank")
         return self

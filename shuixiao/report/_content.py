@@ -450,7 +450,7 @@ def build_report(
         quota = "/".join(f"{levels[k]:g}" if k in levels else "—" for k in ("general", "advanced", "leading"))
         bench_rows.append(
             (
-                b.product,
+                f"{b.product} ({b.variant})" if b.variant else b.product,  # the quota's plant configuration
                 t("national") if b.region == "national" else b.region,
                 _num(b.value),
                 t(f"grade.{b.grade.value}"),

@@ -40,7 +40,8 @@ class Policy:
     worker_threads : int
         Threads that run request handlers.
     model_cache : int
-        How long an enterprise's model read from the database is reused. [s]
+        How long an enterprise's model is reused on a database without a data version (in-memory
+        SQLite); otherwise it is reused while the data version is unchanged. [s]
     token_entropy : int
         Randomness of a session, API or device token. [bytes]
     default_limit, max_limit : int

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from shuixiao import __version__
 from shuixiao.config import Settings
+from shuixiao.service._cache import AnswerCache
 from shuixiao.service._headers import SecurityHeaders
 from shuixiao.service._policy import load_policy
 from shuixiao.service._queries import ModelCache
@@ -65,12 +66,17 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             the_store.close()
         raise
     policy = load_policy()  # a broken data file stops the start, not the first login
+    from shuixiao.service import web
+    from shuixiao.service.web._config import defaults
+
+    answers = AnswerCache(the_store, defaults().answer_cache_size)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Few handler threads: Python runs one at a time (shuixiao/data/service.yaml, server.worker_threads).
         anyio.to_thread.current_default_thread_limiter().total_tokens = policy.worker_threads
         yield
+        answers.close()
         if owned:
             the_store.close()
 
@@ -87,13 +93,11 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = the_store
     app.state.pipelines = threading.local()
-    app.state.models = ModelCache(the_store, policy.model_cache)
+    app.state.models = ModelCache(the_store, policy.model_cache, answers.version)
+    app.state.answers = answers
     install_handlers(app)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.include_router(api_router(), prefix=API_PREFIX)
-
-    from shuixiao.service import web
-
     app.include_router(web.router)
     static = Path(str(resources.files("shuixiao.service.web").joinpath("static")))
     if static.is_dir():

@@ -26,7 +26,6 @@ from typing import Final, Literal
 
 import sqlalchemy as sa
 
-from shuixiao.config import Settings
 from shuixiao.errors import AuthenticationError, InvalidInputError, NotFoundError
 from shuixiao.service._policy import load_policy
 from shuixiao.service._secrets import (
@@ -178,18 +177,27 @@ def authenticate(store: Store, login: str, password: str, client_ip: str | None)
 
 
 def open_session(
-    store: Store, principal: Principal, *, client_ip: str | None = None, lifetime: int | None = None
+    store: Store, principal: Principal, *, lifetime: int, client_ip: str | None = None
 ) -> SessionTokens:
     """Open a login session; return the cookie value and the anti-forgery token.
 
     Only the SHA-256 of the cookie value is stored.  The session ends at the
-    latest after ``lifetime`` seconds (default: the settings' default
-    ``session_lifetime``); the service also applies its configured lifetime and idle timeout.
+    latest after ``lifetime`` seconds, the instance's ``session_lifetime``
+    (:class:`shuixiao.config.Settings`), which every caller passes; the service
+    also ends it after ``session_idle`` seconds without use.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``lifetime`` is not positive.
     """
-    seconds = lifetime if lifetime is not None else int(Settings.model_fields["session_lifetime"].default)
+    if lifetime <= 0:
+        raise InvalidInputError(
+            f"a session lifetime must be positive, not {lifetime} s; see session_lifetime"
+        )
     session, digest = new_token("sxs_")
     csrf = secrets.token_urlsafe(load_policy().token_entropy)
-    expires = _now() + dt.timedelta(seconds=seconds)
+    expires = _now() + dt.timedelta(seconds=lifetime)
     AccountStore(store).add_session(digest, principal.user_id, csrf, expires, client_ip)
     return SessionTokens(session, csrf)
 

@@ -7,7 +7,9 @@
 * :func:`device_principal` — ``Authorization: Bearer <device token>``, for ingestion.
 
 The credential lookups are single indexed queries and run on the event loop (a
-thread hop costs more than the query).  A request authenticated by the cookie that is not safe (anything but GET, HEAD,
+thread hop costs more than the query); their results are kept under the database's
+data version (:class:`~shuixiao.service._cache.AnswerCache`), so a revocation, a
+disabled user or a logout (each a write) takes effect on the next request.  A request authenticated by the cookie that is not safe (anything but GET, HEAD,
 OPTIONS) must carry the session's anti-forgery token in the ``X-CSRF-Token``
 header or the ``csrf_token`` form field, else 403.  Bearer requests are exempt
 (a browser never adds that header by itself).  ``request.state.csrf_token``
@@ -25,6 +27,7 @@ from fastapi import Depends, Request
 
 from shuixiao.config import Settings
 from shuixiao.errors import AuthenticationError, PermissionDeniedError
+from shuixiao.service._cache import AnswerCache
 from shuixiao.service._policy import load_policy
 from shuixiao.service._queries import ModelCache
 from shuixiao.service._secrets import token_hash
@@ -95,6 +98,11 @@ async def _settings_dep(request: Request) -> Settings:
     return get_settings(request)
 
 
+def _answers(request: Request) -> AnswerCache:
+    answers: AnswerCache = request.app.state.answers
+    return answers
+
+
 def client_ip(request: Request) -> str | None:
     """Return the client's address (uvicorn applies ``X-Forwarded-For`` from trusted proxies)."""
     return request.client.host if request.client else None
@@ -114,11 +122,13 @@ def _stale(last: dt.datetime | None, now: dt.datetime) -> bool:
     return last is None or (now - last).total_seconds() >= load_policy().session_touch_interval
 
 
-def _session(store: Store, settings: Settings, token: str) -> tuple[Principal, str] | None:
+def _session(
+    store: Store, settings: Settings, token: str, answers: AnswerCache
+) -> tuple[Principal, str] | None:
     """The principal and CSRF token of a valid session, or None."""
     accounts = AccountStore(store)
     digest = token_hash(token)
-    record = accounts.session(digest)
+    record = answers.credential(("session", digest), lambda: accounts.session(digest))
     if record is None:
         return None
     now = dt.datetime.now(dt.UTC)
@@ -132,9 +142,10 @@ def _session(store: Store, settings: Settings, token: str) -> tuple[Principal, s
     return principal_of(record.user), record.csrf_token
 
 
-def _api_token(store: Store, token: str) -> Principal:
+def _api_token(store: Store, token: str, answers: AnswerCache) -> Principal:
     accounts = AccountStore(store)
-    found = accounts.api_token(token_hash(token))
+    digest = token_hash(token)
+    found = answers.credential(("api", digest), lambda: accounts.api_token(digest))
     if found is None:
         if accounts.device_token(token_hash(token)) is not None:
             raise PermissionDeniedError(
@@ -195,11 +206,11 @@ async def api_principal(request: Request) -> Principal:
     store, settings = get_store(request), get_settings(request)
     token = _bearer(request)
     if token is not None:
-        principal = _api_token(store, token)
+        principal = _api_token(store, token, _answers(request))
         request.state.principal = principal
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
-    found = _session(store, settings, cookie) if cookie else None
+    found = _session(store, settings, cookie, _answers(request)) if cookie else None
     if found is None:
         raise AuthenticationError(_NO_CREDENTIALS)
     principal, csrf = found
@@ -220,7 +231,7 @@ async def page_principal(request: Request) -> Principal:
         For an unsafe request without the session's anti-forgery token (403).
     """
     cookie = request.cookies.get(SESSION_COOKIE)
-    found = _session(get_store(request), get_settings(request), cookie) if cookie else None
+    found = _session(get_store(request), get_settings(request), cookie, _answers(request)) if cookie else None
     if found is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(f"/login?next={quote(target, safe='')}")

@@ -9,6 +9,8 @@ log (:class:`AccountStore`).
 :class:`LeakEventStore`).
 :mod:`shuixiao.storage.ledger` keeps device keys, signed batches, the log as tiles, checkpoints,
 cosignatures and incidents (:class:`LedgerStore`).
+:mod:`shuixiao.storage.plans` keeps the monthly water-use plans (计划用水) and their revisions
+(:class:`PlanStore`).
 """
 
 from shuixiao.storage.accounts import (
@@ -38,6 +40,7 @@ from shuixiao.storage.ledger import (
     StoredCheckpoint,
     StoredCosignature,
 )
+from shuixiao.storage.plans import PlanInput, PlanStore, WaterPlan
 from shuixiao.storage.store import (
     BulkWriter,
     EnterpriseSummary,
@@ -67,6 +70,8 @@ __all__ = [
     "MeterEvent",
     "MeterPolicy",
     "Outbox",
+    "PlanInput",
+    "PlanStore",
     "QuarantineEntry",
     "QuarantineRecord",
     "ReadingWindow",
@@ -77,4 +82,5 @@ __all__ = [
     "StoredCosignature",
     "Suspect",
     "User",
+    "WaterPlan",
 ]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -338,9 +338,8 @@ class MeterPolicy:
     unsigned_allowed: bool
 
 
-@dataclass(frozen=True)
-class BatchReadingRow:
-    """Where one reading of a batch went at ingestion.
+class BatchReadingRow(NamedTuple):
+    """Where one reading of a batch went at ingestion (a tuple: a batch carries many).
 
     Parameters
     ----------
@@ -647,12 +646,21 @@ class LedgerStore:
 
     def local_log(self) -> LogInfo:
         """Return this store's own log, creating it (empty, no origin yet) on first use."""
-        with self._store.transaction("reading the local log", write=True) as connection:
+        with self._store.transaction("reading the local log") as connection:
+            row = self._local_row(connection)
+        if row is not None:  # the usual case: no write transaction (it would wait for writers)
+            return LogInfo(int(row["id"]), row["kind"], row["origin"], row["vkey"], int(row["size"]))
+        with self._store.transaction("creating the local log", write=True) as connection:
             return self._local(connection)
+
+    @staticmethod
+    def _local_row(connection: sa.Connection) -> Mapping[Any, Any] | None:
+        logs = ledger_logs
+        return connection.execute(sa.select(logs).where(logs.c.kind == _LOCAL)).mappings().first()
 
     def _local(self, connection: sa.Connection) -> LogInfo:
         logs = ledger_logs
-        row = connection.execute(sa.select(logs).where(logs.c.kind == _LOCAL)).mappings().first()
+        row = self._local_row(connection)
         if row is None:
             connection.execute(sa.insert(logs).values(kind=_LOCAL, size=0, created=_now()))
             row = connection.execute(sa.select(logs).where(logs.c.kind == _LOCAL)).mappings().one()
@@ -755,8 +763,8 @@ class LedgerStore:
         groups = sorted(by_level.items())
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         for first in range(0, max((len(i) for _, i in groups), default=0), _CHUNK):
-            # one statement (driver SQL: proofs read tiles often), each level a primary-key lookup of its
-            # own; an OR across levels would scan the table
+            # one statement, each level a primary-key lookup of its own; an OR across levels would scan
+            # the table
             parts, params = [], []
             for level, indexes in groups:
                 chunk = indexes[first : first + _CHUNK]
@@ -766,8 +774,13 @@ class LedgerStore:
                         f"AND idx IN ({', '.join([mark] * len(chunk))})"
                     )
                     params += [log_id, level, *chunk]
-            for level, index, data in connection.exec_driver_sql(" UNION ALL ".join(parts), tuple(params)):
-                found[(int(level), int(index))] = bytes(data)
+            cursor = connection.connection.cursor()  # the driver's own rows: proofs read tiles often
+            try:
+                cursor.execute(" UNION ALL ".join(parts), tuple(params))
+                for level, index, data in cursor.fetchall():
+                    found[(int(level), int(index))] = bytes(data)
+            finally:
+                cursor.close()
         return found
 
     def read_tiles(self, log_id: int, keys: Sequence[TileKey]) -> dict[TileKey, bytes]:
@@ -1154,29 +1167,26 @@ class LedgerStore:
                 ],
             )
             ids = {
-                (r.device, int(r.sequence)): int(r.id)
+                int(r.leaf_index): int(r.id)
                 for r in connection.execute(
-                    sa.select(b.c.id, b.c.device, b.c.sequence).where(
-                        b.c.log_id == log_id, b.c.leaf_index >= first
-                    )
+                    sa.select(b.c.id, b.c.leaf_index).where(b.c.log_id == log_id, b.c.leaf_index >= first)
                 )
             }
+            outcome_rows: list[tuple[Any, ...]] = []
+            for offset, new in enumerate(fresh):
+                batch_id = ids[first + offset]
+                if when is int:  # SQLite: the rows' integer times are bound as they are
+                    outcome_rows += [(batch_id, *r) for r in new.readings]
+                else:
+                    outcome_rows += [
+                        (batch_id, r.position, r.meter_key, when(r.ts), r.outcome, r.quarantine_id)
+                        for r in new.readings
+                    ]
             _insert_many(
                 connection,
                 "ledger_batch_readings",
                 ("batch_id", "position", "meter_key", "ts", "outcome", "quarantine_id"),
-                [
-                    (
-                        ids[(new.device, new.sequence)],
-                        r.position,
-                        r.meter_key,
-                        when(r.ts),
-                        r.outcome,
-                        r.quarantine_id,
-                    )
-                    for new in fresh
-                    for r in new.readings
-                ],
+                outcome_rows,
             )
         chosen = {id(n) for n in fresh}
         return [indexes[(n.device, n.sequence)] if id(n) in chosen else None for n in batches]
@@ -1256,26 +1266,44 @@ class LedgerStore:
                     )
         return found
 
-    def reading_outcomes(self, batch_ids: Sequence[int]) -> dict[int, dict[int, tuple[int, int | None]]]:
-        """Return ``{batch id: {position: (outcome, quarantine id)}}`` of batches (what the audit needs, fast)."""
-        found: dict[int, dict[int, tuple[int, int | None]]] = {int(i): {} for i in batch_ids}
-        wanted = sorted(found)
+    def reading_outcomes(
+        self, batch_ids: Sequence[int]
+    ) -> dict[int, tuple[int, dict[int, tuple[int, int | None]]]]:
+        """Return, per batch, how many reading outcomes it keeps and the ones that are not ``accepted``.
+
+        Returns
+        -------
+        dict
+            ``{batch id: (rows, {position: (outcome, quarantine id)})}``; a position left out of the
+            inner mapping was accepted. What the audit needs, without a row per accepted reading:
+            the counting happens in the database.
+        """
+        rows: dict[int, int] = {int(i): 0 for i in batch_ids}
+        other: dict[int, dict[int, tuple[int, int | None]]] = {i: {} for i in rows}
+        wanted = sorted(rows)
         with self._store.transaction("reading batch outcomes") as connection:
             mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-            cursor = connection.connection.cursor()  # the driver's own rows: the audit reads millions
+            cursor = connection.connection.cursor()  # the driver's own rows: the audit reads many
             try:
                 for first in range(0, len(wanted), _CHUNK):
-                    chunk = wanted[first : first + _CHUNK]
+                    chunk = tuple(wanted[first : first + _CHUNK])
+                    among = f"batch_id IN ({', '.join([mark] * len(chunk))})"
+                    cursor.execute(
+                        f"SELECT batch_id, COUNT(*) FROM ledger_batch_readings WHERE {among} GROUP BY batch_id",
+                        chunk,
+                    )
+                    for batch_id, count in cursor.fetchall():
+                        rows[int(batch_id)] = int(count)
                     cursor.execute(
                         "SELECT batch_id, position, outcome, quarantine_id FROM ledger_batch_readings "
-                        f"WHERE batch_id IN ({', '.join([mark] * len(chunk))})",
-                        tuple(chunk),
+                        f"WHERE {among} AND outcome <> {mark}",
+                        (*chunk, Outcome.ACCEPTED),
                     )
                     for batch_id, position, outcome, quarantine_id in cursor.fetchall():
-                        found[batch_id][position] = (outcome, quarantine_id)
+                        other[int(batch_id)][int(position)] = (int(outcome), quarantine_id)
             finally:
                 cursor.close()
-        return found
+        return {i: (rows[i], other[i]) for i in rows}
 
     def batches_with_reading(self, meter_key: int, ts: int) -> list[tuple[StoredBatch, int]]:
         """Return the batches holding the reading of ``meter_key`` at ``ts`` (epoch seconds), with its position."""
@@ -1509,6 +1537,15 @@ class LedgerStore:
         return stored
 
     # --- incidents -----------------------------------------------------------------------------------
+
+    def log_enterprises(self, log_id: int) -> list[str]:
+        """Return the enterprises with batches in the log ``log_id`` (none for a mirror), sorted."""
+        b = ledger_batches
+        with self._store.transaction("reading the enterprises of a log") as connection:
+            found = connection.execute(
+                sa.select(b.c.enterprise).where(b.c.log_id == log_id, b.c.enterprise.is_not(None)).distinct()
+            ).scalars()
+            return sorted(str(e) for e in found)
 
     def add_incident(
         self,

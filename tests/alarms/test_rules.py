@@ -103,7 +103,12 @@ def test_quality_rules_select_meters_by_place() -> None:
     # a totalizer is not checked for being stuck (a stopped flow is normal) but is for being offline
     on_ft = {r.id for r in resolved if r.meter and r.meter.id == "FT-OUT"}
     assert "offline" in on_ft and "stuck" not in on_ft and "threshold" in on_ft
-    assert [r.id for r in resolved if r.meter is None] == ["balance_closure", "leak_suspected"]
+    assert [r.id for r in resolved if r.meter is None] == [
+        "balance_closure",
+        "leak_suspected",
+        "water_plan",
+        "quota_pace",
+    ]
 
 
 def test_overrides_layer_enterprise_then_meter() -> None:

@@ -19,6 +19,7 @@ import pytest
 from shuixiao.assess import EnterpriseAssessment, assess_enterprise, local_period
 from shuixiao.assess.enterprise import provincial_table, region_chain
 from shuixiao.balance import Grade, Provenance
+from shuixiao.errors import InvalidInputError
 from shuixiao.storage import Store
 from tests.assess.conftest import DEMO
 
@@ -153,13 +154,22 @@ def test_benchmarks_against_national_and_hunan_tables(assessed: dict[str, Enterp
     assert quota_findings and quota_findings[0].potential is not None and quota_findings[0].potential > 0
 
 
-def test_without_the_variant_the_steel_grade_is_unknown_with_the_reason(
+def test_the_steel_variant_is_read_from_the_model_and_a_wrong_one_is_refused(
     demo: tuple[Store, dict[str, Any], Path],
 ) -> None:
+    # the demo steel works has no coking plant and no cold-rolling mill (docs/demo-park.md): its
+    # units say so, and GB/T 18916.2's "no coking, no cold rolling" column applies (3.6 / 2.1 m³/t)
     store, _, _ = demo
     a = assess_enterprise(store, "ronghu-steel", *period())
     b = a.benchmark("crude_steel")
-    assert b is not None and b.grade is Grade.UNKNOWN and "variant" in (b.note or "")
+    assert b is not None and b.variant == "no_coking_no_cold_rolling" and b.grade is Grade.GENERAL
+    assert "from the model" in (b.note or "") and "no coking unit" in (b.note or "")
+    with pytest.raises(InvalidInputError, match="coking_cold_rolling, coking_no_cold_rolling"):
+        assess_enterprise(store, "ronghu-steel", *period(), variants={"crude_steel": "electric"})
+    with pytest.raises(
+        InvalidInputError, match="products whose quotas have variants: coal_power, crude_steel"
+    ):
+        assess_enterprise(store, "ronghu-steel", *period(), variants={"beer": "lager"})
 
 
 def test_gaps_in_the_demo_keep_totalizers_measured(assessed: dict[str, EnterpriseAssessment]) -> None:

@@ -10,10 +10,17 @@ from typing import Any
 
 import pytest
 
-from shuixiao.assess import assess_park, assess_region, local_period, progress_status, target_progress
+from shuixiao.assess import (
+    assess_park,
+    assess_region,
+    local_period,
+    progress_status,
+    region_chain,
+    target_progress,
+)
 from shuixiao.assess.region import TargetProgress
 from shuixiao.balance import reuse_rate
-from shuixiao.errors import NotFoundError
+from shuixiao.errors import InvalidInputError, NotFoundError
 from shuixiao.reference import load_table
 from shuixiao.storage import Store
 from tests.assess.conftest import DEMO
@@ -107,9 +114,32 @@ def test_intensity_against_the_national_2020_base(region: Any) -> None:
 
 
 def test_hunan_intensity_is_unknown_without_a_2020_base(region: Any) -> None:
+    # seed 003 prints Hunan's 2022 intensity (33.85 m³/万元) but no 2020 value: nothing to measure −12 % from
     t = _target(region, "430000", "intake_per_value_added")
-    assert t.status == "unknown" and "region_baselines.yaml" in t.reason
+    assert t.status == "unknown" and "no 2020 base for 430000 in the reference data" in t.reason
+    assert "--baseline 430000=" in t.reason and "--baseline 430000=" in t.reason_zh
     assert math.isnan(t.target)
+
+
+def test_a_supplied_hunan_base_is_used_and_a_bad_one_refused(
+    demo: tuple[Store, dict[str, Any], Path], region: Any
+) -> None:
+    # a base the user supplies (here: twice the demo's own intensity, so −12 % is met) sets the line
+    actual = region.totals["intake_per_value_added"].value
+    given = target_progress(
+        region.enterprises,
+        2025,
+        region_chain(demo[0].list_regions(), "hunan"),
+        baselines={"430000": 2 * actual},
+    )
+    t = next(x for x in given if x.scope == "430000" and x.quantity == "intake_per_value_added")
+    assert t.baseline == 2 * actual and t.baseline_source == "given" and t.baseline_year == 2020
+    assert t.target == pytest.approx(2 * actual * 0.88) and t.status == "met"  # −12 % (seed 003)
+    assert "as supplied" in t.reason
+    national = next(x for x in given if x.scope == "national" and x.quantity == "intake_per_value_added")
+    assert national.baseline_source == "reference"  # a base for Hunan does not touch the national one
+    with pytest.raises(InvalidInputError, match="positive number"):
+        target_progress(region.enterprises, 2025, (), baselines={"430000": -1.0})
 
 
 def test_reuse_rate_and_counts(region: Any) -> None:

@@ -15,11 +15,12 @@ from shuixiao.balance import (
     metering_compliance,
     percentile_rank,
     quota_grade,
+    quota_variant,
     tier_eligibility,
     water_balance,
 )
 from shuixiao.errors import InvalidInputError
-from shuixiao.model import Enterprise
+from shuixiao.model import Enterprise, UnitKind, WaterUnit
 from shuixiao.reference import sectors_of
 
 pytestmark = pytest.mark.unit
@@ -61,6 +62,51 @@ def test_variant_needed_and_missing_data() -> None:
     assert hunan_ethylene.meets_2025 is False
     nothing = benchmark_product("unobtainium", 1.0)
     assert nothing.grade is Grade.UNKNOWN and math.isnan(nothing.expected_2025) and nothing.meets_2025 is None
+
+
+def _works(*names: tuple[str, str | None]) -> Enterprise:
+    units = tuple(
+        WaterUnit(f"u{i}", zh, UnitKind.WORKSHOP, level=2, name_en=en) for i, (zh, en) in enumerate(names)
+    )
+    return Enterprise("w", "钢铁厂", "x", "3120", "r", units=units)
+
+
+@pytest.mark.parametrize(
+    ("names", "variant"),
+    [
+        ((("炼铁厂", None), ("炼钢厂", None), ("轧钢厂", "Rolling mill")), "no_coking_no_cold_rolling"),
+        ((("焦化厂", None), ("热轧厂", "Hot strip mill")), "coking_no_cold_rolling"),
+        ((("炼钢厂", None), ("二号机组", "Cold rolling mill")), "no_coking_cold_rolling"),
+        ((("干熄焦", "Coke dry quenching"), ("冷轧厂", None)), "coking_cold_rolling"),
+    ],
+)
+def test_the_steel_quota_variant_is_read_from_the_unit_names(
+    names: tuple[tuple[str, str | None], ...], variant: str
+) -> None:
+    # GB/T 18916.2 crude steel: with or without coking, with or without cold rolling (standards.md §4.2)
+    choice = quota_variant(_works(*names), "crude_steel")
+    assert choice.variant == variant and choice.source == "model"
+    assert len(choice.variants) == 4 and "override" in choice.reason
+
+
+def test_a_given_variant_overrides_the_model_and_a_wrong_one_lists_the_variants() -> None:
+    works = _works(("焦化厂", None))
+    given = quota_variant(works, "crude_steel", "no_coking_no_cold_rolling")
+    assert given.variant == "no_coking_no_cold_rolling" and given.source == "given"
+    with pytest.raises(InvalidInputError, match="its variants: coking_cold_rolling, coking_no_cold_rolling"):
+        quota_variant(works, "crude_steel", "coking")
+    with pytest.raises(InvalidInputError, match="single configuration"):
+        quota_variant(works, "beer", "lager")
+    with pytest.raises(InvalidInputError, match="no quota variant 'coking'"):
+        benchmark_product("crude_steel", 2.0, variant="coking")
+
+
+def test_a_variant_the_model_cannot_show_is_asked_for() -> None:
+    # coal power: cooling type and unit capacity (水节约〔2019〕373号) — no rule reads them from a model
+    plant = quota_variant(_works(("汽机房", None)), "coal_power")
+    assert plant.variant is None and plant.source == "undetermined"
+    assert "coal_power=<variant>" in plant.reason and "recirculating.600mw" in plant.reason
+    assert quota_variant(_works(("酿造车间", None)), "beer").source == "none"
 
 
 def test_superseded_quotas_are_not_used() -> None:

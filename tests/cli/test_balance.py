@@ -88,6 +88,12 @@ def test_benchmark(run: Run, url: str) -> None:
     )
     data = json.loads(out)
     assert {b["region"] for b in data["enterprises"][0]["benchmarks"]} == {"national", "430000"}
+    # without --variant the steel works' units settle GB/T 18916.2's column: no coking, no cold rolling
+    assert {b["variant"] for b in data["enterprises"][0]["benchmarks"]} == {"no_coking_no_cold_rolling"}
+    status, out, _ = run(
+        "--database-url", url, "benchmark", "--enterprise", "ronghu-steel", "--period", "2025-01"
+    )
+    assert status == 0 and "variant no_coking_no_cold_rolling from the model" in out
 
 
 def test_targets(run: Run, url: str) -> None:
@@ -105,6 +111,24 @@ def test_targets(run: Run, url: str) -> None:
         t for t in data["targets"] if t["quantity"] == "intake_per_value_added" and t["scope"] == "national"
     )
     assert intensity["baseline"] == 32.9 and intensity["trajectory"][0] == [2020, 32.9]
+    hunan = next(
+        t for t in data["targets"] if t["quantity"] == "intake_per_value_added" and t["scope"] == "430000"
+    )
+    assert hunan["status"] == "unknown" and "--baseline 430000=" in hunan["reason"]
+    status, out, _ = run(
+        "--database-url", url, "targets", "--region", "hunan", "--period", "2025-01", "--json",
+        "--baseline", "430000=80",
+    )  # fmt: skip
+    hunan = next(
+        t
+        for t in json.loads(out)["targets"]
+        if t["quantity"] == "intake_per_value_added" and t["scope"] == "430000"
+    )
+    assert (
+        hunan["baseline"] == 80
+        and hunan["baseline_source"] == "given"
+        and hunan["target"] == pytest.approx(80 * 0.88)
+    )
     status, out, _ = run(
         "--database-url", url, "targets", "--enterprise", "ronghu-steel", "--period", "2025-01", "--json"
     )
@@ -196,6 +220,18 @@ def test_report_balance_three_formats(run: Run, url: str, tmp_path: Path) -> Non
         (
             ("savings", "--enterprise", "ronghu-steel", "--baseline", "2025-01", "--reporting", "2025-01"),
             "overlap",
+        ),
+        (
+            (
+                "benchmark",
+                "--enterprise",
+                "ronghu-steel",
+                "--period",
+                "2025-01",
+                "--variant",
+                "crude_steel=eaf",
+            ),
+            "its variants: coking_cold_rolling, coking_no_cold_rolling, no_coking_cold_rolling",
         ),
     ],
 )

@@ -177,3 +177,11 @@ def test_mqtt_worker_stops_gracefully_on_sigint(run: Any, tmp_path: Path, broker
     assert "Committed and acknowledged 1/1 messages: 1 accepted" in out
     assert "Stopped: 1 messages, 1 accepted, 0 duplicate, 0 rejected, 0 malformed" in out
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+
+
+def test_every_rejection_reason_has_a_text_in_both_languages() -> None:
+    from shuixiao.cli._text import _TEXTS as TEXTS
+    from shuixiao.ingest import Reason
+
+    missing = [f"reason.{r.value}" for r in Reason if f"reason.{r.value}" not in TEXTS]
+    assert missing == []

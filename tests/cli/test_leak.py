@@ -209,6 +209,10 @@ def test_wrong_usage_exits_2(run) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SystemExit) as info:
         run("leak", "simulate", "--network", "x.inp", "--out", "d", "--days", "-1")
     assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        run("leak", "detect", "--network", "x.inp", "--sensors", "s.yaml", "--readings", "r.csv", "--out", "e.json",
+            "--hydraulic-baseline", "never")  # fmt: skip
+    assert info.value.code == 2
 
 
 def _enterprise(tmp_path: Path) -> None:
@@ -248,8 +252,13 @@ def test_detect_store_and_the_event_workflow(run, network: Path, tmp_path: Path)
     assert status == 0, err
     found = len(json.loads((tmp_path / "events.json").read_text(encoding="utf-8"))["events"])
     assert found >= 1 and f"Recorded for xg-steel: {found} new leak events, 0 updated" in out
+    # the network is kept in the data directory, where the leak event pages draw it from
+    kept = tmp_path / "data" / "networks" / "steel.inp"
+    assert kept.read_text(encoding="utf-8") == network.read_text(encoding="utf-8")
     # detecting again over the same readings updates the same events
-    status, out, _ = run("--lang", "en", *detect, "--store", "--enterprise", "xg-steel")
+    status, out, _ = run(
+        "--lang", "en", *detect, "--store", "--enterprise", "xg-steel", "--hydraulic-baseline", "off"
+    )
     assert f"0 new leak events, {found} updated" in out
     status, out, _ = run("leak", "event", "list", "--json")
     events = json.loads(out)

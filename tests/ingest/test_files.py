@@ -13,7 +13,7 @@ import pytest
 
 from shuixiao.errors import InvalidInputError, NotFoundError
 from shuixiao.ingest import FileOptions, Reason, import_file, read_records
-from shuixiao.storage import Store
+from shuixiao.storage import LedgerStore, Store
 
 pytestmark = pytest.mark.integration
 
@@ -243,3 +243,13 @@ def test_large_files_are_read_in_bounded_memory(tmp_path: Path) -> None:
     tracemalloc.stop()
     assert sizes == [5_000] * 20
     assert peak < 8 * 2**20  # the 100 000 records at once take several times this
+
+
+def test_unsigned_readings_of_a_notarised_meter_are_refused(saved: Store, tmp_path: Path) -> None:
+    LedgerStore(saved).set_meters(E, ["FT-201"], device="gw-3")  # signed batches only
+    path = _csv(tmp_path, "meter,ts,value\nFT-201,2024-06-01 00:00,2\nFT-103,2024-06-01 00:00,2\n")
+    report = import_file(saved, path, E)
+    assert (report.accepted, report.rejected) == (1, 1)
+    assert report.reasons == {Reason.UNSIGNED: 1}
+    assert "takes device-signed batches only" in report.examples[Reason.UNSIGNED][0]
+    assert saved.count_quarantine(E) == {"unsigned": 1}

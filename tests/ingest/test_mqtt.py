@@ -34,7 +34,7 @@ from shuixiao.errors import InvalidInputError, StorageError
 from shuixiao.ingest import Pipeline
 from shuixiao.ingest.mqtt import CommitReport, MqttWorker, batch_topic, reading_topic
 from shuixiao.model import Enterprise, Park, Region
-from shuixiao.storage import Store
+from shuixiao.storage import LedgerStore, Store
 from shuixiao.units import to_canonical
 
 pytestmark = pytest.mark.integration
@@ -527,3 +527,25 @@ def _answers(port: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def test_unsigned_readings_of_a_notarised_meter_are_refused(
+    saved: Store, broker: tuple[str, int], mqtt_names: dict[str, str], publisher: Publisher
+) -> None:
+    LedgerStore(saved).set_meters(E, ["FT-103"], device="gw-5")  # signed batches only
+    prefix = mqtt_names["prefix"]
+    running = Running(saved, broker, prefix, mqtt_names["group"], mqtt_names["a"])
+    try:
+        batch = [
+            {"meter": m, "ts": T0 + 900 * i, "value": 10.0 + i}
+            for i in range(3)
+            for m in ("FT-103", "FT-201")
+        ]
+        publisher.publish(batch_topic(E, prefix), batch)
+        _wait(lambda: sum(c.messages for c in running.commits) == 1, "the message")
+    finally:
+        running.stop()
+    assert sum(c.acknowledged for c in running.commits) == 1  # refused, quarantined, acknowledged
+    assert saved.count_readings(E) == 3 and saved.count_quarantine(E) == {"unsigned": 3}
+    (first, *_) = saved.list_quarantine(E, reason="unsigned")
+    assert first.meter == "FT-103" and "takes device-signed batches only" in first.message

@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import json
 import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -16,9 +17,9 @@ import numpy as np
 import pytest
 
 from shuixiao.errors import StorageError
-from shuixiao.ingest import Pipeline, RawReading, Reason, Source, Status
+from shuixiao.ingest import Batch, Pipeline, RawReading, Reason, Source, Status
 from shuixiao.model import Enterprise, Meter, MeterKind, Origin, Quality
-from shuixiao.storage import BulkWriter, QuarantineEntry, Store
+from shuixiao.storage import BulkWriter, LedgerStore, QuarantineEntry, Store
 
 pytestmark = pytest.mark.integration
 
@@ -493,3 +494,107 @@ def test_replay_finds_a_record_stored_meanwhile(pipe: Pipeline, saved: Store) ->
     result = later.replay(E)
     assert (result.duplicate, result.accepted, result.rejected) == (1, 0, 0)
     assert [q.id for q in saved.list_quarantine(E, replayed=True)] == [waiting.quarantine_id]
+
+
+# --- large batches are checked column by column, with the results of the record-by-record loop ---
+
+
+def _large_batch(*, unusual: bool) -> list[RawReading]:
+    """80 records of four meters, every check that can fail on its own failing somewhere."""
+    records = [
+        RawReading("FT-103", T0 + 900 * i, 10.0 + i, None, "suspect" if i % 7 else None) for i in range(40)
+    ]
+    records += [RawReading("AT-301", T0 + 900 * i, 7.0 + i / 100, None, i % 4) for i in range(30)]
+    records += [
+        RawReading("FT-301", T0, 100.0),
+        RawReading("FT-301", T0 + 900, 101),  # an integer value from JSON
+        RawReading("FT-301", T0 + 1800, -3.0),  # below the physical limit
+        RawReading("FT-101", 1_614_527_999, 1.0),  # 2021-02-28T23:59:59+08:00: before installation
+        RawReading("FT-103", NOW + 301, 1.0),  # in the future
+        RawReading("AT-301", T0 + 86_400, 15.2),  # pH above 14
+        RawReading("FT-103", T0, 10.0),  # a repeat: duplicate
+        RawReading("FT-103", T0 + 900, 99.0),  # a conflict
+        RawReading("FT-301", T0 + 2700, 99.0),  # the register falls
+        RawReading("FT-301", T0 + 3600, 104.0),
+    ]
+    if unusual:  # each of these sends the whole batch through the record-by-record loop
+        records += [
+            RawReading("FT-103", T0 + 90_000, 3.6, "m3/s"),
+            RawReading("AT-301", T0 + 90_000, float("nan")),
+        ]
+    return records
+
+
+@pytest.mark.parametrize(
+    ("unusual", "split"),
+    [(False, False), (True, False), (False, True), (True, True)],
+    ids=["columns", "loop", "messages as columns", "messages one by one"],
+)
+def test_a_large_batch_gets_the_results_of_one_record_at_a_time(
+    saved: Store,
+    tmp_path: Any,
+    regions: Any,
+    parks: Any,
+    unusual: bool,
+    split: bool,
+) -> None:
+    """One batch, or (split) batches of 8 records committed together as an MQTT worker commits messages."""
+    records = _large_batch(unusual=unusual)
+    for stamps in ("epoch", "text"):
+        if stamps == "text":  # the same instants as local time text, as a CSV file gives them
+            zone = dt.timezone(dt.timedelta(hours=8))
+            records = [
+                dataclasses.replace(r, ts=dt.datetime.fromtimestamp(r.ts, zone).strftime("%Y-%m-%d %H:%M:%S"))
+                for r in records
+            ]
+        with (
+            Store.open(f"sqlite:///{tmp_path}/{stamps}-one.db") as alone,
+            Store.open(f"sqlite:///{tmp_path}/{stamps}-all.db") as together,
+        ):
+            for target in (alone, together):
+                target.upgrade()
+                target.save_model(regions, parks, [saved.load_enterprise(E)])
+            one = Pipeline(alone, clock=lambda: float(NOW))
+            expected = [one.ingest(E, [r], FILE).results[0] for r in records]
+            pipeline = Pipeline(together, clock=lambda: float(NOW))
+            if split:
+                parts = [Batch(E, records[i : i + 8], FILE) for i in range(0, len(records), 8)]
+                got = tuple(r for result in pipeline.ingest_many(parts) for r in result.results)
+            else:
+                got = pipeline.ingest(E, records, FILE).results
+            assert [(r.status, r.reason) for r in got] == [(r.status, r.reason) for r in expected]
+            for r, e in zip(got, expected, strict=True):  # the same words, but "earlier in the batch"
+                assert r.message.replace("sent earlier in the batch", "stored") == e.message
+            for meter in ("FT-103", "AT-301", "FT-301"):
+                a, b = alone.read_readings(E, meter), together.read_readings(E, meter)
+                assert a.equals(b), meter
+                for resolution in ("PT15M", "PT1H", "P1D", "P1M"):
+                    assert alone.read_aggregates(E, meter, resolution).equals(
+                        together.read_aggregates(E, meter, resolution)
+                    ), (meter, resolution)
+    assert Counter(r.reason for r in got if r.reason) == Counter(
+        {Reason.IMPLAUSIBLE_VALUE: 2, Reason.BEFORE_INSTALLED: 1, Reason.FUTURE_TIMESTAMP: 1,
+         Reason.CONFLICT: 1, Reason.TOTALIZER_BACKWARDS: 1, **({Reason.NOT_FINITE: 1} if unusual else {})}
+    )  # fmt: skip
+
+
+# --- meters that take device-signed batches only ----------------------------------------------------
+
+
+def test_unsigned_readings_of_a_notarised_meter_are_refused(pipe: Pipeline, saved: Store) -> None:
+    LedgerStore(saved).set_meters(E, ["FT-103"], device="gw-7")  # unsigned ingestion not allowed
+    records = [RawReading("FT-103", T0 + 900 * i, 5.0) for i in range(70)]
+    records += [RawReading("PT-201", T0 + 900 * i, 0.4) for i in range(70)]  # not notarised
+    result = pipe.ingest(E, records, FILE)
+    refused = result.results[:70]
+    assert {(r.status, r.reason) for r in refused} == {(Status.REJECTED, Reason.UNSIGNED)}
+    assert "takes device-signed batches only" in refused[0].message
+    assert "--allow-unsigned" in refused[0].message
+    assert result.accepted == 70
+    assert saved.count_readings(E) == 70 and saved.count_quarantine(E) == {"unsigned": 70}
+    signed = pipe.ingest(E, [RawReading("FT-103", T0, 5.0)], FILE, signed=True)  # the notary's path
+    assert signed.results[0].status is Status.ACCEPTED
+    LedgerStore(saved).set_meters(E, ["FT-103"], unsigned_allowed=True)
+    pipe.refresh()
+    replayed = pipe.replay(E, reason="unsigned")
+    assert (replayed.accepted, replayed.duplicate, replayed.rejected) == (69, 1, 0)

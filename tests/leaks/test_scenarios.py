@@ -35,9 +35,18 @@ def test_sensor_placement(steel: PipeNetwork, net3: PipeNetwork) -> None:
     assert kinds.count("demand") == sum(1 for j in steel.junctions if steel.demand(j) > 0)
     assert place_sensors(steel) == sensors  # deterministic
     net3_sensors = place_sensors(net3, demand_share=0.0, pressure=12)
-    assert sum(s.type == "pressure" for s in net3_sensors.values()) == 12
+    # 12 junction pressures and the levels of the three tanks
+    assert sum(s.type == "pressure" and s.node in net3.junctions for s in net3_sensors.values()) == 12
+    assert {k for k, s in net3_sensors.items() if s.type == "pressure" and s.node not in net3.junctions} == {
+        "L-1",
+        "L-2",
+        "L-3",
+    }
     assert sum(s.type == "demand" for s in net3_sensors.values()) == 0
-    assert sum(s.type == "flow" for s in net3_sensors.values()) == len(net3.inflow_links()) == 5
+    # the five links from sources, and the pumps 10 and 335 and pipe 330 that controls switch (Net3 [CONTROLS])
+    assert len(net3.inflow_links()) == 5
+    flows = {s.link for s in net3_sensors.values() if s.type == "flow"}
+    assert flows == set(net3.inflow_links()) | {"10", "335", "330"}
     with pytest.raises(InvalidInputError):
         place_sensors(steel, demand_share=2.0)
 

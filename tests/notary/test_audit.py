@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from shuixiao.ledger import generate_ed25519_key
+from shuixiao.errors import LedgerVerificationError
+from shuixiao.ledger import Batch, Reading, generate_ed25519_key
 from shuixiao.model import Origin, Quality
 from shuixiao.notary import audit_store
+from shuixiao.notary.audit import _parse
 from shuixiao.storage import schema
 from shuixiao.storage.ledger import (
     ledger_batch_readings,
@@ -148,3 +150,39 @@ def test_the_audit_trusts_a_given_log_key_over_the_recorded_one(log: LogNode) ->
     report = audit_store(log.node.store, log_key=stranger)
     assert [(p.kind, p.subject) for p in report.problems] == [("checkpoint", "checkpoint of size 6")]
     assert audit_store(log.node.store, log_key=log.vkey, enterprise=E).ok
+
+
+@pytest.mark.parametrize(
+    "readings",
+    [
+        # one record layout, 100 readings: read as one byte matrix
+        tuple(Reading(f"FT-{i % 10:03d}", T0 + 900 * (i // 10), i - 50.25, "m3") for i in range(100)),
+        # the same layout but a few readings: record by record
+        (Reading("FT-101", T0, 1.5, "m3"), Reading("FT-102", T0, -2.0, "m3")),
+        # layouts differ (meter id length, a unit left out; multi-byte UTF-8): record by record
+        tuple(Reading(f"FT-{i}", T0 + i, 1.5, None if i % 3 else "m3") for i in range(100)),
+        (Reading("水表-1", T0, 0.0), Reading("水表-1", T0 + 900, 1e300)),
+    ],
+)
+def test_the_audit_reads_a_batch_encoding_as_the_reference_decoder_does(
+    readings: tuple[Reading, ...],
+) -> None:
+    """The audit's column reader against ``Batch.decode`` (the canonical decoder of docs/ledger.md)."""
+    data = Batch("gw-01", 3, bytes(32), readings, T0 + 1000).encode()
+    device, sequence, previous, created, rows = _parse(data)
+    decoded = Batch.decode(data)
+    assert (device, sequence, previous, created) == ("gw-01", 3, bytes(32), T0 + 1000)
+    got = [
+        (rows.meters[m], t, v, rows.units[u])
+        for m, t, v, u in zip(rows.meter_codes, rows.ts, rows.values, rows.unit_codes, strict=True)
+    ]
+    assert got == [(r.meter, r.ts, r.value, r.unit) for r in decoded.readings]
+
+
+@pytest.mark.parametrize("cut", [1, 17, 40])
+def test_the_audit_refuses_a_truncated_or_padded_encoding(cut: int) -> None:
+    readings = tuple(Reading("FT-101", T0 + 900 * i, 1.5, "m3") for i in range(100))  # read as a matrix
+    data = Batch("gw-01", 0, bytes(32), readings, T0).encode()
+    for bad in (data[:-cut], data + bytes(cut)):
+        with pytest.raises(LedgerVerificationError):
+            _parse(bad)

@@ -198,7 +198,8 @@ def test_a_crash_between_the_commits_loses_nothing_and_a_retransmission_repairs_
                 [RawReading(r.meter, r.ts, r.value, r.unit) for r in batch_readings],
                 Source(Origin.HTTP, "crashed"),
             )
-        ]
+        ],
+        signed=True,  # as the notarised ingestion commits them, after checking the signature
     )
     report = audit_store(node.store)
     assert {p.kind for p in report.problems} == {"reading_unnotarised"}  # named until the device re-sends

@@ -30,9 +30,9 @@ from shuixiao.notary import (
 from shuixiao.notary.publish import batches_path, decode_batch_bundle, encode_batch_bundle
 from shuixiao.notary.source import tile_reader
 from shuixiao.notary.witness import Witness
-from shuixiao.storage import Store
+from shuixiao.storage import AlarmStore, Store
 
-from ._helpers import Device, LogNode, Node
+from ._helpers import Device, E, LogNode, Node
 
 pytestmark = pytest.mark.integration
 
@@ -131,3 +131,12 @@ def test_a_witness_holding_a_tree_the_log_did_not_sign_is_a_split_view(log: LogN
     assert len(report.incidents) == 1
     incident = log.node.ledger.incidents(kind="split_view")[0]
     assert incident.detail["size"] == 4 and "two trees" in incident.message
+    # a split view compromises every enterprise the log notarises: a critical alarm for each, one however often
+    # it is seen again (its last_seen moves on)
+    alarms = AlarmStore(log.node.store)
+    [alarm] = alarms.open_alarms(E, ["ledger.split_view"])
+    assert alarm.severity.value == "critical" and alarm.key == f"log:{log.signer.name}"
+    assert alarm.detail["incident"] == incident.id and alarm.detail["log"] == log.signer.name
+    again = collect_cosignatures(log.node.store, [open_source(str(forged))], [], log.vkey)
+    assert again.incidents == report.incidents
+    assert [a.id for a in alarms.open_alarms(E, ["ledger.split_view"])] == [alarm.id]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from shuixiao.alarms import Alarm
 from shuixiao.errors import InvalidInputError, LedgerVerificationError
 from shuixiao.ledger import SIGNATURE_TYPE_COSIGNATURE, NoteSigner, open_checkpoint
 from shuixiao.model import Enterprise, Park, Region
@@ -23,10 +24,10 @@ from shuixiao.notary import (
     open_source,
     witness_signer,
 )
-from shuixiao.storage import Store
+from shuixiao.storage import AlarmStore, Store
 from shuixiao.storage.ledger import LedgerStore
 
-from ._helpers import Device, LogNode, Node
+from ._helpers import Device, E, LogNode, Node
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +40,13 @@ class WitnessNode:
     signer: NoteSigner
     output: Path
 
-    def follow(self, log: LogNode | Path | str, vkey: object, peers: tuple[str, ...] = ()) -> Witness:
+    def follow(
+        self,
+        log: LogNode | Path | str,
+        vkey: object,
+        peers: tuple[str, ...] = (),
+        enterprises: tuple[str, ...] = (),
+    ) -> Witness:
         location = str(log.directory if isinstance(log, LogNode) else log)
         return Witness(
             self.store,
@@ -48,7 +55,11 @@ class WitnessNode:
             open_source(location),
             output=self.output,
             peers=[open_source(p) for p in peers],
+            enterprises=enterprises,
         )
+
+    def alarms(self, kind: str, enterprise: str = E) -> list[Alarm]:
+        return AlarmStore(self.store).open_alarms(enterprise, [f"ledger.{kind}"])
 
     @property
     def ledger(self) -> LedgerStore:
@@ -166,18 +177,24 @@ def test_two_different_trees_of_one_size_are_a_split_view(
     log.grow(4)
     fork = _second_view(tmp_path, log, regions, parks, make_enterprise, 4)
     assert fork.vkey == log.vkey
-    assert park.follow(log, log.vkey).run_once().status == "cosigned"
+    assert park.follow(log, log.vkey, enterprises=(E,)).run_once().status == "cosigned"
     report = regulator.follow(fork, log.vkey, peers=(str(park.output),)).run_once()
     assert report.incidents, "the regulator's witness compares with the park's output"
     incident = regulator.ledger.incidents(kind="split_view")[0]
     assert incident.detail["size"] == 4 and "park" in incident.detail["peer"]
-    report = park.follow(log, log.vkey, peers=(str(regulator.output),)).run_once()
+    assert not regulator.alarms("split_view"), "told no enterprise, the regulator only records the incident"
+    report = park.follow(log, log.vkey, peers=(str(regulator.output),), enterprises=(E,)).run_once()
     assert park.ledger.incidents(kind="split_view"), "and the park's with the regulator's"
+    [alarm] = park.alarms("split_view")
+    assert alarm.severity.value == "critical" and alarm.key == f"log:{log.signer.name}"
+    assert alarm.detail["log"] == log.signer.name and "two different trees" in alarm.title_en
     shutil.rmtree(log.directory)
     shutil.copytree(fork.directory, log.directory)  # the log now shows the park another tree of size 4
-    report = park.follow(log, log.vkey).run_once()
+    report = park.follow(log, log.vkey, enterprises=(E,)).run_once()
     assert report.status == "refused"
     assert len(park.ledger.incidents(kind="split_view")) == 2
+    assert [a.id for a in park.alarms("split_view")] == [alarm.id], "a second sighting is the same alarm"
+    assert park.alarms("split_view")[0].last_seen >= alarm.last_seen
     fork.node.store.close()
 
 
@@ -193,10 +210,13 @@ def test_a_rewritten_history_is_inconsistent(
     log.grow(5)
     park.follow(log, log.vkey).run_once()
     fork = _second_view(tmp_path, log, regions, parks, make_enterprise, 9)
-    report = park.follow(fork, log.vkey).run_once()
+    report = park.follow(fork, log.vkey, enterprises=(E, "other-works")).run_once()
     assert report.status == "refused"
     incident = park.ledger.incidents(kind="inconsistent")[0]
     assert incident.detail["old_size"] == 5 and "not an extension" in incident.message
+    for enterprise in (E, "other-works"):  # each enterprise named gets its critical alarm
+        [alarm] = park.alarms("inconsistent", enterprise)
+        assert alarm.severity.value == "critical" and alarm.detail["incident"] == incident.id
     assert park.ledger.logs()[0].size == 5  # nothing of the other tree was mirrored or cosigned
     fork.node.store.close()
 

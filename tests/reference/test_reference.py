@@ -13,12 +13,14 @@ from shuixiao.reference import (
     parameter,
     product_target,
     product_targets,
+    quota_variants,
     quotas,
     read_table,
     sectors_of,
     table_names,
     target_entries,
     tier_criteria,
+    variant_rules,
 )
 
 pytestmark = pytest.mark.unit
@@ -41,6 +43,7 @@ def test_expected_tables_and_counts() -> None:
         "product_targets_hunan",
         "product_targets_national",
         "quota_adjustments_gbt18916",
+        "quota_variants",
         "quotas_gbt18916",
         "sectors",
         "tiers",
@@ -123,6 +126,44 @@ def test_sectors_and_tiers() -> None:
     assert {c.tier for c in tier_criteria("leader")} == {"leader"}
     assert any(c.sector == "steel" for c in tier_criteria("water_saving", ["steel"]))
     assert not any(c.sector == "steel" for c in tier_criteria("water_saving", ["paper"]))
+
+
+def test_quota_variants_and_the_rules_that_read_them() -> None:
+    # GB/T 18916.2-2022 crude steel: four columns, with or without coking and cold rolling (standards.md §4.2)
+    assert quota_variants("crude_steel") == (
+        "coking_cold_rolling",
+        "coking_no_cold_rolling",
+        "no_coking_cold_rolling",
+        "no_coking_no_cold_rolling",
+    )
+    rules = variant_rules("crude_steel")
+    assert [(r.dimension, r.present, r.absent) for r in rules] == [
+        ("coking", "coking", "no_coking"),
+        ("cold_rolling", "cold_rolling", "no_cold_rolling"),
+    ]
+    assert "焦化" in rules[0].value and "冷轧" in rules[1].value and {r.confidence for r in rules} == {"U"}
+    # every combination of the rules' words names a quota variant
+    assert {f"{a}_{b}" for a in ("coking", "no_coking") for b in ("cold_rolling", "no_cold_rolling")} == set(
+        quota_variants("crude_steel")
+    )
+    assert variant_rules("coal_power") == [] and len(quota_variants("coal_power")) == 12
+    assert quota_variants("beer") == ()
+
+
+def test_bad_variant_rule(tmp_path: Path) -> None:
+    bad = tmp_path / "variants.yaml"
+    bad.write_text(
+        "table: variants\nversion: 1\ntitle: bad\ndefaults:\n  standard: S\n  edition: E\n  clause: C\n"
+        "  unit: word\n  confidence: U\n  source: seed\n  product: crude_steel\nentries:\n"
+        "  - id: a\n    dimension: coking\n    position: 0\n    present: x\n    absent: x\n    value: [焦化]\n"
+        "  - id: b\n    dimension: rolling\n    position: -1\n    present: y\n    absent: z\n    value: []\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ReferenceDataError) as info:
+        read_table(bad)
+    paths = {p.path for p in info.value.problems}
+    assert "entries[0]" in paths  # present == absent
+    assert "entries[1].position" in paths and "entries[1].value" in paths
 
 
 def test_unknown_table() -> None:

@@ -48,6 +48,7 @@ def test_sections_follow_the_outline_and_carry_the_results(assessment: Enterpris
     bench = report.table("benchmarks")
     assert {r[1] for r in bench.rows} == {"全国", "430000"}
     assert {r[3] for r in bench.rows} == {"通用值"}  # 2.1 < intake ≤ 3.6 m³/t (variant given)
+    assert {r[0] for r in bench.rows} == {"crude_steel (no_coking_no_cold_rolling)"}  # the column used
     findings = next(s for s in report.sections if s.key == "findings")
     tariff = parameter("water_tariff", table="water_tariffs", scope="default")
     priced = build_report(assessment, date=DATE, tariff=tariff)

@@ -120,7 +120,7 @@ def test_rate_limit_window_slides(world: Any, test_password: str) -> None:
 
 def test_sessions_store_only_the_hash_and_close(world: Any) -> None:
     principal = authenticate(world.store, "enterprise-viewer", "correct horse battery staple", None)
-    tokens = open_session(world.store, principal)
+    tokens = open_session(world.store, principal, lifetime=3600)
     assert tokens.session.startswith("sxs_") and len(tokens.csrf) >= 40
     with world.store.transaction("reading sessions") as connection:
         stored = connection.execute(sa.select(user_sessions.c.token_hash, user_sessions.c.csrf_token)).all()
@@ -128,6 +128,9 @@ def test_sessions_store_only_the_hash_and_close(world: Any) -> None:
     assert tokens.session not in str(stored)
     close_session(world.store, tokens.session)
     assert AccountStore(world.store).session(token_hash(tokens.session)) is None
+    for lifetime in (0, -60):
+        with pytest.raises(InvalidInputError, match="session_lifetime"):
+            open_session(world.store, principal, lifetime=lifetime)
 
 
 def test_session_expiry_and_idle_timeout(world: Any) -> None:

@@ -281,3 +281,21 @@ def test_signed_batches_go_to_the_notary(world: Any) -> None:
     assert bound.post("/api/v1/ingest/batches", json=payload).status_code == 403
     actions = world.client("admin").get("/api/v1/audit", params={"action": "ingest.batch"}).json()["items"]
     assert [e["outcome"] for e in actions] == ["failure", "success", "success"]
+
+
+def test_unsigned_readings_of_a_notarised_meter_are_refused(world: Any) -> None:
+    LedgerStore(world.store).set_meters("xg-steel", ["FT-201"], device="gw-9")  # signed batches only
+    before = _state(world)
+    body = {
+        "readings": [
+            {"meter": "FT-201", "ts": DAY2, "value": 3.0, "unit": "L/s"},
+            {"meter": "FT-101", "ts": DAY2, "value": 5000.0},
+        ]
+    }
+    answer = world.client("device").post(URL, json=body)
+    assert answer.status_code == 200
+    refused, accepted = answer.json()["results"]
+    assert (refused["status"], refused["reason"]) == ("rejected", "unsigned")
+    assert "takes device-signed batches only" in refused["message"] and refused["quarantine_id"]
+    assert accepted["status"] == "accepted"
+    assert _state(world)[0] == before[0] + 1

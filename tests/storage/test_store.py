@@ -52,7 +52,7 @@ def _minutes(n: int, start: int = T0, step: int = 60) -> np.ndarray:
 def test_public_names_are_sorted_and_complete() -> None:
     public = {name for name in vars(shuixiao.storage) if not name.startswith("_")}
     assert shuixiao.storage.__all__ == sorted(shuixiao.storage.__all__)
-    modules = {"migrations", "schema", "store", "accounts", "alarms", "ledger"}
+    modules = {"migrations", "schema", "store", "accounts", "alarms", "ledger", "plans"}
     assert set(shuixiao.storage.__all__) == public - modules
 
 

@@ -11,10 +11,12 @@ from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from shuixiao.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from shuixiao.model import Quality
+from shuixiao.service._cache import cached_answer
 from shuixiao.service._export import Column, ExportFormat, export_response
 from shuixiao.service._policy import load_policy
 from shuixiao.service.auth import Principal, can_write, visible_enterprises
@@ -29,6 +31,7 @@ __all__ = [
     "PagingDep",
     "Window",
     "WindowDep",
+    "answer",
     "audit",
     "deliver",
     "json_response",
@@ -197,6 +200,21 @@ def deliver(
     items, _ = total_rows(min(limit, load_policy().max_export_rows), paging.offset)
     rows: Iterable[Mapping[str, Any]] = (to_row(item) for item in items)
     return export_response(rows, columns, export.format, export.language, filename)
+
+
+async def answer(
+    request: Request, principal: Principal, export: Export | None, compute: Callable[[], Response]
+) -> Response:
+    """Answer a read request with ``compute()`` (run in a worker thread), kept for the data version.
+
+    A JSON answer is kept per principal, path and query under the database's data version
+    (:func:`shuixiao.service._cache.cached_answer`) and served again until anything is written;
+    downloads (``export.format``) are computed every time.  ``compute`` makes its own tenant
+    checks: a kept answer only goes to the principal it was computed for.
+    """
+    if export is not None and export.format is not None:
+        return await run_in_threadpool(compute)
+    return await cached_answer(request, (principal, request.url.path, request.url.query), compute)
 
 
 def require_visible(store: Store, principal: Principal, enterprise_id: str) -> frozenset[str]:

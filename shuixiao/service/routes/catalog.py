@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from shuixiao.errors import NotFoundError
@@ -17,6 +17,7 @@ from shuixiao.service.routes._common import (
     EXPORT_RESPONSES,
     ExportDep,
     PagingDep,
+    answer,
     deliver,
     json_response,
     require_visible,
@@ -165,7 +166,8 @@ def read_park(park_id: str, store: StoreDep, principal: ApiPrincipal) -> ParkPub
 
 
 @router.get("/enterprises", response_model=Page[EnterprisePublic], responses=EXPORT_RESPONSES)
-def read_enterprises(
+async def read_enterprises(
+    request: Request,
     store: StoreDep,
     principal: ApiPrincipal,
     paging: PagingDep,
@@ -176,53 +178,68 @@ def read_enterprises(
     q: Annotated[str | None, Query(max_length=100, description="part of the Chinese or English name")] = None,
 ) -> Response:
     """List the enterprises the principal may read, with the sizes of their water systems."""
-    visible = visible_enterprises(store, principal)
-    chosen = [s for s in store.list_enterprises() if s.id in visible]
-    if region is not None:
-        within = regions_within({r.id: r.parent for r in store.list_regions()}, region)
-        chosen = [s for s in chosen if s.region in within]
-    if park is not None:
-        chosen = [s for s in chosen if s.park == park]
-    if industry is not None:
-        chosen = [s for s in chosen if s.industry_code.startswith(industry)]
-    if q:
-        needle = q.casefold()
-        chosen = [s for s in chosen if needle in s.name.casefold() or needle in (s.name_en or "").casefold()]
-    rows = [_summary(s) for s in chosen]
-    return deliver(
-        export,
-        paging,
-        lambda n, o: (rows[o : o + n], len(rows)),
-        lambda r: r,
-        ENTERPRISE_COLUMNS,
-        "enterprises",
-    )
+
+    def compute() -> Response:
+        visible = visible_enterprises(store, principal)
+        chosen = [s for s in store.list_enterprises() if s.id in visible]
+        if region is not None:
+            within = regions_within({r.id: r.parent for r in store.list_regions()}, region)
+            chosen = [s for s in chosen if s.region in within]
+        if park is not None:
+            chosen = [s for s in chosen if s.park == park]
+        if industry is not None:
+            chosen = [s for s in chosen if s.industry_code.startswith(industry)]
+        if q:
+            needle = q.casefold()
+            chosen = [
+                s for s in chosen if needle in s.name.casefold() or needle in (s.name_en or "").casefold()
+            ]
+        rows = [_summary(s) for s in chosen]
+        return deliver(
+            export,
+            paging,
+            lambda n, o: (rows[o : o + n], len(rows)),
+            lambda r: r,
+            ENTERPRISE_COLUMNS,
+            "enterprises",
+        )
+
+    return await answer(request, principal, export, compute)
 
 
 @router.get("/enterprises/{enterprise_id}", response_model=EnterpriseDetail)
-def read_enterprise(
-    enterprise_id: str, store: StoreDep, settings: SettingsDep, principal: ApiPrincipal, models: ModelsDep
+async def read_enterprise(
+    request: Request,
+    enterprise_id: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: ApiPrincipal,
+    models: ModelsDep,
 ) -> Response:
     """Return an enterprise with its sites, units, flows, meters (with their newest values) and products."""
-    require_visible(store, principal, enterprise_id)
-    enterprise = models.get(enterprise_id)
-    latest = latest_values(store, enterprise_id)
-    detail = EnterpriseDetail(
-        id=enterprise.id,
-        name=enterprise.name,
-        name_en=enterprise.name_en,
-        park=enterprise.park,
-        region=enterprise.region,
-        industry_code=enterprise.industry_code,
-        credit_code=enterprise.credit_code,
-        n_units=len(enterprise.units),
-        n_flows=len(enterprise.flows),
-        n_meters=len(enterprise.meters),
-        employees=enterprise.employees,
-        sites=[SitePublic.model_validate(s, from_attributes=True) for s in enterprise.sites],
-        units=[UnitPublic.model_validate(u, from_attributes=True) for u in enterprise.units],
-        flows=[FlowPublic.model_validate(f, from_attributes=True) for f in enterprise.flows],
-        meters=[meter_public(m, latest.get(m.id), settings.zone) for m in enterprise.meters],
-        products=[ProductPublic.model_validate(p, from_attributes=True) for p in enterprise.products],
-    )
-    return json_response(detail.model_dump(mode="json"))
+
+    def compute() -> Response:
+        require_visible(store, principal, enterprise_id)
+        enterprise = models.get(enterprise_id)
+        latest = latest_values(store, enterprise_id)
+        detail = EnterpriseDetail(
+            id=enterprise.id,
+            name=enterprise.name,
+            name_en=enterprise.name_en,
+            park=enterprise.park,
+            region=enterprise.region,
+            industry_code=enterprise.industry_code,
+            credit_code=enterprise.credit_code,
+            n_units=len(enterprise.units),
+            n_flows=len(enterprise.flows),
+            n_meters=len(enterprise.meters),
+            employees=enterprise.employees,
+            sites=[SitePublic.model_validate(s, from_attributes=True) for s in enterprise.sites],
+            units=[UnitPublic.model_validate(u, from_attributes=True) for u in enterprise.units],
+            flows=[FlowPublic.model_validate(f, from_attributes=True) for f in enterprise.flows],
+            meters=[meter_public(m, latest.get(m.id), settings.zone) for m in enterprise.meters],
+            products=[ProductPublic.model_validate(p, from_attributes=True) for p in enterprise.products],
+        )
+        return json_response(detail.model_dump(mode="json"))
+
+    return await answer(request, principal, None, compute)

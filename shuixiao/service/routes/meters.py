@@ -7,7 +7,7 @@ import re
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from shuixiao.errors import InvalidInputError, NotFoundError
@@ -20,6 +20,7 @@ from shuixiao.service.routes._common import (
     ExportDep,
     PagingDep,
     WindowDep,
+    answer,
     deliver,
     local,
     quality_name,
@@ -127,7 +128,8 @@ def _meter_key(store: Store, enterprise_id: str, meter_id: str) -> int:
 @router.get(
     "/enterprises/{enterprise_id}/meters", response_model=Page[MeterPublic], responses=EXPORT_RESPONSES
 )
-def read_meters(
+async def read_meters(
+    request: Request,
     enterprise_id: str,
     store: StoreDep,
     settings: SettingsDep,
@@ -138,21 +140,27 @@ def read_meters(
     level: Annotated[int | None, Query(ge=1, le=3, description="metering level 1, 2 or 3")] = None,
 ) -> Response:
     """List an enterprise's meters with their newest value and its quality flag."""
-    require_visible(store, principal, enterprise_id)
-    meters = models.get(enterprise_id).meters
-    latest = latest_values(store, enterprise_id)
-    items = [
-        meter_public(m, latest.get(m.id), settings.zone) for m in meters if level is None or m.level == level
-    ]
-    return deliver(
-        export,
-        paging,
-        lambda n, o: (items[o : o + n], len(items)),
-        _meter_row,
-        METER_COLUMNS,
-        f"meters-{enterprise_id}",
-        to_json=lambda m: m.model_dump(),
-    )
+
+    def compute() -> Response:
+        require_visible(store, principal, enterprise_id)
+        meters = models.get(enterprise_id).meters
+        latest = latest_values(store, enterprise_id)
+        items = [
+            meter_public(m, latest.get(m.id), settings.zone)
+            for m in meters
+            if level is None or m.level == level
+        ]
+        return deliver(
+            export,
+            paging,
+            lambda n, o: (items[o : o + n], len(items)),
+            _meter_row,
+            METER_COLUMNS,
+            f"meters-{enterprise_id}",
+            to_json=lambda m: m.model_dump(),
+        )
+
+    return await answer(request, principal, export, compute)
 
 
 @router.get("/enterprises/{enterprise_id}/meters/{meter_id}", response_model=MeterPublic)
@@ -177,7 +185,8 @@ def read_meter(
     response_model=Page[ReadingPublic],
     responses=EXPORT_RESPONSES,
 )
-def read_readings(
+async def read_readings(
+    request: Request,
     enterprise_id: str,
     meter_id: str,
     store: StoreDep,
@@ -187,27 +196,31 @@ def read_readings(
     export: ExportDep,
 ) -> Response:
     """Return a meter's raw readings in ``[start, end)``, oldest first, with quality flags and origins."""
-    require_visible(store, principal, enterprise_id)
-    key = _meter_key(store, enterprise_id, meter_id)
-    zone = window.zone
 
-    def row(item: Any) -> dict[str, Any]:
-        ts, value, quality, origin = item
-        return {
-            "ts": local(ts, zone),
-            "value": value,
-            "quality": quality_name(quality),
-            "origin": _origin(origin),
-        }
+    def compute() -> Response:
+        require_visible(store, principal, enterprise_id)
+        key = _meter_key(store, enterprise_id, meter_id)
+        zone = window.zone
 
-    return deliver(
-        export,
-        paging,
-        lambda n, o: page_readings(store, key, window.start, window.end, n, o),
-        row,
-        READING_COLUMNS,
-        f"readings-{enterprise_id}-{meter_id}",
-    )
+        def row(item: Any) -> dict[str, Any]:
+            ts, value, quality, origin = item
+            return {
+                "ts": local(ts, zone),
+                "value": value,
+                "quality": quality_name(quality),
+                "origin": _origin(origin),
+            }
+
+        return deliver(
+            export,
+            paging,
+            lambda n, o: page_readings(store, key, window.start, window.end, n, o),
+            row,
+            READING_COLUMNS,
+            f"readings-{enterprise_id}-{meter_id}",
+        )
+
+    return await answer(request, principal, export, compute)
 
 
 def _origin(code: int) -> str:
@@ -222,7 +235,8 @@ def _origin(code: int) -> str:
     response_model=Page[AggregatePublic],
     responses=EXPORT_RESPONSES,
 )
-def read_aggregates(
+async def read_aggregates(
+    request: Request,
     enterprise_id: str,
     meter_id: str,
     store: StoreDep,
@@ -235,40 +249,45 @@ def read_aggregates(
     ] = "hour",
 ) -> Response:
     """Return a meter's interval aggregates (sum for volumes, mean otherwise) starting in ``[start, end)``."""
-    iso = RESOLUTIONS.get(resolution, resolution)
-    if not _ISO.match(iso) or iso == "P":
-        raise InvalidInputError(
-            f"resolution {resolution!r} is not one of {', '.join(RESOLUTIONS)} or a duration"
+
+    def compute() -> Response:
+        iso = RESOLUTIONS.get(resolution, resolution)
+        if not _ISO.match(iso) or iso == "P":
+            raise InvalidInputError(
+                f"resolution {resolution!r} is not one of {', '.join(RESOLUTIONS)} or a duration"
+            )
+        require_visible(store, principal, enterprise_id)
+        key = _meter_key(store, enterprise_id, meter_id)
+        zone = window.zone
+
+        def row(item: Any) -> dict[str, Any]:
+            start, value, minimum, maximum, count, quality = item
+            return {
+                "start": local(start, zone),
+                "value": value,
+                "minimum": minimum,
+                "maximum": maximum,
+                "count": count,
+                "quality": quality_name(quality),
+            }
+
+        return deliver(
+            export,
+            paging,
+            lambda n, o: page_aggregates(store, key, iso, window.start, window.end, n, o),
+            row,
+            AGGREGATE_COLUMNS,
+            f"aggregates-{enterprise_id}-{meter_id}-{resolution}",
         )
-    require_visible(store, principal, enterprise_id)
-    key = _meter_key(store, enterprise_id, meter_id)
-    zone = window.zone
 
-    def row(item: Any) -> dict[str, Any]:
-        start, value, minimum, maximum, count, quality = item
-        return {
-            "start": local(start, zone),
-            "value": value,
-            "minimum": minimum,
-            "maximum": maximum,
-            "count": count,
-            "quality": quality_name(quality),
-        }
-
-    return deliver(
-        export,
-        paging,
-        lambda n, o: page_aggregates(store, key, iso, window.start, window.end, n, o),
-        row,
-        AGGREGATE_COLUMNS,
-        f"aggregates-{enterprise_id}-{meter_id}-{resolution}",
-    )
+    return await answer(request, principal, export, compute)
 
 
 @router.get(
     "/enterprises/{enterprise_id}/events", response_model=Page[MeterEventPublic], responses=EXPORT_RESPONSES
 )
-def read_events(
+async def read_events(
+    request: Request,
     enterprise_id: str,
     store: StoreDep,
     principal: ApiPrincipal,
@@ -278,19 +297,23 @@ def read_events(
     meter: Annotated[str | None, Query(description="only this meter's events")] = None,
 ) -> Response:
     """Return the events of an enterprise's meters (replacements, rollovers, ...), oldest first."""
-    require_visible(store, principal, enterprise_id)
-    events = store.list_meter_events(enterprise_id, meter)
-    zone = window.zone
-    rows = [
-        {"meter": e.meter, "ts": e.ts.astimezone(zone), "kind": e.kind, "detail": e.detail}
-        for e in events
-        if (window.start is None or e.ts >= window.start) and (window.end is None or e.ts < window.end)
-    ]
-    return deliver(
-        export,
-        paging,
-        lambda n, o: (rows[o : o + n], len(rows)),
-        lambda r: r,
-        EVENT_COLUMNS,
-        f"events-{enterprise_id}",
-    )
+
+    def compute() -> Response:
+        require_visible(store, principal, enterprise_id)
+        events = store.list_meter_events(enterprise_id, meter)
+        zone = window.zone
+        rows = [
+            {"meter": e.meter, "ts": e.ts.astimezone(zone), "kind": e.kind, "detail": e.detail}
+            for e in events
+            if (window.start is None or e.ts >= window.start) and (window.end is None or e.ts < window.end)
+        ]
+        return deliver(
+            export,
+            paging,
+            lambda n, o: (rows[o : o + n], len(rows)),
+            lambda r: r,
+            EVENT_COLUMNS,
+            f"events-{enterprise_id}",
+        )
+
+    return await answer(request, principal, export, compute)

@@ -17,6 +17,7 @@ from shuixiao.service.routes._common import (
     EXPORT_RESPONSES,
     ExportDep,
     PagingDep,
+    answer,
     audit,
     deliver,
     local,
@@ -44,7 +45,8 @@ QUARANTINE_COLUMNS = [
 
 
 @router.get("/quarantine", response_model=Page[QuarantinePublic], responses=EXPORT_RESPONSES)
-def read_quarantine(
+async def read_quarantine(
+    request: Request,
     store: StoreDep,
     settings: SettingsDep,
     principal: ApiPrincipal,
@@ -55,28 +57,32 @@ def read_quarantine(
     replayed: Annotated[bool | None, Query(description="false: waiting (default); true: replayed")] = False,
 ) -> Response:
     """List quarantined records, newest first; administrators also see those of no known enterprise."""
-    if enterprise is not None:
-        scope: frozenset[str] | None = frozenset({enterprise})
-        require_visible(store, principal, enterprise)
-    else:
-        scope = None if principal.role is Role.ADMIN else visible_enterprises(store, principal)
-    zone = settings.zone
 
-    def row(item: Any) -> dict[str, Any]:
-        values = dict(item)
-        values["origin"] = Origin(values["origin"]).name.lower()
-        values["received"] = local(values["received"], zone)
-        values["replayed_at"] = local(values["replayed_at"], zone)
-        return values
+    def compute() -> Response:
+        if enterprise is not None:
+            scope: frozenset[str] | None = frozenset({enterprise})
+            require_visible(store, principal, enterprise)
+        else:
+            scope = None if principal.role is Role.ADMIN else visible_enterprises(store, principal)
+        zone = settings.zone
 
-    return deliver(
-        export,
-        paging,
-        lambda n, o: page_quarantine(store, scope, reason, replayed, n, o),
-        row,
-        QUARANTINE_COLUMNS,
-        "quarantine",
-    )
+        def row(item: Any) -> dict[str, Any]:
+            values = dict(item)
+            values["origin"] = Origin(values["origin"]).name.lower()
+            values["received"] = local(values["received"], zone)
+            values["replayed_at"] = local(values["replayed_at"], zone)
+            return values
+
+        return deliver(
+            export,
+            paging,
+            lambda n, o: page_quarantine(store, scope, reason, replayed, n, o),
+            row,
+            QUARANTINE_COLUMNS,
+            "quarantine",
+        )
+
+    return await answer(request, principal, export, compute)
 
 
 @router.post("/quarantine/replay", response_model=ReplayPublic)

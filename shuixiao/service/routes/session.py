@@ -7,9 +7,10 @@ from starlette.concurrency import run_in_threadpool
 
 from shuixiao import __version__
 from shuixiao.errors import PermissionDeniedError
+from shuixiao.service._cache import cached_answer
 from shuixiao.service.auth import Principal, authenticate, close_session, open_session, visible_enterprises
 from shuixiao.service.deps import SESSION_COOKIE, ApiPrincipal, SettingsDep, StoreDep, client_ip
-from shuixiao.service.routes._common import audit
+from shuixiao.service.routes._common import audit, json_response
 from shuixiao.service.schemas import Health, LoginRequest, MePublic, UserPublic
 from shuixiao.storage import AccountStore
 
@@ -71,6 +72,11 @@ def delete_session(request: Request, response: Response, store: StoreDep, princi
 
 
 @router.get("/session/me", response_model=MePublic)
-def read_me(request: Request, store: StoreDep, principal: ApiPrincipal) -> MePublic:
+async def read_me(request: Request, store: StoreDep, principal: ApiPrincipal) -> Response:
     """Return the principal of the request, the enterprises it may read and (cookie sessions) its CSRF token."""
-    return _me(store, principal, getattr(request.state, "csrf_token", None))
+    csrf: str | None = getattr(request.state, "csrf_token", None)
+
+    def compute() -> Response:
+        return json_response(_me(store, principal, csrf).model_dump(mode="json"))
+
+    return await cached_answer(request, (principal, csrf, request.url.path), compute)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from shuixiao.service.web import _actions, _login, _overview_pages, _pages
+from shuixiao.service.web import _actions, _leaks, _login, _overview_pages, _pages
 from shuixiao.service.web._errors import error_page
 
 __all__ = ["error_page", "router"]
@@ -29,3 +29,4 @@ router.include_router(_login.router)
 router.include_router(_pages.router)
 router.include_router(_overview_pages.router)
 router.include_router(_actions.router)
+router.include_router(_leaks.router)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Hashable
 
 from shuixiao.assess import EnterpriseAssessment, assess_enterprise
 from shuixiao.balance import Grade, Indicator, Provenance, Status
 from shuixiao.errors import ShuixiaoError
-from shuixiao.service.web._cache import TimedCache
+from shuixiao.service._cache import TimedCache
 from shuixiao.service.web._enterprise import EnterpriseView, Kpi
 from shuixiao.service.web._format import format_number
 from shuixiao.service.web._i18n import Translator
@@ -138,7 +139,7 @@ def kpis_of(assessment: EnterpriseAssessment, t: Translator) -> list[Kpi]:
             "intake_per_value_added",
             t("kpi.intake_per_value_added"),
             format_number(per_value.value),
-            "m³/万元",
+            t("unit.per_value_added"),
             None,
             "none",
             _provenance_note(per_value, t),
@@ -179,8 +180,14 @@ def add_assessment(
     zone_name: str,
     t: Translator,
     cache: TimedCache[EnterpriseAssessment] | None,
+    version: Hashable | None = None,
 ) -> None:
-    """Fill the KPI and balance panels of ``view`` with the assessment of its month (cached)."""
+    """Fill the KPI and balance panels of ``view`` with the assessment of its month.
+
+    The assessment is kept in ``cache`` under the enterprise, the month and ``version``, the
+    :class:`~shuixiao.service._cache.DataVersion` read before it is computed, so that a write
+    (new readings, a model import) is shown on the next page view.
+    """
     month = view.month
     if month is None:
         return
@@ -188,7 +195,7 @@ def add_assessment(
     def compute() -> EnterpriseAssessment:
         return assess_enterprise(store, view.id, month.since, month.until, zone=zone_name)
 
-    key = ("enterprise", id(store), view.id, month.since, month.until)
+    key = ("enterprise", version, view.id, month.since, month.until)
     try:
         assessment = cache.get(key, compute) if cache is not None else compute()
     except ShuixiaoError as err:

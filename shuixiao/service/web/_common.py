@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,15 +13,15 @@ from starlette.responses import HTMLResponse
 from shuixiao.assess import EnterpriseAssessment, ParkAssessment, RegionProgress
 from shuixiao.config import Settings
 from shuixiao.model import Park, Region
+from shuixiao.service._cache import AnswerCache, TimedCache
 from shuixiao.service.auth import Principal, visible_enterprises
-from shuixiao.service.web._cache import TimedCache
 from shuixiao.service.web._config import defaults
 from shuixiao.service.web._i18n import LANGUAGE_COOKIE, Translator, pick_language
 from shuixiao.service.web._render import NavItem, path, render
 from shuixiao.service.web._scope import home_path, may_see_park, may_see_region
 from shuixiao.storage import Store
 
-__all__ = ["Caches", "Page", "caches", "page_context"]
+__all__ = ["Caches", "Page", "caches", "data_version", "page_context"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,17 @@ class Caches:
     enterprises: TimedCache[EnterpriseAssessment]
     parks: TimedCache[ParkAssessment]
     regions: TimedCache[RegionProgress]
+
+
+def data_version(request: Request) -> Hashable | None:
+    """Return the database's data version (:class:`~shuixiao.service._cache.DataVersion`), read now.
+
+    Assessments are kept under it: any commit (readings, an import, an acknowledgement) starts a
+    new version, so a page never shows an assessment of older data than it would compute.  None
+    for an in-memory database, where the assessments' lifetime alone bounds their age.
+    """
+    answers: AnswerCache = request.app.state.answers
+    return answers.version.current()
 
 
 def caches(request: Request) -> Caches:

@@ -42,6 +42,8 @@ class Defaults:
         How long an assessment is kept and shared. [s]
     assessment_cache_size : int
         Most assessments kept at once.
+    answer_cache_size : int
+        Most answers of the read API kept at once.
     """
 
     version: int
@@ -55,6 +57,7 @@ class Defaults:
     hourly_max_days: int
     assessment_ttl: float
     assessment_cache_size: int
+    answer_cache_size: int
 
 
 _INTEGERS = frozenset(
@@ -65,6 +68,7 @@ _INTEGERS = frozenset(
         "alarms_shown",
         "hourly_max_days",
         "assessment_cache_size",
+        "answer_cache_size",
     }
 )
 

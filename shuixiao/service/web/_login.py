@@ -113,7 +113,7 @@ def create_session(
         )
     if principal.role is Role.DEVICE:
         return _login_page(request, next_path="", error=t("login.no_pages"), status=403)
-    tokens = open_session(store, principal, client_ip=client)
+    tokens = open_session(store, principal, client_ip=client, lifetime=_settings(request).session_lifetime)
     goto = local_path(target, "") or home_path(principal, visible_enterprises(store, principal))
     response = RedirectResponse(goto, status_code=303)
     response.set_cookie(

@@ -140,7 +140,7 @@ def _total_kpis(totals: dict[str, ParkTotal], t: Translator) -> list[Kpi]:
     for key, label_key, unit in (
         ("intake", "kpi.intake", "m³"),
         ("reuse_rate", "kpi.reuse_rate", "%"),
-        ("intake_per_value_added", "kpi.intake_per_value_added", "m³/万元"),
+        ("intake_per_value_added", "kpi.intake_per_value_added", t("unit.per_value_added")),
         ("non_conventional", "kpi.non_conventional", "m³"),
         ("discharge", "kpi.discharge", "m³"),
     ):

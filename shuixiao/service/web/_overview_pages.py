@@ -13,7 +13,7 @@ from shuixiao.assess import assess_park, assess_region
 from shuixiao.errors import ShuixiaoError
 from shuixiao.service.auth import Principal
 from shuixiao.service.deps import get_store, page_principal
-from shuixiao.service.web._common import Page, caches, page_context
+from shuixiao.service.web._common import Page, caches, data_version, page_context
 from shuixiao.service.web._enterprise import pick_month
 from shuixiao.service.web._format import local_midnight
 from shuixiao.service.web._overview import ParkView, RegionView, data_span, park_view, region_view
@@ -53,7 +53,7 @@ def read_park(
     view = ParkView(park.id, t.pick(park.name, park.name_en), region_name, "–")
     note = None
     if chosen is not None:
-        key = ("park", id(store), park_id, chosen.since, chosen.until)
+        key = ("park", data_version(request), park_id, chosen.since, chosen.until)
         try:
             result = caches(request).parks.get(
                 key, lambda: assess_park(store, park_id, chosen.since, chosen.until, zone=zone)
@@ -100,7 +100,7 @@ def read_region(
             chosen + 1, 1, 1, tzinfo=zone
         )
         period = None if whole else (start, end)
-        key = ("region", id(store), region_id, chosen, start, end)
+        key = ("region", data_version(request), region_id, chosen, start, end)
         try:
             result = caches(request).regions.get(
                 key, lambda: assess_region(store, region_id, chosen, zone=zone, period=period)

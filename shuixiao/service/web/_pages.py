@@ -15,7 +15,7 @@ from shuixiao.service.auth import Principal, can_write
 from shuixiao.service.deps import get_store, page_principal
 from shuixiao.service.web._alarms import alarm_rows
 from shuixiao.service.web._assess import add_assessment
-from shuixiao.service.web._common import Page, caches, page_context
+from shuixiao.service.web._common import Page, caches, data_version, page_context
 from shuixiao.service.web._config import defaults
 from shuixiao.service.web._enterprise import Back, enterprise_view
 from shuixiao.service.web._ledger import notarisation
@@ -115,7 +115,7 @@ def read_enterprise(
 
     view = enterprise_view(store, enterprise, month, t, zone, defaults(), meter_href)
     view.back = _back(page, enterprise.park, enterprise.region)
-    add_assessment(view, store, page.settings.timezone, t, caches(request).enterprises)
+    add_assessment(view, store, page.settings.timezone, t, caches(request).enterprises, data_version(request))
     view.alarms = alarm_rows(
         store,
         enterprise_id,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from shuixiao.model import Enterprise, Meter, Quality, UnitKind, WaterUnit, label, quantity_label
+from shuixiao.service._queries import latest_values
 from shuixiao.service.web._format import format_number, format_time
 from shuixiao.storage import Store
 from shuixiao.units import canonical_unit
@@ -125,17 +126,10 @@ def latest_readings(
     lookback : datetime.timedelta
         How far back to look.
     """
-    found: dict[str, Latest] = {}
     if last is None:
-        return found
-    start, end = last - lookback, last + dt.timedelta(seconds=1)
-    for meter in enterprise.meters:
-        frame = store.read_readings(enterprise.id, meter.id, start, end)
-        if frame.empty:
-            continue
-        row = frame.iloc[-1]
-        found[meter.id] = Latest(row["ts"].to_pydatetime(), float(row["value"]), Quality(int(row["quality"])))
-    return found
+        return {}
+    newest = latest_values(store, enterprise.id, last - lookback, last + dt.timedelta(seconds=1))
+    return {meter: Latest(ts, value, Quality(quality)) for meter, (ts, value, quality) in newest.items()}
 
 
 def _unit_kind(unit: WaterUnit, language: str) -> str:

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from shuixiao.assess import assess_enterprise
+from shuixiao.service._cache import TimedCache
 from shuixiao.service.web._assess import add_assessment, best_tier, kpis_of
-from shuixiao.service.web._cache import TimedCache
 from shuixiao.service.web._config import defaults
 from shuixiao.service.web._enterprise import enterprise_view
 from shuixiao.service.web._i18n import Translator
@@ -57,6 +57,8 @@ def test_kpis(march: object) -> None:
     assert best_tier(march)[0] == "none"  # type: ignore[arg-type]
     english = {k.key: k for k in kpis_of(march, Translator("en"))}  # type: ignore[arg-type]
     assert english["reuse_rate"].reference == "water-saving enterprise: ≥ 45 %"
+    assert kpis["intake_per_value_added"].unit == "m³/万元"
+    assert english["intake_per_value_added"].unit == "m³/10⁴ CNY"
 
 
 def _acyclic(view: dict[str, Any]) -> bool:

@@ -31,6 +31,7 @@ def _document(**changes: object) -> str:
         "hourly_max_days": 14,
         "assessment_ttl": 300,
         "assessment_cache_size": 64,
+        "answer_cache_size": 512,
     }
     values.update(changes)
     lines = ["version: 3", "defaults:"]
@@ -52,6 +53,7 @@ def test_read_defaults() -> None:
         (_document(gap_factor="wide"), "gap_factor.value must be a positive number"),
         (_document(alarms_shown=None), "alarms_shown.value must be a positive number"),
         (_document(trend_months=1.5), "trend_months.value must be a whole number"),
+        (_document(answer_cache_size=0.5), "answer_cache_size.value must be a whole number"),
         ("defaults: {}", "integer `version`"),
         ("version: 1\ndefaults: [1]", "`defaults` mapping"),
         ("version: [", "not valid YAML"),

@@ -78,6 +78,12 @@ def test_both_languages_say_something_with_the_same_placeholders() -> None:
         [f"sankey.view.{s}" for s in ("units", "equipment", "loops")],
         [f"park.sink.{s}" for s in ("discharge", "consumption", "leakage", "external_supply")],
         ["park.direction.in", "park.direction.out"],
+        [f"leak_state.{s}" for s in ("suspected", "confirmed", "repaired", "verified", "dismissed")],
+        [
+            f"leak_action.{s}"
+            for s in ("detect", "update", "confirm", "repair", "verify", "reopen", "dismiss", "note")
+        ],
+        [f"leak_do.{s}" for s in ("confirm", "repair", "verify", "reopen", "dismiss")],
     ],
 )
 def test_dynamic_key_families_are_complete(family: list[str]) -> None:

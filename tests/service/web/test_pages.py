@@ -3,19 +3,23 @@ switch, scopes, acknowledging alarms, the error page."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from shuixiao.alarms import AlarmSpec, Severity
 from shuixiao.config import Settings
 from shuixiao.model import Park, Region
 from shuixiao.service import create_app
+from shuixiao.service._secrets import token_hash
 from shuixiao.service.accounts import add_user
 from shuixiao.service.web._i18n import LANGUAGE_COOKIE
 from shuixiao.storage import AccountStore, Store
+from shuixiao.storage.accounts import user_sessions
 from shuixiao.storage.alarms import AlarmStore
 
 pytestmark = pytest.mark.integration
@@ -232,3 +236,50 @@ def test_empty_states(tmp_path: Path, password: str) -> None:
         for path in ("/parks/p1", "/regions/hn"):
             page = client.get(path)
             assert page.status_code == 200 and "这里还没有企业" in page.text and hint in page.text
+
+
+def test_login_form_sessions_last_the_configured_lifetime(settings: Settings, password: str) -> None:
+    """A login-form session ends after ``session_lifetime`` (here three days), not after 12 h.
+
+    OWASP ASVS 4.0.3 V3.3.2 leaves the absolute lifetime to the instance; the login form
+    used to cap it at the default of 12 h whatever was configured.
+    """
+    three_days = 3 * 24 * 3600
+    configured = settings.model_copy(update={"session_lifetime": three_days})
+    with TestClient(create_app(configured), follow_redirects=False) as client:
+        token = _token(client)
+        answer = client.post(
+            "/login", data={"login": "wang.steel", "password": password, "csrf_token": token}
+        )
+        assert answer.status_code == 303
+        digest = token_hash(client.cookies["shuixiao_session"])
+        with Store.open(settings.database_url) as store:
+            with store.transaction("reading the session") as connection:
+                created, expires = connection.execute(
+                    sa.select(user_sessions.c.created, user_sessions.c.expires).where(
+                        user_sessions.c.token_hash == digest
+                    )
+                ).one()
+            assert expires - created == pytest.approx(
+                dt.timedelta(seconds=three_days), abs=dt.timedelta(seconds=5)
+            )
+            # Thirteen hours later (and just used), the session still opens the pages.
+            with store.transaction("aging the session", write=True) as connection:
+                connection.execute(
+                    sa.update(user_sessions)
+                    .where(user_sessions.c.token_hash == digest)
+                    .values(
+                        created=created - dt.timedelta(hours=13), expires=expires - dt.timedelta(hours=13)
+                    )
+                )
+        assert client.get("/enterprises/ronghu-steel").status_code == 200
+        with (
+            Store.open(settings.database_url) as store,
+            store.transaction("ending it", write=True) as connection,
+        ):
+            connection.execute(
+                sa.update(user_sessions)
+                .where(user_sessions.c.token_hash == digest)
+                .values(expires=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+            )
+        assert client.get("/enterprises/ronghu-steel").status_code == 303
