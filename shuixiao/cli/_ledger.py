@@ -153,7 +153,8 @@ def _register_meters(verbs: Any) -> None:
         description=(
             "Show each meter's signing device and how many of its readings a logged batch carries, up to which "
             "checkpoint. Readings that arrive without a batch are accepted only for meters where the enterprise "
-            "allows it (--allow-unsigned); for the others shuixiao ledger verify names them."
+            "allows it (--allow-unsigned); for a meter bound to a signing device the others are refused at "
+            "ingestion with reason unsigned and quarantined, and shuixiao ledger verify names any found in the store."
         ),
     )
     meters.add_argument("--enterprise", required=True, metavar="ID")

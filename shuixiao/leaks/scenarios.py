@@ -357,7 +357,7 @@ def simulate_scenario(
     >>> leak = Leak(Location("pipe", "123"), t0 + dt.timedelta(hours=6), None, 10.0, id="L1")
     >>> s = simulate_scenario(net, place_sensors(net), [leak], start=t0, days=0.5, seed=1)
     >>> s.readings.shape, round(s.leaks[0].peak_flow)
-    ((144, 74), 10)
+    ((144, 79), 10)
     """
     settings = settings or ScenarioSettings()
     if start.tzinfo is None:
