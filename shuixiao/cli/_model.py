@@ -175,7 +175,7 @@ def _show_all(ctx: Context, *, as_json: bool) -> int:
         table.add_row(
             s.id,
             (s.name_en or s.name) if en else s.name,
-            f"{s.industry_code} {industry_name(s.industry_code) or ''}",
+            f"{s.industry_code} {industry_name(s.industry_code, ctx.settings.language) or ''}",
             s.park or "",
             str(s.n_units),
             str(s.n_meters),
@@ -191,7 +191,7 @@ def _print_enterprise(ctx: Context, e: Enterprise, readings: int, span: Any) -> 
     out = ctx.out
     out.print(f"[bold]{(e.name_en or e.name) if en else e.name}[/bold]  ({e.id})")
     out.print(f"{ctx.t('label.credit_code')}: {e.credit_code}")
-    out.print(f"{ctx.t('label.industry')}: {e.industry_code} {industry_name(e.industry_code) or ''}")
+    out.print(f"{ctx.t('label.industry')}: {e.industry_code} {industry_name(e.industry_code, lang) or ''}")
     regions = {r.id: r for r in ctx.store().list_regions()}
     parks = {p.id: p for p in ctx.store().list_parks()}
     region = regions.get(e.region)

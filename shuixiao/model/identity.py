@@ -8,6 +8,8 @@ from importlib import resources
 
 import yaml
 
+from shuixiao.errors import InvalidInputError, Problem, ReferenceDataError
+
 __all__ = [
     "credit_code_check_character",
     "credit_code_problem",
@@ -90,23 +92,66 @@ def credit_code_problem(code: str) -> str | None:
     return None
 
 
+# Languages of the GB/T 4754-2017 names: Chinese (normative) and English (a translation).
+_LANGUAGES = ("zh", "en")
+
+_INDUSTRY_FILE = "gbt4754_2017.yaml"
+
+
 @cache
-def _industry_table() -> dict[str, str]:
-    text = resources.files("shuixiao.data").joinpath("gbt4754_2017.yaml").read_text("utf-8")
+def _industry_table() -> dict[str, dict[str, str]]:
+    """Return ``{code: {"zh": name, "en": name}}`` from the shipped GB/T 4754-2017 table."""
+    return _parse_industry_table(resources.files("shuixiao.data").joinpath(_INDUSTRY_FILE).read_text("utf-8"))
+
+
+def _parse_industry_table(text: str) -> dict[str, dict[str, str]]:
+    """Return ``{code: {"zh": name, "en": name}}`` from the YAML text of an industry table.
+
+    Raises
+    ------
+    ReferenceDataError
+        Listing every code without a non-empty name in each language.
+    """
     data = yaml.safe_load(text)
-    return {str(k): str(v) for k, v in data["codes"].items()}
+    table: dict[str, dict[str, str]] = {}
+    problems: list[Problem] = []
+    for key, entry in data["codes"].items():
+        code = str(key)
+        names = entry if isinstance(entry, dict) else {}
+        missing = [lang for lang in _LANGUAGES if not str(names.get(lang) or "").strip()]
+        if missing:
+            problems.append(Problem(f"codes.{code}", f"needs a non-empty name in {', '.join(missing)}"))
+            continue
+        table[code] = {lang: str(names[lang]).strip() for lang in _LANGUAGES}
+    if problems:
+        raise ReferenceDataError(problems, _INDUSTRY_FILE)
+    return table
 
 
 _INDUSTRY_PATTERN = re.compile(r"^\d{2}(\d{1,2})?$")
 
 
-def industry_name(code: str) -> str | None:
-    """Return the Chinese name of a GB/T 4754-2017 code, or None when it is not listed.
+def industry_name(code: str, language: str = "zh") -> str | None:
+    """Return the name of a GB/T 4754-2017 code in ``language``, or None when it is not listed.
 
     Parameters
     ----------
     code : str
         A division (2 digits), group (3) or class (4) code, without the section letter.
+    language : {'zh', 'en'}, default 'zh'
+        ``'zh'`` for the normative Chinese name, ``'en'`` for the English translation
+        (NBS English-edition wording where established, else ISIC Rev.4-style).
+
+    Returns
+    -------
+    str or None
+        The name, or None when the code is not in the shipped table (groups and
+        classes other than the water-intensive ones).
+
+    Raises
+    ------
+    InvalidInputError
+        If ``language`` is not ``'zh'`` or ``'en'``.
 
     Examples
     --------
@@ -114,8 +159,19 @@ def industry_name(code: str) -> str | None:
     '炼钢'
     >>> industry_name("31")
     '黑色金属冶炼和压延加工业'
+    >>> industry_name("31", "en")
+    'Smelting and pressing of ferrous metals'
+    >>> industry_name("3120", language="en")
+    'Steelmaking'
+    >>> industry_name("3199", "en") is None
+    True
     """
-    return _industry_table().get(code)
+    if language not in _LANGUAGES:
+        raise InvalidInputError(
+            f"{language!r} is not a language of the industry names: use 'zh' (Chinese) or 'en' (English)"
+        )
+    names = _industry_table().get(code)
+    return names[language] if names is not None else None
 
 
 def industry_code_problem(code: str) -> str | None:

@@ -181,7 +181,7 @@ def build_report(
     facts = [
         (t("facts.name"), name),
         (t("facts.credit"), e.credit_code),
-        (t("facts.industry"), f"{e.industry_code} {industry_name(e.industry_code) or ''}".strip()),
+        (t("facts.industry"), f"{e.industry_code} {industry_name(e.industry_code, lang) or ''}".strip()),
         (
             t("facts.region"),
             " / ".join((r.name_en or r.name) if lang == "en" else r.name for r in reversed(a.regions))

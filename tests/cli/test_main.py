@@ -52,8 +52,9 @@ def test_import_show_export_round_trip(run, tmp_path: Path) -> None:  # type: ig
     assert "企业一览" in out and enterprise in out
     status, out, _ = run("--lang", "en", "model", "show", "--enterprise", enterprise)
     assert status == 0 and "Water units" in out and "Meters" in out
+    assert "2221 Manufacture of machine-made paper and paperboard" in out and "机制纸" not in out
     status, out, _ = run("model", "show", "--enterprise", enterprise)
-    assert "统一社会信用代码" in out and "冷却塔" in out
+    assert "统一社会信用代码" in out and "冷却塔" in out and "2221 机制纸及纸板制造" in out
 
     exported = tmp_path / "out.yaml"
     assert run("model", "export", "--enterprise", enterprise, "-o", str(exported))[0] == 0

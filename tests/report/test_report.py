@@ -62,6 +62,10 @@ def test_english(assessment: EnterpriseAssessment) -> None:
     assert report.sections[0].title == "1 The enterprise"
     assert report.enterprise == assessment.enterprise.name_en
     assert any(r[0] == "reuse rate" for r in report.table("indicators").rows)
+    facts = {r[0]: r[1] for r in report.table("facts").rows}
+    assert assessment.enterprise.industry_code == "3120" and "3120 Steelmaking" in facts.values()
+    chinese = {r[0]: r[1] for r in build_report(assessment, date=DATE).table("facts").rows}
+    assert "3120 炼钢" in chinese.values()
 
 
 class _Html(HTMLParser):

@@ -239,7 +239,7 @@ def enterprise_view(
     parks = {p.id: p for p in store.list_parks()}
     park = parks.get(enterprise.park) if enterprise.park else None
     region = regions.get(enterprise.region)
-    industry = industry_name(enterprise.industry_code) or ""
+    industry = industry_name(enterprise.industry_code, t.language) or ""
     return EnterpriseView(
         id=enterprise.id,
         name=t.pick(enterprise.name, enterprise.name_en),

@@ -100,7 +100,7 @@ def enterprise_rows(
             EnterpriseRow(
                 id=e.id,
                 name=t.pick(e.name, e.name_en),
-                industry=f"{e.industry_code} {industry_name(e.industry_code) or ''}".strip(),
+                industry=f"{e.industry_code} {industry_name(e.industry_code, t.language) or ''}".strip(),
                 href=href(e.id),
                 intake=format_number(ind["intake"].value),
                 reuse_rate=format_number(ind["reuse_rate"].value),

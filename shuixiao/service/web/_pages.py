@@ -49,7 +49,7 @@ def read_enterprises(request: Request, store: StoreDep, principal: PrincipalDep)
         {
             "id": e.id,
             "name": t.pick(e.name, e.name_en),
-            "industry": f"{e.industry_code} {industry_name(e.industry_code) or ''}".strip(),
+            "industry": f"{e.industry_code} {industry_name(e.industry_code, t.language) or ''}".strip(),
             "park": parks.get(e.park or "", "–"),
             "meters": e.n_meters,
             "href": path("enterprises", e.id),

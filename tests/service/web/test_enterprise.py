@@ -106,6 +106,7 @@ def test_english_page_and_no_data(demo_store: Store, zone: ZoneInfo, tmp_path: P
         view=view,
     ).body.decode()
     assert 'lang="en"' in html and "Water units and meters" in html and "中文" in html
+    assert view.industry == "3120 Steelmaking" and "<span>3120 Steelmaking</span>" in html
     empty = demo_store.load_enterprise("jinlan-dyeing")
     with Store.open(f"sqlite:///{tmp_path}/empty.db") as store:
         store.upgrade()

@@ -97,6 +97,9 @@ def test_language_switch(client: TestClient, log_in: LogIn, demo_url: str) -> No
     assert done.status_code == 303
     page = client.get("/parks/dongting-park")
     assert "Dongting Lakeside Green Industrial Park (demo)" in page.text and 'lang="en"' in page.text
+    assert "1713 Dyeing and finishing of cotton textiles" in page.text  # the dyeing plant's industry
+    listed = client.get("/enterprises").text
+    assert "1713 Dyeing and finishing of cotton textiles" in listed and "棉印染精加工" not in listed
     with Store.open(demo_url) as store:
         accounts = AccountStore(store)
         assert accounts.get_user("zhao.park").language == "en"
