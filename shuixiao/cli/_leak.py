@@ -1,6 +1,6 @@
-"""``shuixiao leak``: simulate leak scenarios, detect and localise leaks, score detections, leak events.
+"""``shuixiao leak``: simulate leak scenarios, detect and localise leaks, score detections, zones, leak events.
 
-``simulate``, ``detect`` and ``score`` work on files only: they open no database and need no
+``simulate``, ``detect``, ``score`` and ``zones`` work on files only: they open no database and need no
 network access.  ``detect --store --enterprise E`` also records the leaks found as leak events
 with their alarms, and ``leak event`` follows those events from suspicion to a verified repair.
 """
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from rich.table import Table
 
 from shuixiao.alarms import LeakState, load_rules, resolve_rules
@@ -39,6 +40,7 @@ from shuixiao.leaks import (
     write_sensors,
     write_truth,
 )
+from shuixiao.leaks.zones import ZoneBalance, district_metered_areas, zone_balance
 from shuixiao.notify import make_outbox
 from shuixiao.storage import AlarmStore, LeakEventRecord, LeakEventStore
 
@@ -67,11 +69,12 @@ def register(nouns: Any) -> None:
     """Add the ``leak`` command and its verbs to ``nouns``."""
     leak = nouns.add_parser(
         "leak",
-        help="pipe-network leaks: simulate, detect, score",
+        help="pipe-network leaks: simulate, detect, score, zones",
         description=(
             "Leak monitoring on EPANET networks from files: simulate scenarios with ground truth, "
-            "detect and localise leaks in flow and pressure readings, and score detections "
-            "with the BattLeDIM 2020 rules. No database is used. See docs/leaks.md."
+            "detect and localise leaks in flow and pressure readings, score detections "
+            "with the BattLeDIM 2020 rules, and split the network into district-metered areas. "
+            "No database is used. See docs/leaks.md."
         ),
     )
     verbs = leak.add_subparsers(dest="verb", metavar="<verb>", required=True)
@@ -228,6 +231,31 @@ def register(nouns: Any) -> None:
     sco.add_argument("--network", required=True, type=Path, metavar="NET.inp", help="EPANET network")
     sco.add_argument("--json", action="store_true", help="machine-readable JSON")
     sco.set_defaults(handler=score)
+
+    zon = verbs.add_parser(
+        "zones",
+        help="district-metered areas from the flow meters, with their balance",
+        description=(
+            "Split the network into district-metered areas (zones) at its flow meters: each zone's "
+            "junctions, pipe length, boundary meters with their sign (+ into the zone), customer meters, "
+            "and whether it is closed (every way in metered) or open (and why). With --readings, the "
+            "balance of every closed zone: net inflow − customer meters − tank storage = losses + "
+            "unmetered use [m³], the minimum night flow and the ILI. Same file formats as detect."
+        ),
+    )
+    zon.add_argument("--network", required=True, type=Path, metavar="NET.inp", help="EPANET network")
+    zon.add_argument("--sensors", required=True, type=Path, metavar="SENSORS.yaml", help="sensor file")
+    zon.add_argument("--readings", type=Path, metavar="READINGS.csv", help="CSV timestamp,sensor,value")
+    zon.add_argument(
+        "--names", type=Path, metavar="ZONES.yaml", help="zone names: zone id or a junction of it → name"
+    )
+    zon.add_argument(
+        "--screening",
+        action="store_true",
+        help="give UARL and ILI outside the UARL formula's range (plant networks), as screening values",
+    )
+    zon.add_argument("--json", action="store_true", help="machine-readable JSON")
+    zon.set_defaults(handler=zones)
 
 
 def detect(ctx: Context, args: argparse.Namespace) -> int:
@@ -390,6 +418,114 @@ def score(ctx: Context, args: argparse.Namespace) -> int:
 
 def _number(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}" if math.isfinite(value) else "—"
+
+
+def _zone_names(path: Path) -> dict[str, str]:
+    """Read a zone-name file: a YAML mapping of zone id or junction id to the zone's name."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise InvalidInputError(f"{path}: cannot read it ({err.strerror or err})") from err
+    except yaml.YAMLError as err:
+        raise InvalidInputError(f"{path}: not valid YAML ({err})") from err
+    if not isinstance(data, dict) or not all(isinstance(v, str | int) for v in data.values()):
+        raise InvalidInputError(f"{path}: expected a mapping of zone id or junction id to a name")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def zones(ctx: Context, args: argparse.Namespace) -> int:
+    """Print the district-metered areas of a network and, with readings, their balances."""
+    network = read_network(args.network)
+    sensors = read_sensors(args.sensors)
+    names = _zone_names(args.names) if args.names else None
+    zoning = district_metered_areas(network, sensors, names=names)
+    balances: dict[str, ZoneBalance] = {}
+    skipped: dict[str, str] = {}
+    if args.readings:
+        readings = read_readings(args.readings, sensors)
+        for zone in zoning.zones:
+            if not zone.closed:
+                skipped[zone.id] = f"open ({zone.reason})"
+                continue
+            try:
+                balances[zone.id] = zone_balance(zone, readings, check_validity=not args.screening)
+            except InvalidInputError as err:
+                skipped[zone.id] = str(err)
+    if args.json:
+        document = zoning.to_dict()
+        if args.readings:
+            document["screening"] = bool(args.screening)
+            document["balances"] = [b.to_dict() for b in balances.values()]
+            document["not_balanced"] = skipped
+        ctx.print_json(document)
+        return 0
+    closed = sum(z.closed for z in zoning.zones)
+    ctx.out.print(ctx.t("zones.summary", network=network.name, zones=len(zoning.zones), closed=closed))
+    table = Table(title=ctx.t("zones.title"))
+    for key in (
+        "zones.col.zone",
+        "zones.col.state",
+        "zones.col.nodes",
+        "zones.col.length",
+        "zones.col.connections",
+        "zones.col.meters",
+        "zones.col.customers",
+        "zones.col.tanks",
+    ):
+        table.add_column(ctx.t(key), overflow="fold")
+    for zone in zoning.zones:
+        table.add_row(
+            zone.id,
+            ctx.t("zones.closed" if zone.closed else "zones.open"),
+            str(len(zone.nodes)),
+            f"{zone.length / 1000:.2f}",
+            str(zone.connections),
+            ", ".join(f"{'+' if m.sign > 0 else '−'}{m.sensor}" for m in zone.meters) or "—",
+            str(len(zone.customer_meters)),
+            ", ".join(f"{t.tank} ({t.sensor})" for t in zone.tanks) or "—",
+        )
+    ctx.out.print(table)
+    for zone in zoning.zones:
+        if not zone.closed:
+            ctx.out.print(ctx.t("zones.open_reason", zone=zone.id, reason=zone.reason), markup=False)
+    for sensor, reason in sorted(zoning.unused_meters.items()):
+        ctx.out.print(ctx.t("zones.unused", sensor=sensor, reason=reason), markup=False)
+    if not args.readings:
+        return 0
+    if balances:
+        table = Table(title=ctx.t("zones.balance_title"))
+        for key in (
+            "zones.col.zone",
+            "zones.col.hours",
+            "zones.col.input",
+            "zones.col.consumption",
+            "zones.col.storage",
+            "zones.col.residual",
+            "zones.col.mean_residual",
+            "zones.col.mnf",
+            "zones.col.nnf",
+            "zones.col.ili",
+        ):
+            table.add_column(ctx.t(key), justify="left" if key == "zones.col.zone" else "right")
+        for b in balances.values():
+            table.add_row(
+                b.zone,
+                _number(b.hours, 1),
+                _number(b.system_input_volume, 1),
+                _number(b.consumption_volume, 1),
+                _number(b.storage_volume, 1),
+                _number(b.residual_volume, 1),
+                _number(b.residual_volume / b.hours if b.hours > 0 else math.nan),
+                _number(float(b.minimum_night_flow.mean()) if len(b.minimum_night_flow) else math.nan),
+                _number(float(b.net_night_flow.mean()) if len(b.net_night_flow) else math.nan),
+                _number(b.infrastructure_leakage_index),
+            )
+        ctx.out.print(table)
+        if args.screening:
+            ctx.out.print(ctx.t("zones.screening"))
+    for zone_id, reason in skipped.items():
+        ctx.out.print(ctx.t("zones.not_balanced", zone=zone_id, reason=reason), markup=False)
+    return 0
 
 
 # --- leak events --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import hashlib
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -85,6 +85,9 @@ class PipeNetwork:
         Mean expected demand of every junction over the model's pattern cycle. [m³/h]
     coordinates : mapping of str to tuple of float, optional
         Node coordinates from the file, in its units.
+    tanks : mapping of str to tuple, optional
+        Tank id → (water levels [m], stored volumes [m³]), increasing: the tank's volume
+        table, from its volume curve or its diameter between its minimum and maximum level.
     """
 
     def __init__(
@@ -95,6 +98,7 @@ class PipeNetwork:
         links: Mapping[str, tuple[str, str, str, float]],
         demand: Mapping[str, float],
         coordinates: Mapping[str, tuple[float, float]] | None = None,
+        tanks: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
     ) -> None:
         self.name = name
         self.inp_text = inp_text
@@ -102,6 +106,10 @@ class PipeNetwork:
         self._links = {k: _Link(*v) for k, v in links.items()}
         self._demand = dict(demand)
         self.coordinates = dict(coordinates or {})
+        self._tanks = {
+            k: (np.asarray(levels, dtype=np.float64), np.asarray(volumes, dtype=np.float64))
+            for k, (levels, volumes) in (tanks or {}).items()
+        }
         self._index = {n: i for i, n in enumerate(self._nodes)}
         self._rows: dict[int, npt.NDArray[np.float64]] = {}
 
@@ -157,6 +165,24 @@ class PipeNetwork:
         """Mean expected demand of ``junction`` over the pattern cycle. [m³/h]"""
         self._check_node(junction)
         return self._demand.get(junction, 0.0)
+
+    def tank_table(self, tank: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Volume table of ``tank``: water levels [m] and the volumes stored at them [m³].
+
+        Raises
+        ------
+        InvalidInputError
+            If ``tank`` is not a tank, or the network was built without tank geometry.
+        """
+        self._check_node(tank)
+        if self._nodes[tank] != "tank":
+            raise InvalidInputError(f"node {tank!r} is a {self._nodes[tank]}, not a tank")
+        if tank not in self._tanks:
+            raise InvalidInputError(
+                f"network {self.name!r} has no geometry for tank {tank!r}; read it with read_network"
+            )
+        levels, volumes = self._tanks[tank]
+        return levels.copy(), volumes.copy()
 
     @property
     def total_length(self) -> float:
@@ -408,4 +434,18 @@ def network_from_text(text: str, name: str = "network") -> PipeNetwork:
         for n, node in wn.nodes()
         if node.coordinates is not None and all(math.isfinite(c) for c in node.coordinates)
     }
-    return PipeNetwork(name, text, nodes, links, _mean_demands(wn), coordinates)
+    return PipeNetwork(name, text, nodes, links, _mean_demands(wn), coordinates, _tank_tables(wn))
+
+
+def _tank_tables(wn: Any) -> dict[str, tuple[list[float], list[float]]]:
+    """Volume table of every tank: its volume curve, or a cylinder from minimum to maximum level."""
+    out = {}
+    for name, tank in wn.tanks():
+        if tank.vol_curve is not None and len(tank.vol_curve.points) >= 2:
+            points = sorted((float(h), float(v)) for h, v in tank.vol_curve.points)
+            out[name] = ([h for h, _ in points], [v for _, v in points])
+        else:
+            area = math.pi * float(tank.diameter) ** 2 / 4.0  # cylinder: V = π D²/4 · h
+            low, high = float(tank.min_level), float(tank.max_level)
+            out[name] = ([low, high], [area * low, area * high])
+    return out

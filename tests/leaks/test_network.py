@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from shuixiao.errors import InvalidInputError, NotFoundError
@@ -58,3 +60,30 @@ def test_bad_files(tmp_path: Path) -> None:
     bad.write_text("[JUNCTIONS]\n J1 x y\n[END]\n", encoding="utf-8")
     with pytest.raises(InvalidInputError, match="not a valid EPANET INP file"):
         read_network(bad)
+
+
+def test_tank_volume_tables(net3: PipeNetwork) -> None:
+    # Net3.inp, [TANKS]: tank 1 has a diameter of 85 ft and levels 0.1–32.1 ft (a cylinder)
+    levels, volumes = net3.tank_table("1")
+    foot = 0.3048
+    area = math.pi * (85 * foot) ** 2 / 4.0
+    np.testing.assert_allclose(levels, [0.1 * foot, 32.1 * foot])
+    np.testing.assert_allclose(volumes, area * levels)
+    with pytest.raises(InvalidInputError, match="not a tank"):
+        net3.tank_table("River")
+    with pytest.raises(NotFoundError):
+        net3.tank_table("T9")
+    bare = PipeNetwork("bare", "", {"J": "junction", "T": "tank"}, {}, {})
+    with pytest.raises(InvalidInputError, match="no geometry"):
+        bare.tank_table("T")
+
+
+def test_tank_volume_curve_is_used(tmp_path: Path) -> None:
+    path = tmp_path / "curve.inp"
+    path.write_text(
+        "[JUNCTIONS]\n J1 0 1\n[TANKS]\n T 10 2 0 4 5 0 VC\n[PIPES]\n P1 T J1 100 200 120 0 Open\n"
+        "[CURVES]\n VC 0 0\n VC 2 30\n VC 4 100\n[OPTIONS]\n Units CMH\n[END]\n",
+        encoding="utf-8",
+    )
+    levels, volumes = read_network(path).tank_table("T")
+    assert levels.tolist() == [0.0, 2.0, 4.0] and volumes.tolist() == [0.0, 30.0, 100.0]
