@@ -279,19 +279,41 @@ def test_demo_steel_works_is_one_zone_with_its_supply_meter(steel: PipeNetwork) 
     assert len(zone.customer_meters) == zone.connections
 
 
-def test_demo_steel_works_with_workshop_meters(steel: PipeNetwork) -> None:
-    # a meter on every branch from the ring main: the ring and one zone per workshop
-    branches = [
-        p
-        for p in steel.pipes
-        if steel.link_nodes(p)[0].startswith("RM-") and p.startswith("P-") and "RM-" not in p[2:]
+def test_demo_steel_works_with_its_workshop_meters() -> None:
+    from shuixiao.demo import DemoConfig, build_park
+
+    park = build_park(DemoConfig(enterprises=1, days=1))
+    (plant,) = park.enterprises
+    net = network_from_text(park.networks[plant.id], name=plant.id)
+    (root,) = net.sources
+    flows = {f.id: f for f in plant.flows}
+    # the plant's level-2 meters on fresh water from the network root measure the workshop branches
+    sensors = place_sensors(net, pressure=0)
+    for meter in plant.meters:
+        flow = flows.get(str(meter.flow))
+        if flow and meter.level == 2 and flow.from_unit == root and net.has_link(f"P-{flow.to_unit}"):
+            sensors[meter.id] = Sensor("flow", link=f"P-{flow.to_unit}")
+    zoning = district_metered_areas(net, sensors)
+    assert [z.id for z in zoning.zones] == [
+        "DMA-FT-2002",
+        "DMA-FT-2003",
+        "DMA-FT-2004",
+        "DMA-FT-2005",
+        "DMA-Q-PU-1",
     ]
-    sensors = {"Q-PU-1": Sensor("flow", link="PU-1")} | {f"Q-{p}": Sensor("flow", link=p) for p in branches}
-    zoning = district_metered_areas(steel, sensors)
-    assert len(zoning.zones) == len(branches) + 1 and all(z.closed for z in zoning.zones)
+    assert all(z.closed for z in zoning.zones) and zoning.unused_meters == {}
     ring = zoning.zone("DMA-Q-PU-1")
-    assert all(n.startswith("RM-") for n in ring.nodes)
-    assert sorted(m.sensor for m in ring.meters if m.sign < 0) == sorted(f"Q-{p}" for p in branches)
+    assert all(n.startswith("RM-") for n in ring.nodes) and ring.connections == 0
+    assert [(m.sensor, m.sign) for m in ring.meters] == [
+        ("FT-2002", -1),
+        ("FT-2003", -1),
+        ("FT-2004", -1),
+        ("FT-2005", -1),
+        ("Q-PU-1", 1),
+    ]
+    assert zoning.zone_of("iron").id == "DMA-FT-2002"
+    assert sum(z.length for z in zoning.zones) == pytest.approx(net.total_length)
+    assert all(len(z.customer_meters) == z.connections for z in zoning.zones)
 
 
 def _l_town() -> PipeNetwork:
