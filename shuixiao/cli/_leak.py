@@ -460,7 +460,9 @@ def zones(ctx: Context, args: argparse.Namespace) -> int:
         ctx.print_json(document)
         return 0
     closed = sum(z.closed for z in zoning.zones)
-    ctx.out.print(ctx.t("zones.summary", network=network.name, zones=len(zoning.zones), closed=closed))
+    ctx.out.print(
+        ctx.t("zones.summary", network=network.name, zones=len(zoning.zones), closed=closed), markup=False
+    )
     table = Table(title=ctx.t("zones.title"))
     for key in (
         "zones.col.zone",

@@ -9,7 +9,7 @@ import pytest
 
 from tests.leaks.test_zones import LEAK_INP
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.integration
 
 SENSORS = """\
 Q-P1: {type: flow, link: P1, unit: m³/h}

@@ -326,6 +326,7 @@ def _l_town() -> PipeNetwork:
         pytest.skip("L-Town needs epyt or SHUIXIAO_LTOWN_INP=L-TOWN.inp")
 
 
+@pytest.mark.integration
 def test_l_town_battledim_flow_sensors_give_areas_ab_and_c() -> None:
     net = _l_town()
     sensors = {f"Q-{k}": Sensor("flow", link=k) for k in ("PUMP_1", "p227", "p235")}
@@ -363,6 +364,7 @@ def _simulate(net: PipeNetwork) -> tuple[pd.DataFrame, pd.Series]:
     return readings, pd.Series(demand["J3"].to_numpy(), index=index)
 
 
+@pytest.mark.integration
 def test_zone_balance_finds_a_simulated_leak(
     tree: PipeNetwork, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
