@@ -697,7 +697,8 @@ def zone_balance(
     ------
     InvalidInputError
         If the zone is open, a meter (boundary, customer or tank level) of the zone has no
-        readings, or there are fewer than two reading instants.
+        readings, there are fewer than two reading instants, or at none of them did every
+        meter of the zone read.
 
     Notes
     -----
@@ -736,6 +737,8 @@ def zone_balance(
             f"zone {zone.id}: no readings for {', '.join(missing)}; every boundary and customer meter "
             "must read for the balance"
         )
+    if not isinstance(readings.index, pd.DatetimeIndex):
+        raise InvalidInputError("the readings need a DatetimeIndex (read them with read_readings)")
     frame = readings.sort_index()
     index = pd.DatetimeIndex(frame.index)
     hours = _durations(index)
@@ -760,13 +763,16 @@ def zone_balance(
         "residual",
     )
     ok = residual.notna().to_numpy()
+    if not ok.any():
+        raise InvalidInputError(
+            f"zone {zone.id}: no reading instant at which all of {', '.join(needed)} read"
+            + (" (a tank's storage needs the next reading too)" if zone.tanks else "")
+        )
     covered = float(hours[ok].sum())
     stored = float((storage.to_numpy()[ok] * hours[ok]).sum())
     siv = float((inflow.to_numpy()[ok] * hours[ok]).sum()) - stored
     used = float((consumption.to_numpy()[ok] * hours[ok]).sum())
-    balance = (
-        iwa_water_balance(siv, unbilled_metered=used) if siv >= 0 and used >= 0 and covered > 0 else None
-    )
+    balance = iwa_water_balance(siv, unbilled_metered=used) if siv >= 0 and used >= 0 else None
     pressure = float("nan")
     if zone.pressure_sensors:
         present = [p for p in zone.pressure_sensors if p in frame.columns]

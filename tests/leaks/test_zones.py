@@ -442,6 +442,8 @@ def test_zone_balance_needs_the_zones_meters(tree: PipeNetwork) -> None:
     index = pd.date_range(T0, periods=3, freq="1h")
     with pytest.raises(InvalidInputError, match="no readings for D-J4"):
         zone_balance(zone, pd.DataFrame({"Q-P3": 1.0}, index=index))
+    with pytest.raises(InvalidInputError, match="DatetimeIndex"):
+        zone_balance(zone, pd.DataFrame({"Q-P3": [1.0, 2.0], "D-J4": [0.5, 0.5]}))
     with pytest.raises(InvalidInputError, match="at least two"):
         zone_balance(zone, pd.DataFrame({"Q-P3": [1.0], "D-J4": [0.5]}, index=index[:1]))
 
@@ -453,3 +455,6 @@ def test_missing_readings_leave_instants_out(tree: PipeNetwork) -> None:
     balance = zone_balance(zone, readings)
     assert balance.complete == pytest.approx(0.75)
     assert balance.residual_volume == pytest.approx(3.0)
+    readings["Q-P5"] = np.nan
+    with pytest.raises(InvalidInputError, match="no reading instant at which all of Q-P5, D-J5 read"):
+        zone_balance(zone, readings)
