@@ -9,6 +9,12 @@ feeds it (equipment).  Base demands are the units' design draw of fresh water;
 process units follow the plant's daily shift pattern.  Coordinates are metres
 on the site plan.
 
+:func:`network_sensors` gives the plant's leak-monitoring sensor set on that network:
+the leak engine's default placement (:func:`shuixiao.leaks.place_sensors`) plus each
+level-2 meter on fresh water from the network root, on the branch pipe ``P-<unit>`` it
+measures, so that the meter placement cuts the network into one district-metered area per
+metered workshop (:func:`shuixiao.leaks.zones.district_metered_areas`).
+
 ``wntr`` is imported inside :func:`network_inp` only.
 """
 
@@ -20,9 +26,10 @@ import tempfile
 from collections import deque
 
 from shuixiao.demo._plant import PlantTemplate
+from shuixiao.leaks import PipeNetwork, Sensor, place_sensors
 from shuixiao.model import Enterprise, FlowCategory, UnitKind
 
-__all__ = ["network_inp"]
+__all__ = ["network_inp", "network_sensors"]
 
 # Ductile-iron and steel pipe sizes (DN, mm) used for plant water mains.
 _DN = (80, 100, 150, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000, 1200)
@@ -198,3 +205,30 @@ def network_inp(template: PlantTemplate, enterprise: Enterprise, design: dict[st
         wntr.network.write_inpfile(wn, path, units="CMH")
         with open(path, encoding="utf-8") as handle:
             return handle.read()
+
+
+def network_sensors(enterprise: Enterprise, network: PipeNetwork) -> dict[str, Sensor]:
+    """Return a plant's leak-monitoring sensors on its supply network.
+
+    Parameters
+    ----------
+    enterprise : Enterprise
+        The plant, whose level-2 meters on fresh water from the network root become flow
+        sensors on the branch pipes ``P-<unit>`` they measure.
+    network : PipeNetwork
+        The plant's network, as :func:`network_inp` built it.
+
+    Returns
+    -------
+    dict of str to Sensor
+        The leak engine's default placement (pressure sensors, the supply-pump flow meter,
+        a customer meter at every consumer) and the workshop meters, by sensor id.
+    """
+    (root,) = network.sources
+    flows = {f.id: f for f in enterprise.flows}
+    sensors = place_sensors(network)
+    for meter in enterprise.meters:
+        flow = flows.get(str(meter.flow))
+        if flow and meter.level == 2 and flow.from_unit == root and network.has_link(f"P-{flow.to_unit}"):
+            sensors[meter.id] = Sensor("flow", link=f"P-{flow.to_unit}")
+    return sensors

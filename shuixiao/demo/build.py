@@ -9,6 +9,8 @@ database it leaves, under ``directory``:
 
 * ``models/<enterprise>.yaml`` — each plant as an editable model file;
 * ``networks/<enterprise>.inp`` — each plant's EPANET supply network;
+* ``networks/<enterprise>.sensors.yaml`` — its leak-monitoring sensors, the workshop meters
+  among them, for ``shuixiao leak detect`` and ``shuixiao leak zones``;
 * ``truth.json`` — the ground truth of the simulation (injected events, true
   volumes and indicators), for tests and for checking the engines.
 """
@@ -23,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from shuixiao.demo import DemoConfig, EnterpriseData, build_park, enterprise_ids, simulate
+from shuixiao.demo._network import network_sensors
 from shuixiao.demo.plans import demo_plans
 from shuixiao.io import ModelDocument, write_model_file
+from shuixiao.leaks import network_from_text, write_sensors
 from shuixiao.storage import Store
 from shuixiao.storage.plans import PlanStore
 from shuixiao.units import to_canonical
@@ -94,8 +98,11 @@ def build_demo(store: Store, config: DemoConfig, directory: Path, *, replace: bo
 
     (directory / "models").mkdir(parents=True, exist_ok=True)
     (directory / "networks").mkdir(parents=True, exist_ok=True)
-    for enterprise_id, inp in park.networks.items():
-        (directory / "networks" / f"{enterprise_id}.inp").write_text(inp, encoding="utf-8")
+    for enterprise in park.enterprises:
+        inp = park.networks[enterprise.id]
+        (directory / "networks" / f"{enterprise.id}.inp").write_text(inp, encoding="utf-8")
+        sensors = network_sensors(enterprise, network_from_text(inp, name=enterprise.id))
+        write_sensors(sensors, directory / "networks" / f"{enterprise.id}.sensors.yaml")
 
     truth: dict[str, Any] = {"config": _config_json(config), "enterprises": {}}
     meters = readings = aggregates = 0

@@ -12,6 +12,8 @@ functions that run hydraulics.  Its parts:
   behaviour, after subtracting the hydraulic model's expectation on networks with tanks and
   pumps) and localisation (correlation with simulated leak signatures);
 * :mod:`~shuixiao.leaks.score` — the BattLeDIM 2020 score and plain rates;
+* :mod:`~shuixiao.leaks.zones` — district-metered areas cut out by the flow meters, and
+  each zone's water balance, minimum night flow and ILI;
 * :mod:`~shuixiao.leaks.files` — the sensor, readings, truth and events files.
 
 See ``docs/leaks.md``.
@@ -69,13 +71,24 @@ from shuixiao.leaks.scenarios import (
     simulate_scenario,
 )
 from shuixiao.leaks.score import DetectionScore, ScoreReport, ScoringSettings, score_events
+from shuixiao.leaks.zones import (
+    BoundaryMeter,
+    TankStorage,
+    UnmeteredLink,
+    Zone,
+    ZoneBalance,
+    Zoning,
+    district_metered_areas,
+    zone_balance,
+)
 
 __all__ = [
-    "EVENTS_FORMAT",
+    "BoundaryMeter",
     "Candidate",
     "DetectionResult",
     "DetectionScore",
     "DetectorSettings",
+    "EVENTS_FORMAT",
     "IwaWaterBalance",
     "Leak",
     "LeakEvent",
@@ -89,7 +102,13 @@ __all__ = [
     "ScoringSettings",
     "Sensitivity",
     "Sensor",
+    "TankStorage",
+    "UnmeteredLink",
+    "Zone",
+    "ZoneBalance",
+    "Zoning",
     "detect_leaks",
+    "district_metered_areas",
     "infrastructure_leakage_index",
     "iwa_water_balance",
     "leak_defaults",
@@ -116,4 +135,5 @@ __all__ = [
     "write_readings",
     "write_sensors",
     "write_truth",
+    "zone_balance",
 ]

@@ -13,6 +13,7 @@ from shuixiao.demo import DemoConfig, build_park, simulate
 from shuixiao.demo.build import build_demo, demo_exists
 from shuixiao.errors import InvalidInputError
 from shuixiao.io import read_model_file
+from shuixiao.leaks import read_sensors
 from shuixiao.storage import Store
 from shuixiao.units import to_canonical
 
@@ -36,6 +37,9 @@ def test_build_writes_everything(store: Store, tmp_path: Path) -> None:
         # The model file beside the database reads back as the stored enterprise.
         assert read_model_file(tmp_path / "models" / f"{e.id}.yaml").enterprises == (e,)
         assert (tmp_path / "networks" / f"{e.id}.inp").read_text().startswith("[TITLE]")
+        sensors = read_sensors(tmp_path / "networks" / f"{e.id}.sensors.yaml")
+        assert {s.type for s in sensors.values()} == {"pressure", "flow", "demand"}
+        assert {m.id for m in e.meters if m.level == 2} & set(sensors)  # the workshop meters
         assert len(store.list_meter_events(e.id)) == len(data.events)
 
     # Readings are stored in canonical units: a meter reporting in another unit is converted.

@@ -283,19 +283,13 @@ def test_demo_steel_works_is_one_zone_with_its_supply_meter(steel: PipeNetwork) 
 
 def test_demo_steel_works_with_its_workshop_meters() -> None:
     from shuixiao.demo import DemoConfig, build_park
+    from shuixiao.demo._network import network_sensors
 
     park = build_park(DemoConfig(enterprises=1, days=1))
     (plant,) = park.enterprises
     net = network_from_text(park.networks[plant.id], name=plant.id)
-    (root,) = net.sources
-    flows = {f.id: f for f in plant.flows}
     # the plant's level-2 meters on fresh water from the network root measure the workshop branches
-    sensors = place_sensors(net, pressure=0)
-    for meter in plant.meters:
-        flow = flows.get(str(meter.flow))
-        if flow and meter.level == 2 and flow.from_unit == root and net.has_link(f"P-{flow.to_unit}"):
-            sensors[meter.id] = Sensor("flow", link=f"P-{flow.to_unit}")
-    zoning = district_metered_areas(net, sensors)
+    zoning = district_metered_areas(net, network_sensors(plant, net))
     assert [z.id for z in zoning.zones] == [
         "DMA-FT-2002",
         "DMA-FT-2003",
