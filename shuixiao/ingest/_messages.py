@@ -13,11 +13,11 @@ Each object has ``ts`` (ISO 8601 with an offset, or epoch seconds), ``value``
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Final
 
 from shuixiao.errors import InvalidInputError
+from shuixiao.ingest._parse import parse_json
 from shuixiao.ingest._records import RawReading
 
 __all__ = [
@@ -38,7 +38,6 @@ MAX_PAYLOAD: Final = 1_048_576
 """Largest payload read. [bytes]"""
 MAX_READINGS: Final = 10_000
 """Most readings in one message."""
-_FIELDS: Final = ("ts", "value", "unit", "quality")
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,7 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Message:
             meter,
         )
     try:
-        document = json.loads(payload.decode("utf-8"))
+        document = parse_json(payload)
     except UnicodeDecodeError as err:
         raise Malformed(
             f"payload is not UTF-8 text ({err.reason} at byte {err.start})", enterprise, meter
@@ -182,18 +181,17 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Message:
             enterprise,
             meter,
         )
-    records = []
+    records: list[RawReading] = []
+    add = records.append
     for n, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
+        if type(item) is not dict:
             raise Malformed(f"item {n} is {_kind(item)}; each item must be {shape}", enterprise, meter)
         if meter is not None and "meter" in item and item["meter"] != meter:
             raise Malformed(
                 f"item {n} names meter {item['meter']!r}, but the topic names {meter!r}", enterprise, meter
             )
-        ts, value, unit, quality = (item.get(key) for key in _FIELDS)
-        records.append(
-            RawReading(meter if meter is not None else item.get("meter"), ts, value, unit, quality, n)
-        )
+        get = item.get
+        add(RawReading(meter or get("meter"), get("ts"), get("value"), get("unit"), get("quality"), n))
     return Message(enterprise, records)
 
 

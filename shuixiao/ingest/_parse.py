@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import json
 import math
@@ -11,12 +12,21 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pydantic_core
 
 from shuixiao.ingest._records import RawReading, Reason, Source
 from shuixiao.model import Quality
 from shuixiao.storage.schema import EPOCH_MAX
 
-__all__ = ["Rejected", "parse_quality", "parse_timestamp", "parse_value", "payload_of", "reading_of"]
+__all__ = [
+    "Rejected",
+    "parse_json",
+    "parse_quality",
+    "parse_timestamp",
+    "parse_value",
+    "payload_of",
+    "reading_of",
+]
 
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _NUMBER: Final = re.compile(r"^[0-9]+(?:\.[0-9]*)?$")
@@ -216,6 +226,32 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value)
+
+
+def parse_json(data: bytes) -> Any:
+    """Parse a UTF-8 JSON document (a byte order mark allowed), as HTTP bodies and MQTT payloads come.
+
+    pydantic's parser (``pydantic_core.from_json``) reads a gateway's batch in about half the time
+    :func:`json.loads` takes.  Like :func:`json.loads` it reads ``NaN`` and ``Infinity``, so such a
+    value is rejected on its own (``not_finite``) rather than its whole message as unreadable.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        If the data is not UTF-8 (catch it before ``ValueError``, of which it is one).
+    ValueError
+        If it is not JSON.
+
+    Examples
+    --------
+    >>> parse_json(b'[{"meter": "FT-101", "ts": 1735689600, "value": NaN}]')
+    [{'meter': 'FT-101', 'ts': 1735689600, 'value': nan}]
+    """
+    try:
+        return pydantic_core.from_json(data.removeprefix(codecs.BOM_UTF8), allow_inf_nan=True)
+    except ValueError:
+        data.decode("utf-8-sig")  # raises UnicodeDecodeError when that is what is wrong
+        raise
 
 
 def payload_of(record: RawReading, source: Source) -> str:

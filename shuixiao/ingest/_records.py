@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shuixiao.errors import InvalidInputError
@@ -57,12 +57,13 @@ class Reason(StrEnum):
     UNSIGNED = "unsigned"  #: the meter takes device-signed batches only, and the record came without one
 
 
-@dataclass(frozen=True, slots=True)
-class RawReading:
+class RawReading(NamedTuple):
     """One reading as a source delivered it, before any check.
 
     Every field is taken as it came (text from a CSV file, numbers from JSON,
-    datetimes from a spreadsheet); the pipeline parses and checks them.
+    datetimes from a spreadsheet); the pipeline parses and checks them.  A
+    named tuple: an HTTP body or a gateway batch makes ten thousand of them at
+    a time, and a tuple is made in a tenth of the time a frozen dataclass takes.
 
     Parameters
     ----------

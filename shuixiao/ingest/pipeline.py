@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -59,6 +60,8 @@ from shuixiao.ingest._parse import (
     reading_of,
 )
 from shuixiao.ingest._records import (
+    ACCEPTED,
+    DUPLICATE,
     Batch,
     BatchResult,
     RawReading,
@@ -127,8 +130,12 @@ class _Work:
 class Pipeline:
     """Checks, commits and quarantines readings; keeps their aggregates current.
 
-    A pipeline caches enterprise models and recent windows of readings; it is
-    not thread-safe, so give each thread its own (they may share the store).
+    A pipeline caches enterprise models and recent windows of readings.  It is
+    thread-safe, and threads should share one (a web service: one for all its
+    request threads), so that the caches stay warm: the records of several
+    batches are checked on their own (step 1) at the same time, and their
+    transactions (steps 2–4) run one after the other, which is what a SQLite
+    database allows anyway.
 
     Parameters
     ----------
@@ -196,6 +203,7 @@ class Pipeline:
         self._models: dict[str, tuple[float, dict[str, MeterInfo] | None]] = {}
         self._windows = WindowCache()
         self._calendar = Calendar(timezone)
+        self._lock = threading.RLock()  # held by each transaction and whoever touches the caches
 
     @property
     def resolutions(self) -> list[str]:
@@ -204,8 +212,9 @@ class Pipeline:
 
     def refresh(self) -> None:
         """Forget the cached enterprise models and readings, so the next batch reads them again."""
-        self._models.clear()
-        self._windows.clear()
+        with self._lock:
+            self._models.clear()
+            self._windows.clear()
 
     def rebuild(
         self,
@@ -243,6 +252,16 @@ class Pipeline:
             raise InvalidInputError("this pipeline keeps no aggregates (aggregates=False); use one that does")
         if any(b is not None and b.utcoffset() is None for b in (start, end)):
             raise InvalidInputError("start and end must be aware datetimes (with a time zone)")
+        with self._lock:
+            return self._rebuild(enterprise, start, end, meters)
+
+    def _rebuild(
+        self,
+        enterprise: str,
+        start: dt.datetime | None,
+        end: dt.datetime | None,
+        meters: Sequence[str] | None,
+    ) -> int:
         self.refresh()
         model = self._model(enterprise)
         if model is None:
@@ -776,7 +795,15 @@ class Pipeline:
             if i is None:
                 i = position[series.info.key] = len(meters)
                 meters.append(series.info)
-            columns = (np.full(ts.size, i), ts, value, quality, origins[batch], batch, record)
+            columns: tuple[npt.NDArray[Any], ...] = (
+                np.full(ts.size, i),
+                ts,
+                value,
+                quality,
+                origins[batch],
+                batch,
+                record,
+            )
             for part, column in zip(parts, columns, strict=True):
                 part.append(column)
         candidates = Candidates(
@@ -787,7 +814,7 @@ class Pipeline:
             ),
         )
         results = [item.results for item in work]
-        with self._store.bulk() as writer:
+        with self._lock, self._store.bulk() as writer:
             if candidates.meters:
                 self._commit(writer, candidates, position, results)
             self._quarantine(writer, work)
@@ -858,7 +885,12 @@ class Pipeline:
         replayed: list[int] = []
         for item in work:
             results = item.results
-            for i, result in enumerate(results):
+            if item.quarantine_ids is not None:
+                chosen: Sequence[int] = range(len(results))
+            else:  # most results are the shared ACCEPTED and DUPLICATE objects: look at the others only
+                chosen = [i for i, r in enumerate(results) if r is not ACCEPTED and r is not DUPLICATE]
+            for i in chosen:
+                result = results[i]
                 assert result is not None, "every record has a result"
                 if item.quarantine_ids is not None:
                     qid = item.quarantine_ids[i]

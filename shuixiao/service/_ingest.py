@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import threading
 import zlib
 from collections.abc import AsyncIterator
@@ -30,6 +29,7 @@ from typing import Any, Final
 
 from shuixiao.config import Settings
 from shuixiao.ingest import Pipeline, RawReading
+from shuixiao.ingest._parse import parse_json
 from shuixiao.service._policy import Policy
 from shuixiao.service.problems import ProblemError
 from shuixiao.storage import Store
@@ -38,6 +38,7 @@ __all__ = ["Body", "Malformed", "decode_body", "decode_json", "pipeline", "read_
 
 _FIELDS: Final = ("meter", "ts", "value", "unit", "quality")
 _REQUIRED: Final = ("meter", "ts", "value")
+_MAKING: Final = threading.Lock()  # one thread makes an application's pipeline
 
 
 class Malformed(Exception):
@@ -56,12 +57,18 @@ class Body:
     records: list[RawReading]
 
 
-def pipeline(local: threading.local, store: Store, settings: Settings) -> Pipeline:
-    """Return this thread's ingestion pipeline (a pipeline is not thread-safe; each thread gets its own)."""
-    found: Pipeline | None = getattr(local, "pipeline", None)
+def pipeline(state: Any, store: Store, settings: Settings) -> Pipeline:
+    """Return the application's ingestion pipeline (``state.ingest_pipeline``), made on first use.
+
+    Every request thread shares it, so its enterprise models and recent windows of readings stay warm;
+    a pipeline is thread-safe and runs one commit at a time while other requests decode and check theirs.
+    """
+    found: Pipeline | None = getattr(state, "ingest_pipeline", None)
     if found is None:
-        found = Pipeline(store, timezone=settings.timezone)
-        local.pipeline = found
+        with _MAKING:
+            found = getattr(state, "ingest_pipeline", None)
+            if found is None:
+                found = state.ingest_pipeline = Pipeline(store, timezone=settings.timezone)
     return found
 
 
@@ -122,11 +129,17 @@ def _count(n: int, policy: Policy) -> None:
         raise _too_large(f"{n:,} readings in one request", policy.ingest_max_records)
 
 
-def _json(text: str, policy: Policy) -> Body:
+def _parse_json(data: bytes) -> Any:
     try:
-        document = json.loads(text)
+        return parse_json(data)
+    except UnicodeDecodeError as err:
+        raise Malformed(f"the body is not UTF-8 text ({err.reason} at byte {err.start})") from err
     except ValueError as err:
         raise Malformed(f"the body is not JSON: {err}") from err
+
+
+def _json(data: bytes, policy: Policy) -> Body:
+    document = _parse_json(data)
     if not isinstance(document, dict) or not isinstance(document.get("readings"), list):
         raise Malformed(
             'the body must be a JSON object {"enterprise": ..., "readings": [{"meter", "ts", "value"}, ...]}'
@@ -141,16 +154,14 @@ def _json(text: str, policy: Policy) -> Body:
         raise Malformed("enterprise must be the enterprise's id (text)")
     items: list[Any] = document["readings"]
     _count(len(items), policy)
-    records = []
+    records: list[RawReading] = []
+    add = records.append
     for n, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
+        if type(item) is not dict:
             kind = "null" if item is None else type(item).__name__
             raise Malformed(f"reading {n} is {kind}; each reading is an object with meter, ts and value")
-        records.append(
-            RawReading(
-                item.get("meter"), item.get("ts"), item.get("value"), item.get("unit"), item.get("quality"), n
-            )
-        )
+        get = item.get
+        add(RawReading(get("meter"), get("ts"), get("value"), get("unit"), get("quality"), n))
     return Body(enterprise, records)
 
 
@@ -172,7 +183,7 @@ def _csv(text: str, policy: Policy) -> Body:
             "quality, each once"
         )
     position = {name: header.index(name) for name in header}
-    records = []
+    records: list[RawReading] = []
     try:
         for n, row in enumerate(rows, start=1):
             if not row or all(not cell.strip() for cell in row):
@@ -206,8 +217,8 @@ def decode_body(raw: bytes, content_type: str, content_encoding: str, policy: Po
             "unsupported_media_type",
             f"Content-Type {media or '(none)'!r} is not accepted; send application/json or text/csv",
         )
-    text = _text(_inflate(raw, content_encoding, policy))
-    return _csv(text, policy) if media == "text/csv" else _json(text, policy)
+    data = _inflate(raw, content_encoding, policy)
+    return _csv(_text(data), policy) if media == "text/csv" else _json(data, policy)
 
 
 def decode_json(raw: bytes, content_type: str, content_encoding: str, policy: Policy) -> Any:
@@ -223,7 +234,4 @@ def decode_json(raw: bytes, content_type: str, content_encoding: str, policy: Po
     media = content_type.split(";", 1)[0].strip().lower()
     if media != "application/json":
         raise ProblemError(415, "unsupported_media_type", f"send application/json, not {media or '(none)'!r}")
-    try:
-        return json.loads(_text(_inflate(raw, content_encoding, policy)))
-    except ValueError as err:
-        raise Malformed(f"the body is not JSON: {err}") from err
+    return _parse_json(_inflate(raw, content_encoding, policy))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import json
 import math
 from decimal import Decimal
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from shuixiao.ingest import RawReading, Reason, Source
 from shuixiao.ingest._parse import (
     Rejected,
+    parse_json,
     parse_quality,
     parse_timestamp,
     parse_value,
@@ -167,3 +170,20 @@ def test_payloads_that_are_no_record(payload: str) -> None:
 def test_source_refuses_unknown_zones() -> None:
     with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
         Source(Origin.FILE, "a.csv", "Mars/Olympus")
+
+
+def test_json_is_read_as_json_loads_reads_it() -> None:
+    body = '{"readings": [{"meter": "FT-101", "ts": 1735689600, "value": NaN, "unit": "m³"}], "n": 1e400}'
+    assert repr(parse_json(body.encode())) == repr(json.loads(body))
+    assert parse_json(codecs.BOM_UTF8 + b"[1, 2.5]") == [1, 2.5]  # a byte order mark is allowed
+    assert type(parse_json(b"[1735689600]")[0]) is int  # epoch seconds stay integers
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [(b"\xff\xfe[1]", UnicodeDecodeError), (b'{"a": "\xc3"}', UnicodeDecodeError), (b"[1,", ValueError)],
+)
+def test_unreadable_json_says_whether_it_is_the_text_or_the_json(data: bytes, error: type[Exception]) -> None:
+    with pytest.raises(error) as caught:
+        parse_json(data)
+    assert (caught.type is UnicodeDecodeError) == (error is UnicodeDecodeError)

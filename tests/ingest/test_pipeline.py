@@ -453,6 +453,42 @@ def test_concurrent_ingesters_of_one_meter(
     assert got["value"].tolist() == want["value"].tolist()
 
 
+def test_one_pipeline_shared_by_threads(
+    saved: Store, aggregates_of: Callable[..., Any], reference: Callable[..., Any]
+) -> None:
+    """Request threads share one pipeline (its caches): every reading is stored once, aggregates stay exact."""
+    times = T0 + 900 * np.arange(480)
+    register = 500.0 + np.cumsum(np.linspace(1.0, 3.0, 480))
+    records = [RawReading("FT-301", int(t), float(v)) for t, v in zip(times, register, strict=True)]
+    pipe = Pipeline(saved, clock=lambda: float(NOW))
+    outcomes: list[Any] = []
+    errors: list[BaseException] = []
+
+    def worker(part: list[RawReading], size: int) -> None:
+        try:
+            for i in range(0, len(part), size):
+                outcomes.append(pipe.ingest(E, part[i : i + size], FILE))
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    # Each thread sends every fourth reading, so most batches arrive late against the others' readings;
+    # batches of 80 are checked column by column, those of 10 record by record.
+    threads = [threading.Thread(target=worker, args=(records[k::4], 80 if k % 2 else 10)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(o.rejected for o in outcomes) == 0
+    assert sum(o.accepted for o in outcomes) == 480
+    for resolution in ("PT15M", "PT1H", "P1D"):
+        got = aggregates_of(saved, "FT-301", resolution)
+        want = reference(times, register, resolution, totalizer=True)
+        assert got["start"].tolist() == want["start"].tolist()
+        np.testing.assert_allclose(got["value"], want["value"], rtol=1e-12)
+        assert got["count"].tolist() == want["count"].tolist()
+
+
 def test_a_pipeline_needs_a_sensible_configuration(saved: Store) -> None:
     with pytest.raises(ValueError, match="dividing a day"):
         Pipeline(saved, interval=700)
@@ -544,7 +580,7 @@ def test_a_large_batch_gets_the_results_of_one_record_at_a_time(
         if stamps == "text":  # the same instants as local time text, as a CSV file gives them
             zone = dt.timezone(dt.timedelta(hours=8))
             records = [
-                dataclasses.replace(r, ts=dt.datetime.fromtimestamp(r.ts, zone).strftime("%Y-%m-%d %H:%M:%S"))
+                r._replace(ts=dt.datetime.fromtimestamp(r.ts, zone).strftime("%Y-%m-%d %H:%M:%S"))
                 for r in records
             ]
         with (

@@ -85,9 +85,7 @@ def _commit(
     """Run the bound records through the pipeline and quarantine the unbound ones; results in order."""
     bound = [r for r in body.records if not _unbound(device, r)]
     results = list(
-        pipeline(request.app.state.pipelines, store, get_settings(request))
-        .ingest(enterprise, bound, source)
-        .results
+        pipeline(request.app.state, store, get_settings(request)).ingest(enterprise, bound, source).results
     )
     outsiders = [r for r in body.records if _unbound(device, r)]
     if not outsiders:
@@ -255,7 +253,7 @@ async def create_batch(request: Request, device: DevicePrincipal) -> Response:
         raise PermissionDeniedError(
             f"device token {device.name!r} is bound to device {device.device!r}; the batch names {body.get('device')!r}"
         )
-    work = pipeline(request.app.state.pipelines, store, get_settings(request))
+    work = pipeline(request.app.state, store, get_settings(request))
     detail = f"{request.url.path} device:{device.name}"
     result = await run_in_threadpool(ingest_signed_batch, store, work, device.enterprise, body, detail=detail)
     answer = result.to_dict()
