@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -92,7 +91,6 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = the_store
-    app.state.pipelines = threading.local()
     app.state.models = ModelCache(the_store, policy.model_cache, answers.version)
     app.state.answers = answers
     install_handlers(app)
