@@ -48,6 +48,7 @@ __all__ = [
     "daily_intake",
     "intake_flows",
     "parse_month",
+    "parse_source_type",
     "plan_progress",
     "water_plan_history",
     "water_plans",
@@ -136,7 +137,19 @@ def parse_month(value: object) -> dt.date:
         raise InvalidInputError(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2025-03") from None
 
 
-def _source_type(value: object) -> SourceType | None:
+def parse_source_type(value: object) -> SourceType | None:
+    """Return the source type named by ``value``; None (the whole intake) for None, ``''`` or ``total``.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``value`` names no :class:`~shuixiao.model.SourceType`; the message lists them.
+
+    Examples
+    --------
+    >>> parse_source_type("groundwater"), parse_source_type("total")
+    (<SourceType.GROUNDWATER: 'groundwater'>, None)
+    """
     if value is None or (isinstance(value, str) and value.strip() in ("", "total", "all", "全部")):
         return None
     try:
@@ -214,7 +227,7 @@ class PlanInput:
         ):
             raise InvalidInputError(f"planned volume must be a finite number of m³ > 0, not {volume!r}")
         object.__setattr__(self, "volume", float(volume))
-        object.__setattr__(self, "source_type", _source_type(self.source_type))
+        object.__setattr__(self, "source_type", parse_source_type(self.source_type))
         for name in ("authority", "document", "note"):
             object.__setattr__(self, name, _text(getattr(self, name), name))
 
@@ -418,7 +431,7 @@ class PlanStore:
         NotFoundError
             If the enterprise does not exist or has no such plan.
         """
-        first, source = parse_month(month), _source_type(source_type)
+        first, source = parse_month(month), parse_source_type(source_type)
         plans = [p for p in self.list_plans(enterprise, start=first, end=first) if p.source_type == source]
         if not plans:
             raise NotFoundError(
@@ -471,7 +484,7 @@ class PlanStore:
         NotFoundError
             If the enterprise does not exist.
         """
-        first, source = parse_month(month), _source_type(source_type)
+        first, source = parse_month(month), parse_source_type(source_type)
         with self._store.transaction(f"reading the plan history of {enterprise}") as c:
             key = _enterprise_keys(c, [enterprise])[enterprise]
             rows = c.execute(
