@@ -17,25 +17,23 @@ from starlette.responses import Response
 
 from shuixiao.errors import InvalidInputError
 from shuixiao.service._export import Column
-from shuixiao.service.auth import Principal
-from shuixiao.service.deps import ApiPrincipal, SettingsDep, StoreDep
+from shuixiao.service.deps import ApiPrincipal, SettingsDep, StoreDep, client_ip
 from shuixiao.service.routes._common import (
     EXPORT_RESPONSES,
     ExportDep,
     PagingDep,
     answer,
-    audit,
     deliver,
     json_response,
     require_visible,
     require_writer,
 )
 from shuixiao.service.schemas import Page, WaterPlanPublic, WaterPlanSet, WaterPlansSet
-from shuixiao.storage import Store
+from shuixiao.storage import AccountStore, Store
 from shuixiao.storage.plans import PlanInput, PlanStore, WaterPlan, parse_month, parse_source_type
 from shuixiao.units import to_canonical
 
-__all__ = ["plan_public", "router"]
+__all__ = ["plan_public", "record_plans", "router"]
 
 router = APIRouter(tags=["water-use plans"])
 
@@ -86,15 +84,32 @@ def _plan_input(enterprise_id: str, month: str, body: WaterPlanSet) -> PlanInput
     )
 
 
-def _set(
-    request: Request,
-    store: Store,
-    principal: Principal,
-    enterprise_id: str,
-    plans: list[PlanInput],
-    zone: ZoneInfo,
-) -> list[WaterPlanPublic]:
-    stored = PlanStore(store).set_plans(plans, by=principal.login)
+def record_plans(
+    store: Store, actor: str, enterprise_id: str, plans: list[PlanInput], client: str | None
+) -> list[WaterPlan]:
+    """Set (or revise) plans of one enterprise in one transaction and write it to the audit log.
+
+    The one way the service stores plans, for the API and the dashboard's form: one audit entry
+    ``plan.set`` whose target is the month (or the first and last month) and whose detail lists
+    each plan's month, source type, volume [m³] and revision.
+
+    Parameters
+    ----------
+    store : Store
+    actor : str
+        Login of who sets them.
+    enterprise_id : str
+    plans : list of PlanInput
+        Plans of ``enterprise_id``.
+    client : str or None
+        Client address.
+
+    Returns
+    -------
+    list of WaterPlan
+        The plans in force afterwards, in the order given.
+    """
+    stored = PlanStore(store).set_plans(plans, by=actor)
     detail = {
         "plans": [
             {
@@ -108,8 +123,8 @@ def _set(
     }
     months = sorted({f"{p.month:%Y-%m}" for p in stored})
     target = months[0] if len(months) == 1 else f"{months[0]}…{months[-1]}"
-    audit(request, principal.login, "plan.set", target, detail, enterprise=enterprise_id)
-    return [plan_public(p, zone) for p in stored]
+    AccountStore(store).audit(actor, "plan.set", target, detail, client, "success", enterprise=enterprise_id)
+    return stored
 
 
 @router.get(
@@ -186,7 +201,8 @@ def update_plan(
     """
     require_writer(store, principal, enterprise_id)
     plan = _plan_input(enterprise_id, month, body)
-    return _set(request, store, principal, enterprise_id, [plan], settings.zone)[0]
+    stored = record_plans(store, principal.login, enterprise_id, [plan], client_ip(request))
+    return plan_public(stored[0], settings.zone)
 
 
 @router.post("/enterprises/{enterprise_id}/plans", response_model=list[WaterPlanPublic])
@@ -206,7 +222,8 @@ def update_plans(
             plans.append(_plan_input(enterprise_id, item.month, item))
         except InvalidInputError as err:
             raise InvalidInputError(f"plans[{n}] ({item.month}): {err.diagnostics()}") from err
-    return _set(request, store, principal, enterprise_id, plans, settings.zone)
+    stored = record_plans(store, principal.login, enterprise_id, plans, client_ip(request))
+    return [plan_public(p, settings.zone) for p in stored]
 
 
 @router.get(
