@@ -198,7 +198,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "本企业已停用计划用水报警规则（water_plan），进度不作判断。",
         "The planned-water-use alarm rule (water_plan) is disabled for this enterprise; the pace is not judged.",
     ),
-    "plans.not_judged_hint": ("计量满 {days} 天后判断进度。", "The pace is judged once {days} days are measured."),
+    "plans.not_judged_hint": (
+        "计量满 {days} 天后判断进度。",
+        "The pace is judged once {days} days are measured.",
+    ),
     "plans.none_month": ("{month} 尚无计划用水。", "No water-use plan for {month}."),
     "plans.none_year": ("{year} 年尚无计划用水。", "No water-use plans for {year}."),
     "plans.month": ("月份", "Month"),

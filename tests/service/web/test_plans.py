@@ -101,7 +101,10 @@ def test_the_panel_judges_as_the_rule_does(store: Store, works: Enterprise, zone
     )
     raised = plan_panel(store, works, dt.date(2025, 3, 1), after_day_10, zone, Translator("en"), False)
     assert (raised.warning, raised.critical, raised.gauge_max) == (0.9, 1.2, 1.2)
-    assert [(r.scope, r.state) for r in raised.current] == [("all sources", "ok"), ("municipal supply", "warning")]
+    assert [(r.scope, r.state) for r in raised.current] == [
+        ("all sources", "ok"),
+        ("municipal supply", "warning"),
+    ]
     AlarmStore(store).set_rule_override("xg-steel", RuleOverride("water_plan", enabled=False), "wang")
     off = plan_panel(store, works, dt.date(2025, 3, 1), after_day_10, zone, Translator("zh"), False)
     assert not off.enabled and {r.state for r in off.current} == {"not_judged"}
