@@ -11,8 +11,8 @@ soon as the previous one is answered, for ``--seconds`` per endpoint. The load c
 HTTP/1.1 client on asyncio streams: httpx spends 2–3 ms of CPU per request, more than the service, so
 on a 2-core machine it would mostly measure itself (httpx is used for everything else). The requests are the ones a
 dashboard page makes: the enterprise list, an enterprise with its meters and newest values, the meter
-list, a month of daily and a week of hourly aggregates, a day of raw readings, the quarantine and
-``session/me``, authenticated with an API token of the enterprise manager (the regulator for the list).
+list, a month of daily and a week of hourly aggregates, a day of raw readings, the quarantine, the
+year's water-use plans and ``session/me``, authenticated with an API token of the enterprise manager (the regulator for the list).
 Answers of the read endpoints are kept per data version (shuixiao.service._cache), so after the first
 request each endpoint is served from memory until something is written, as on a dashboard that many
 users open.  The server runs without its access log (``--no-access-log``, the production setting behind a
@@ -227,6 +227,7 @@ def main() -> None:
                 manager,
             ),
             ("quarantine of the enterprise", f"/api/v1/quarantine?enterprise={enterprise}", manager),
+            ("water-use plans of the year", f"{e}/plans?year={config.start.year}", manager),
             ("session/me", "/api/v1/session/me", manager),
             (
                 "static file (baseline: the HTTP stack without the application)",
