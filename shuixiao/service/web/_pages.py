@@ -122,7 +122,9 @@ def read_enterprise(
     view.alarms = alarm_rows(store, enterprise_id, t, zone, defaults().alarms_shown, may_write, meter_href)
     now = dt.datetime.now(dt.UTC)
     shown = view.month.start.date() if view.month else now.astimezone(zone).date().replace(day=1)
-    view.plans = plan_panel(store, enterprise, shown, now, zone, t, may_write)
+    view.plans = plan_panel(
+        store, enterprise, shown, now, zone, t, may_write, caches(request).plans, data_version(request)
+    )
     view.notarisation = notarisation(store, enterprise_id, t, zone)
     here = path("enterprises", enterprise_id)
     return page.render(

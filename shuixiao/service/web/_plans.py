@@ -11,19 +11,30 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cache
 from zoneinfo import ZoneInfo
 
 from shuixiao.alarms import PlanProgress, ResolvedRule, RuleSet, evaluate_plan, load_rules, resolve_rules
 from shuixiao.model import Enterprise, SourceType, label
+from shuixiao.service._cache import TimedCache
 from shuixiao.service.web._format import format_number
 from shuixiao.service.web._i18n import Translator
 from shuixiao.service.web._render import path
 from shuixiao.storage import AlarmStore, Store
 from shuixiao.storage.plans import PlanStore, WaterPlan, plan_progress
 
-__all__ = ["PLAN_STATES", "PlanPanel", "PlanRow", "SourceOption", "plan_panel", "plan_state"]
+__all__ = [
+    "PLAN_STATES",
+    "PlanFacts",
+    "PlanPanel",
+    "PlanRow",
+    "SourceOption",
+    "plan_facts",
+    "plan_panel",
+    "plan_state",
+]
 
 PLAN_STATES = ("ok", "warning", "critical", "over_plan", "not_judged")
 """States of a plan on the panel: under the warning level, at or above ``warning``, at or above
@@ -155,6 +166,46 @@ class PlanPanel:
     sources: list[SourceOption]
 
 
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the panel judges, whatever the page's language: the rule, the year's plans, their progress.
+
+    Parameters
+    ----------
+    rule : ResolvedRule
+        The enterprise's ``water_plan`` rule (defaults and its overrides).
+    plans : list of WaterPlan
+        The plans in force of the year, by month.
+    progress : list of PlanProgress
+        The progress of each plan, in the same order.
+    """
+
+    rule: ResolvedRule
+    plans: list[WaterPlan]
+    progress: list[PlanProgress]
+
+
+def plan_facts(
+    store: Store, enterprise: Enterprise, year: int, now: dt.datetime, zone: ZoneInfo
+) -> PlanFacts:
+    """Read the enterprise's ``water_plan`` rule and the plans of ``year`` with their progress up to ``now``.
+
+    Parameters
+    ----------
+    store : Store
+    enterprise : Enterprise
+    year : int
+    now : datetime.datetime
+        The current time (aware): only the local days ended by then count, as for the alarm check.
+    zone : zoneinfo.ZoneInfo
+        The instance's time zone.
+    """
+    overrides = AlarmStore(store).rule_overrides(enterprise.id)
+    rule = next(r for r in resolve_rules(_default_rules(), enterprise, overrides) if r.kind == "water_plan")
+    plans = PlanStore(store).list_plans(enterprise.id, start=f"{year}-01", end=f"{year}-12")
+    return PlanFacts(rule, plans, plan_progress(store, enterprise, plans, now, zone))
+
+
 def _scope(source: SourceType | None, t: Translator) -> str:
     return t("plans.whole_intake") if source is None else label(source, t.language)
 
@@ -187,6 +238,8 @@ def plan_panel(
     zone: ZoneInfo,
     t: Translator,
     may_write: bool,
+    cache: TimedCache[PlanFacts] | None = None,
+    version: Hashable | None = None,
 ) -> PlanPanel:
     """Assemble the planned-water-use panel of the year of ``month``.
 
@@ -203,26 +256,33 @@ def plan_panel(
     t : Translator
     may_write : bool
         Whether the principal may set plans of the enterprise.
+    cache : TimedCache, optional
+        Where the :class:`PlanFacts` are kept, under the enterprise, the year, the local date of
+        ``now`` and ``version`` (the data version read before they are computed), so that any
+        write (readings, a plan, a rule override) shows on the next view.
+    version : hashable, optional
+        The database's data version.
     """
-    overrides = AlarmStore(store).rule_overrides(enterprise.id)
-    rule = next(r for r in resolve_rules(_default_rules(), enterprise, overrides) if r.kind == "water_plan")
-    plans = PlanStore(store).list_plans(enterprise.id, start=f"{month.year}-01", end=f"{month.year}-12")
-    rows = [
-        _row(plan, progress, rule, t)
-        for plan, progress in zip(plans, plan_progress(store, enterprise, plans, now, zone), strict=True)
-    ]
-    key = f"{month:%Y-%m}"
+
+    def compute() -> PlanFacts:
+        return plan_facts(store, enterprise, month.year, now, zone)
+
+    key = ("plans", version, enterprise.id, month.year, now.astimezone(zone).date())
+    facts = cache.get(key, compute) if cache is not None else compute()
+    rule = facts.rule
+    rows = [_row(plan, progress, rule, t) for plan, progress in zip(facts.plans, facts.progress, strict=True)]
+    key_month = f"{month:%Y-%m}"
     warning, critical = rule.params.get("warning"), rule.params.get("critical")
     levels = [x for x in (warning, critical) if x is not None]
     ratios = [r.ratio for r in rows if r.ratio is not None]
     return PlanPanel(
-        month=key,
+        month=key_month,
         year=month.year,
-        current=[r for r in rows if r.month == key],
+        current=[r for r in rows if r.month == key_month],
         year_rows=rows,
         warning=warning,
         critical=critical,
-        gauge_max=max([*levels, *ratios, 1.0]),
+        gauge_max=max([*levels, *ratios, 1.0]),  # at least the plan itself (a ratio of 1)
         enabled=rule.enabled,
         minimum_days=max(int(rule.params.get("minimum_days") or 0), 1),
         can_edit=may_write,

@@ -181,6 +181,10 @@ def test_the_form_sets_a_plan_and_refuses_bad_ones(
         "source_type": "",
         "document": "岳水资〔2025〕9号",
     }
+    before = client.get(
+        "/enterprises/ronghu-steel"
+    ).text  # the year's plans are now kept for the data version
+    assert '<tr data-month="2025-09"' not in before
     answer = client.post("/enterprises/ronghu-steel/plans", data=form)
     assert answer.status_code == 303
     assert answer.headers["location"] == "/enterprises/ronghu-steel?month=2025-09#plan-h"
