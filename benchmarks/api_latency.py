@@ -11,8 +11,8 @@ soon as the previous one is answered, for ``--seconds`` per endpoint. The load c
 HTTP/1.1 client on asyncio streams: httpx spends 2–3 ms of CPU per request, more than the service, so
 on a 2-core machine it would mostly measure itself (httpx is used for everything else). The requests are the ones a
 dashboard page makes: the enterprise list, an enterprise with its meters and newest values, the meter
-list, a month of daily and a week of hourly aggregates, a day of raw readings, the quarantine and
-``session/me``, authenticated with an API token of the enterprise manager (the regulator for the list).
+list, a month of daily and a week of hourly aggregates, a day of raw readings, the quarantine, the
+year's water-use plans and ``session/me``, authenticated with an API token of the enterprise manager (the regulator for the list).
 Answers of the read endpoints are kept per data version (shuixiao.service._cache), so after the first
 request each endpoint is served from memory until something is written, as on a dashboard that many
 users open.  The server runs without its access log (``--no-access-log``, the production setting behind a
@@ -34,11 +34,7 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,6 +42,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 from _machine import record
+from _server import serve
 
 from shuixiao.config import Settings
 from shuixiao.demo import DemoConfig
@@ -55,27 +52,6 @@ from shuixiao.model import Origin
 from shuixiao.service.accounts import issue_api_token
 from shuixiao.service.demo_users import ensure_demo_users
 from shuixiao.storage import Store
-
-SHUIXIAO = str(Path(sys.executable).with_name("shuixiao"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 180  # a busy 2-core machine takes tens of seconds to start two processes
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("shuixiao serve stopped before answering")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise SystemExit("shuixiao serve did not answer within 180 s")
 
 
 async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> int:
@@ -251,6 +227,7 @@ def main() -> None:
                 manager,
             ),
             ("quarantine of the enterprise", f"/api/v1/quarantine?enterprise={enterprise}", manager),
+            ("water-use plans of the year", f"{e}/plans?year={config.start.year}", manager),
             ("session/me", "/api/v1/session/me", manager),
             (
                 "static file (baseline: the HTTP stack without the application)",
@@ -258,25 +235,13 @@ def main() -> None:
                 manager,
             ),
         ]
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
         access_log = [] if args.access_log else ["--no-access-log"]
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("SHUIXIAO_")} | {
-            "SHUIXIAO_DATA_DIR": str(data)
-        }
-        server = subprocess.Popen(
-            [SHUIXIAO, "serve", "--port", str(port), "--workers", str(args.workers), *access_log],
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            _wait(f"{base}/api/v1/health", server)
+        with serve(data, args.workers, access_log) as server:
             results = []
             for name, path, token in endpoints:
-                before = _cpu(server.pid)
-                latencies, errors = asyncio.run(_load(port, path, token, args.clients, args.seconds))
-                busy = (_cpu(server.pid) - before) / len(latencies)
+                before = _cpu(server.process.pid)
+                latencies, errors = asyncio.run(_load(server.port, path, token, args.clients, args.seconds))
+                busy = (_cpu(server.process.pid) - before) / len(latencies)
                 ordered = sorted(latencies)
                 p95 = ordered[int(0.95 * (len(ordered) - 1))]
                 results.append(
@@ -284,14 +249,14 @@ def main() -> None:
                 )
             ingest_start = int((first + dt.timedelta(days=args.days + 1)).timestamp())
             accepted, ingest_seconds = _ingest(
-                base, accounts.device_token, enterprise, rate_meters, ingest_start, args.readings, args.batch
+                server.base,
+                accounts.device_token,
+                enterprise,
+                rate_meters,
+                ingest_start,
+                args.readings,
+                args.batch,
             )
-        finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
         with Store.open(settings.database_url) as store:
             raw_start = ingest_start + 900 * (args.readings + 10)
             raw = _raw_rate(store, enterprise, rate_meters[0], raw_start, accepted)

@@ -22,17 +22,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
 from _machine import record
+from _server import serve
 from playwright.sync_api import Page, sync_playwright
 
 from shuixiao.config import Settings
@@ -41,30 +36,10 @@ from shuixiao.demo.build import build_demo
 from shuixiao.service.demo_users import ensure_demo_users
 from shuixiao.storage import Store
 
-SHUIXIAO = str(Path(sys.executable).with_name("shuixiao"))
 COMPLETE = (
     "() => document.readyState === 'complete' && performance.getEntriesByType('navigation')[0].loadEventEnd > 0"
     " && [...document.querySelectorAll('[data-chart]')].every(e => e.dataset.ready === 'true')"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("shuixiao serve stopped before answering")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.3)
-    raise SystemExit("shuixiao serve did not answer within 180 s")
 
 
 def _complete(page: Page, url: str) -> tuple[float, int]:
@@ -93,47 +68,29 @@ def _run(data: Path, views: int, workers: int, chromium: str) -> tuple[dict[str,
         accounts = ensure_demo_users(store, data)
         manager = next(u for u in accounts.users if u.role == "enterprise_manager")
         enterprise = manager.scope.split(":", 1)[1]
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SHUIXIAO_")} | {
-        "SHUIXIAO_DATA_DIR": str(data)
-    }
-    server = subprocess.Popen(
-        [SHUIXIAO, "serve", "--port", str(port), "--workers", str(workers)],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     times: dict[str, list[float]] = {"login": [], "cold": [], "warm": []}
     charts = 0
-    try:
-        _wait(f"{base}/api/v1/health", server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, headless=True)
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page = context.new_page()
-            page.goto(f"{base}/login", wait_until="load")  # warm the browser's cache of static files
-            page.fill("#login", manager.login)
-            page.fill("#password", manager.password)
-            with page.expect_navigation(wait_until="load"):
-                page.click("form.form button[type=submit]")
-            url = f"{base}/enterprises/{enterprise}"
-            _complete(page, url)  # first view of the process: imports, template compilation
-            for _ in range(views):
-                _touch(data)
-                seconds, charts = _complete(page, url)
-                times["cold"].append(seconds)
-                times["warm"].append(_complete(page, url)[0])
-                login_page = context.new_page()
-                times["login"].append(_complete(login_page, f"{base}/login")[0])
-                login_page.close()
-            browser.close()
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    with serve(data, workers) as server, sync_playwright() as playwright:
+        base = server.base
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{base}/login", wait_until="load")  # warm the browser's cache of static files
+        page.fill("#login", manager.login)
+        page.fill("#password", manager.password)
+        with page.expect_navigation(wait_until="load"):
+            page.click("form.form button[type=submit]")
+        url = f"{base}/enterprises/{enterprise}"
+        _complete(page, url)  # first view of the process: imports, template compilation
+        for _ in range(views):
+            _touch(data)
+            seconds, charts = _complete(page, url)
+            times["cold"].append(seconds)
+            times["warm"].append(_complete(page, url)[0])
+            login_page = context.new_page()
+            times["login"].append(_complete(login_page, f"{base}/login")[0])
+            login_page.close()
+        browser.close()
     return times, charts, enterprise
 
 

@@ -54,12 +54,12 @@ from shuixiao.alarms import (
 )
 from shuixiao.balance import period_production
 from shuixiao.errors import InvalidInputError
-from shuixiao.model import Enterprise, Flow, Meter, MeterKind, Quality, SourceType, UnitKind
+from shuixiao.model import Enterprise, Meter, MeterKind, Quality
 from shuixiao.notify.config import NotifyConfig
 from shuixiao.notify.dispatch import DeliveryReport, deliver_due, make_outbox
 from shuixiao.series import Reset, totalizer_intervals
 from shuixiao.storage import AlarmStore, Store
-from shuixiao.storage.plans import PlanStore
+from shuixiao.storage.plans import PlanStore, daily_intake, intake_flows
 from shuixiao.units import canonical_unit, lookup_unit
 
 __all__ = ["AlarmChecker", "CheckReport", "run_every"]
@@ -341,7 +341,7 @@ class AlarmChecker:
             last = min(cut.date(), following)  # day after the last complete day of the month
             if last > month:
                 at = dt.datetime.combine(last, dt.time(), self.zone)
-                daily = self._daily_intake(model, month, last)
+                daily = daily_intake(self.store, model, month, last, self.zone)
                 for rule in rules:
                     if rule.kind == "water_plan":
                         results += self._plan_results(model, rule, month, last, at, daily)
@@ -361,7 +361,7 @@ class AlarmChecker:
     ) -> list[KeyResult]:
         results: list[KeyResult] = []
         for plan in PlanStore(self.store).list_plans(model.id, start=month, end=month):
-            flows = _intake_flows(model, plan.source_type)
+            flows = intake_flows(model, plan.source_type)
             days = [volumes for volumes in daily.values() if all(f.id in volumes for f in flows)]
             progress = PlanProgress(
                 month,
@@ -387,7 +387,7 @@ class AlarmChecker:
             return []  # the whole intake is one product's only when there is one product
         product = model.products[0]
         assert product.benchmark_product is not None
-        flows = _intake_flows(model, None)
+        flows = intake_flows(model)
         days = [d for d, volumes in daily.items() if all(f.id in volumes for f in flows)]
         output = sum(period_production(model, d, d + dt.timedelta(days=1)).get(product.id, 0.0) for d in days)
         progress = ProductProgress(
@@ -402,35 +402,6 @@ class AlarmChecker:
             at,
         )
         return evaluate_quota(rule, progress)
-
-    def _daily_intake(
-        self, model: Enterprise, first: dt.date, stop: dt.date
-    ) -> dict[dt.date, dict[str, float]]:
-        """Volume of each intake flow on each local day of ``[first, stop)``, where measured. [m³]"""
-        low = dt.datetime.combine(first, dt.time(), self.zone)
-        high = dt.datetime.combine(stop, dt.time(), self.zone)
-        days: dict[dt.date, dict[str, float]] = {
-            first + dt.timedelta(days=n): {} for n in range((stop - first).days)
-        }
-        for flow in _intake_flows(model, None):
-            meters = [m for m in model.meters if m.flow == flow.id and m.kind in _FLOW_METERS]
-            for meter in meters:
-                frame = self.store.read_aggregates(model.id, meter.id, "P1D", low, high)
-                for day, value, count in zip(
-                    _seconds(frame["start"]).tolist(),
-                    frame["value"].tolist(),
-                    frame["count"].tolist(),
-                    strict=True,
-                ):
-                    local = _utc(day).astimezone(self.zone)
-                    if not count or not math.isfinite(value) or local.date() not in days:
-                        continue
-                    hours = (
-                        dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), self.zone) - local
-                    ).total_seconds() / 3600.0
-                    volume = value if meter.kind is MeterKind.TOTALIZER else value * hours
-                    days[local.date()].setdefault(flow.id, volume)  # the flow's first meter with data
-        return days
 
     # --- applying the results ------------------------------------------------------------------
 
@@ -483,16 +454,6 @@ class AlarmChecker:
             open_alarms.pop(key, None)
         else:
             open_alarms[key] = current
-
-
-def _intake_flows(model: Enterprise, source_type: SourceType | None) -> list[Flow]:
-    """The flows leaving the enterprise's source units (of ``source_type`` when given)."""
-    sources = {
-        u.id
-        for u in model.units
-        if u.kind is UnitKind.SOURCE and (source_type is None or u.source_type is source_type)
-    }
-    return [f for f in model.flows if f.from_unit in sources]
 
 
 def _numbers(*values: object) -> bool:

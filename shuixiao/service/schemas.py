@@ -45,6 +45,10 @@ __all__ = [
     "UserCreate",
     "UserPublic",
     "UserUpdate",
+    "WaterPlanMonth",
+    "WaterPlanPublic",
+    "WaterPlanSet",
+    "WaterPlansSet",
 ]
 
 T = TypeVar("T")
@@ -407,3 +411,52 @@ class IngestResult(BaseModel):
     duplicate: int
     rejected: int
     results: list[IngestRecordResult]
+
+
+class WaterPlanPublic(BaseModel):
+    """A monthly water-use plan (计划用水) in force, or one version of its history; ``volume`` [m³]."""
+
+    enterprise: str
+    month: str = Field(description="the local calendar month, YYYY-MM")
+    source_type: str | None = Field(description="the kind of source the plan covers; null: the whole intake")
+    volume: float = Field(description="planned intake of the month [m³]")
+    unit: Literal["m³"] = "m³"
+    authority: str | None = Field(description="issuing water authority (下达单位)")
+    document: str | None = Field(description="document number of the plan (文号)")
+    note: str | None
+    revision: int = Field(description="1 when first set, one more per revision")
+    set_at: dt.datetime = Field(description="when this version was entered")
+    set_by: str = Field(description="login of who entered it")
+
+
+class WaterPlanSet(_Model):
+    """A month's plan to set; setting it again revises it (every version is kept)."""
+
+    volume: float = Field(gt=0, allow_inf_nan=False, description="planned intake of the month, in `unit`")
+    unit: str = Field(
+        default="m³",
+        max_length=16,
+        description="a unit of volume: m³ (default), m3, 万m³, t, 吨, kL, L …; stored in m³",
+    )
+    source_type: str | None = Field(
+        default=None,
+        max_length=32,
+        description="surface, groundwater, municipal, … for a plan of one kind of source; null: the whole intake",
+    )
+    authority: str | None = Field(
+        default=None, max_length=200, description="issuing water authority (下达单位)"
+    )
+    document: str | None = Field(default=None, max_length=200, description="document number (文号)")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class WaterPlanMonth(WaterPlanSet):
+    """The plan of one month, in a request that sets several (e.g. a year's)."""
+
+    month: str = Field(max_length=16, description="the month, YYYY-MM")
+
+
+class WaterPlansSet(_Model):
+    """Plans of several months (e.g. a year's) set in one transaction: all of them or none."""
+
+    plans: list[WaterPlanMonth] = Field(min_length=1, description="each (month, source_type) once")

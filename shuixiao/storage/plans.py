@@ -29,11 +29,14 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import sqlalchemy as sa
 
+from shuixiao.alarms import PlanProgress
 from shuixiao.errors import InvalidInputError, NotFoundError
-from shuixiao.model import SourceType
+from shuixiao.model import Enterprise, Flow, MeterKind, SourceType, UnitKind
 from shuixiao.storage import schema as t
 from shuixiao.storage.schema import UTCTimestamp, metadata
 from shuixiao.storage.store import Store
@@ -42,7 +45,11 @@ __all__ = [
     "PlanInput",
     "PlanStore",
     "WaterPlan",
+    "daily_intake",
+    "intake_flows",
     "parse_month",
+    "parse_source_type",
+    "plan_progress",
     "water_plan_history",
     "water_plans",
 ]
@@ -130,7 +137,19 @@ def parse_month(value: object) -> dt.date:
         raise InvalidInputError(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2025-03") from None
 
 
-def _source_type(value: object) -> SourceType | None:
+def parse_source_type(value: object) -> SourceType | None:
+    """Return the source type named by ``value``; None (the whole intake) for None, ``''`` or ``total``.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``value`` names no :class:`~shuixiao.model.SourceType`; the message lists them.
+
+    Examples
+    --------
+    >>> parse_source_type("groundwater"), parse_source_type("total")
+    (<SourceType.GROUNDWATER: 'groundwater'>, None)
+    """
     if value is None or (isinstance(value, str) and value.strip() in ("", "total", "all", "全部")):
         return None
     try:
@@ -208,7 +227,7 @@ class PlanInput:
         ):
             raise InvalidInputError(f"planned volume must be a finite number of m³ > 0, not {volume!r}")
         object.__setattr__(self, "volume", float(volume))
-        object.__setattr__(self, "source_type", _source_type(self.source_type))
+        object.__setattr__(self, "source_type", parse_source_type(self.source_type))
         for name in ("authority", "document", "note"):
             object.__setattr__(self, name, _text(getattr(self, name), name))
 
@@ -412,7 +431,7 @@ class PlanStore:
         NotFoundError
             If the enterprise does not exist or has no such plan.
         """
-        first, source = parse_month(month), _source_type(source_type)
+        first, source = parse_month(month), parse_source_type(source_type)
         plans = [p for p in self.list_plans(enterprise, start=first, end=first) if p.source_type == source]
         if not plans:
             raise NotFoundError(
@@ -465,7 +484,7 @@ class PlanStore:
         NotFoundError
             If the enterprise does not exist.
         """
-        first, source = parse_month(month), _source_type(source_type)
+        first, source = parse_month(month), parse_source_type(source_type)
         with self._store.transaction(f"reading the plan history of {enterprise}") as c:
             key = _enterprise_keys(c, [enterprise])[enterprise]
             rows = c.execute(
@@ -478,3 +497,140 @@ class PlanStore:
                 .order_by(water_plan_history.c.revision)
             ).mappings()
             return [_plan(enterprise, r) for r in rows]
+
+
+_FLOW_METERS = (MeterKind.TOTALIZER, MeterKind.RATE)
+
+
+def intake_flows(model: Enterprise, source_type: SourceType | None = None) -> list[Flow]:
+    """The flows leaving the enterprise's source units (of ``source_type`` when given).
+
+    Examples
+    --------
+    >>> from shuixiao.demo import DemoConfig, build_park
+    >>> steel = build_park(DemoConfig(enterprises=1, days=1)).enterprises[0]
+    >>> [f.from_unit for f in intake_flows(steel)]
+    ['src_river', 'src_city']
+    """
+    sources = {
+        u.id
+        for u in model.units
+        if u.kind is UnitKind.SOURCE and (source_type is None or u.source_type is source_type)
+    }
+    return [f for f in model.flows if f.from_unit in sources]
+
+
+def daily_intake(
+    store: Store, model: Enterprise, first: dt.date, stop: dt.date, zone: ZoneInfo
+) -> dict[dt.date, dict[str, float]]:
+    """Volume of each intake flow on each local day of ``[first, stop)``, where measured.
+
+    Each flow is measured by its first totalizer or rate meter with data that day (daily
+    aggregates ``P1D``; a rate meter's mean rate times the hours of the local day).
+
+    Parameters
+    ----------
+    store : Store
+    model : Enterprise
+    first, stop : datetime.date
+        First local day and the day after the last.
+    zone : zoneinfo.ZoneInfo
+        The zone of the local calendar.
+
+    Returns
+    -------
+    dict
+        Every day of the range (in order) to ``{flow id: volume}`` of the flows measured that
+        day. [m³]
+    """
+    low = dt.datetime.combine(first, dt.time(), zone)
+    high = dt.datetime.combine(stop, dt.time(), zone)
+    days: dict[dt.date, dict[str, float]] = {
+        first + dt.timedelta(days=n): {} for n in range(max((stop - first).days, 0))
+    }
+    if not days:
+        return days
+    for flow in intake_flows(model):
+        for meter in (m for m in model.meters if m.flow == flow.id and m.kind in _FLOW_METERS):
+            frame = store.read_aggregates(model.id, meter.id, "P1D", low, high)
+            starts = np.asarray(frame["start"], dtype="datetime64[s]").astype(np.int64).tolist()
+            for day, value, count in zip(
+                starts, frame["value"].tolist(), frame["count"].tolist(), strict=True
+            ):
+                local = dt.datetime.fromtimestamp(day, dt.UTC).astimezone(zone)
+                if not count or not math.isfinite(value) or local.date() not in days:
+                    continue
+                following = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), zone)
+                hours = (following - local).total_seconds() / 3600.0
+                volume = value if meter.kind is MeterKind.TOTALIZER else value * hours
+                days[local.date()].setdefault(flow.id, volume)  # the flow's first meter with data
+    return days
+
+
+def plan_progress(
+    store: Store, model: Enterprise, plans: Sequence[WaterPlan], until: dt.datetime, zone: ZoneInfo
+) -> list[PlanProgress]:
+    """The intake of each plan's month so far against the plan, as the ``water_plan`` rule judges it.
+
+    The intake is that of :func:`intake_flows` (of the plan's source type for a plan per source)
+    over the month's complete local days before ``until``; a day counts as measured when every
+    such flow has a volume (:func:`daily_intake`).
+
+    Parameters
+    ----------
+    store : Store
+    model : Enterprise
+        The enterprise of the plans.
+    plans : sequence of WaterPlan
+        Plans of ``model`` (e.g. :meth:`PlanStore.list_plans`).
+    until : datetime.datetime
+        Now, or the end of the data (aware): only the local days ended by then count.
+    zone : zoneinfo.ZoneInfo
+        The zone of the local calendar.
+
+    Returns
+    -------
+    list of PlanProgress
+        One per plan, in the order given; a month that has not begun has no elapsed day.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``until`` is naive, or a plan is of another enterprise.
+    """
+    if until.utcoffset() is None:
+        raise InvalidInputError("`until` must be an aware datetime")
+    for plan in plans:
+        if plan.enterprise != model.id:
+            raise InvalidInputError(f"the plan of {plan.enterprise} is not one of {model.id}")
+    if not plans:
+        return []
+    cut = until.astimezone(zone).date()  # the day after the last complete local day
+    first = min(p.month for p in plans)
+    stop = min(cut, max(_following(p.month) for p in plans))
+    daily = daily_intake(store, model, first, stop, zone) if stop > first else {}
+    result = []
+    for plan in plans:
+        last = max(min(cut, _following(plan.month)), plan.month)
+        flows = intake_flows(model, plan.source_type)
+        days = [
+            volumes
+            for day, volumes in daily.items()
+            if plan.month <= day < last and all(f.id in volumes for f in flows)
+        ]
+        result.append(
+            PlanProgress(
+                plan.month,
+                plan.source_type,
+                plan.volume,
+                sum(sum(v[f.id] for f in flows) for v in days),
+                len(days),
+                (last - plan.month).days,
+                dt.datetime.combine(last, dt.time(), zone),
+            )
+        )
+    return result
+
+
+def _following(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1)

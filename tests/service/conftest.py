@@ -6,8 +6,8 @@ tenant A's side (scoped to A's enterprise, park or province); ``b_manager`` and
 ``b_device`` belong to B.  Each user has a bearer API token (``world.client(key)``),
 and all share one password, so that session logins can be tested too.
 
-B's data carries markers (its name, credit code, reading values, event note, a
-quarantined meter id) that must never appear in an answer to A's side.
+B's data carries markers (its name, credit code, reading values and water-use plan, event
+note, a quarantined meter id) that must never appear in an answer to A's side.
 
 Test modules cannot import this file (``--import-mode=importlib``); helpers are fixtures.
 """
@@ -48,6 +48,7 @@ from shuixiao.model import (
 from shuixiao.service import create_app
 from shuixiao.service._secrets import hash_password, new_token
 from shuixiao.storage import AccountStore, Store
+from shuixiao.storage.plans import PlanInput, PlanStore
 
 PASSWORD = "correct horse battery staple"
 A, B = "xg-steel", "sz-steel"
@@ -210,6 +211,7 @@ def build_world(store: Store, data_dir: Path) -> World:
         B, [RawReading(B_QUARANTINED_METER, 1735689600, 1.0)], Source(Origin.FILE, "b.csv")
     )
     Pipeline(store).ingest(A, [RawReading("ZZ-A", 1735689600, 1.0)], Source(Origin.FILE, "a.csv"))
+    PlanStore(store).set_plans([PlanInput(B, "2025-01", B_VALUE_BASE, note=B_EVENT_NOTE)], by="b-manager")
     accounts = AccountStore(store)
     tokens: dict[str, str] = {}
     ids: dict[str, Any] = {}

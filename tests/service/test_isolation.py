@@ -63,6 +63,10 @@ def _bodies(password: str) -> dict[tuple[str, str], Any]:
         ("POST", "/api/v1/tokens"): {"login": "b-manager", "name": "stolen"},
         ("POST", "/api/v1/device-tokens"): {"name": "stolen", "enterprise": "sz-steel"},
         ("POST", "/api/v1/enterprises/{enterprise_id}/grants"): {"provider": "service-provider"},
+        ("PUT", "/api/v1/enterprises/{enterprise_id}/plans/{month}"): {"volume": 1.0},
+        ("POST", "/api/v1/enterprises/{enterprise_id}/plans"): {
+            "plans": [{"month": "2025-02", "volume": 1.0}]
+        },
     }
 
 
@@ -77,6 +81,7 @@ def _path_values(path: str, ids: dict[str, Any]) -> dict[str, Any]:
         "login": "b-manager",
         "token_id": token,
         "grant_id": ids["b_grant"],
+        "month": "2025-01",
     }
 
 

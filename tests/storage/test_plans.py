@@ -6,15 +6,20 @@ The plan is issued by the water authority per planned-water-use unit and month (
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
 from shuixiao.errors import InvalidInputError, NotFoundError
-from shuixiao.model import Enterprise, Park, Region, SourceType
+from shuixiao.model import Enterprise, Meter, MeterKind, Park, Region, SourceType
+from shuixiao.notify import AlarmChecker
 from shuixiao.storage import Store
-from shuixiao.storage.plans import PlanInput, PlanStore, parse_month
+from shuixiao.storage.plans import PlanInput, PlanStore, parse_month, plan_progress
 
 pytestmark = pytest.mark.integration
 
@@ -140,3 +145,56 @@ def test_whole_intake_spellings() -> None:
     assert PlanInput("e", "2025-03", 1, "").source_type is None
     assert PlanInput("e", "2025-03", 1, "total").source_type is None
     assert PlanInput("e", "2025-03", 1, " groundwater ").source_type is SourceType.GROUNDWATER
+
+
+def _daily_aggregates(store: Store, shares: dict[str, float], days: range, volume: float) -> None:
+    """Daily (P1D) aggregates of intake meters in March 2025: ``volume`` m³ a day in all, split by ``shares``."""
+    zone = ZoneInfo("Asia/Shanghai")
+    keys = store.meter_keys("xg-steel")
+    starts = np.array([int(dt.datetime(2025, 3, d, tzinfo=zone).timestamp()) for d in days], dtype=np.int64)
+    n = len(starts)
+    for meter, share in shares.items():
+        value = share * volume / 24.0 if meter == "FT-103" else share * volume  # FT-103 reports m³/h
+        v = np.full(n, value)
+        store.write_aggregates(
+            keys[meter], "P1D", starts, v, v, v, np.full(n, 96), np.zeros(n, dtype=np.int8)
+        )
+
+
+def test_plan_progress_is_what_the_alarm_check_judges(
+    store: Store, regions: list[Region], parks: list[Park], make_enterprise: Callable[..., Enterprise]
+) -> None:
+    # Worked example of docs/water-plans.md (issue 3 item 8): 31 000 m³ for March, 800 m³ a day for
+    # 10 days → 8 000 m³ against 31 000 × 10/31 = 10 000 m³ pro rata: 80 %.
+    base = make_enterprise()
+    soft = Meter("FT-104", MeterKind.TOTALIZER, "volume", "m³", 1, flow="f-river-soft")
+    model = dataclasses.replace(base, meters=(*base.meters, soft), production=())
+    store.save_model(regions, parks, [model])
+    shares = {"FT-101": 0.625, "FT-104": 0.125, "FT-102": 0.125, "FT-103": 0.125}
+    _daily_aggregates(store, shares, range(1, 11), 800.0)
+    _daily_aggregates(store, {"FT-101": 0.625}, range(11, 12), 800.0)  # day 11: only one intake meter
+    plans = PlanStore(store)
+    stored = plans.set_plans(
+        [
+            PlanInput("xg-steel", "2025-03", 31_000),
+            PlanInput("xg-steel", "2025-03", 3_100, SourceType.MUNICIPAL),
+            PlanInput("xg-steel", "2025-04", 30_000),
+        ],
+        by="wang",
+    )
+    zone = ZoneInfo("Asia/Shanghai")
+    until = dt.datetime(2025, 3, 12, 0, 10, tzinfo=zone)  # days 1–11 complete
+    total, municipal, april = plan_progress(store, model, stored, until, zone)
+    assert (total.intake, total.measured_days, total.elapsed_days) == (pytest.approx(8_000.0), 10, 11)
+    assert total.ratio == pytest.approx(0.8) and total.at == dt.datetime(2025, 3, 12, tzinfo=zone)
+    assert (municipal.intake, municipal.ratio) == (pytest.approx(1_000.0), pytest.approx(1.0))
+    assert (april.measured_days, april.elapsed_days, april.intake) == (0, 0, 0.0)
+    assert math.isnan(april.ratio)
+
+    report = AlarmChecker(store, clock=lambda: until).check("xg-steel", since=until - dt.timedelta(days=1))
+    judged = {a.key: a.detail for a in report.raised if a.kind == "water_plan"}
+    assert judged["total/2025-03/warning"]["intake_m3"] == pytest.approx(total.intake)
+    assert judged["municipal/2025-03/critical"]["ratio"] == pytest.approx(municipal.ratio)
+    assert plan_progress(store, model, [], until, zone) == []
+    with pytest.raises(InvalidInputError, match="aware"):
+        plan_progress(store, model, stored, until.replace(tzinfo=None), zone)

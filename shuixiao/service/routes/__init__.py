@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from shuixiao.service.routes import admin, catalog, docs, grants, ingest, meters, quarantine, session
+from shuixiao.service.routes import (
+    admin,
+    catalog,
+    docs,
+    grants,
+    ingest,
+    meters,
+    plans,
+    quarantine,
+    session,
+)
 
 __all__ = ["api_router"]
 
@@ -12,6 +22,6 @@ __all__ = ["api_router"]
 def api_router() -> APIRouter:
     """Return a router with every ``/api/v1`` route (without the prefix)."""
     router = APIRouter()
-    for module in (session, catalog, meters, quarantine, ingest, grants, admin, docs):
+    for module in (session, catalog, meters, plans, quarantine, ingest, grants, admin, docs):
         router.include_router(module.router)
     return router

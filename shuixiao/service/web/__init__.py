@@ -7,7 +7,8 @@
 * ``/`` — the principal's home dashboard;
 * ``/enterprises`` and ``/enterprises/{id}`` — the enterprise dashboard (KPIs against quotas
   and targets, trends, the water balance as a Sankey diagram, the unit tree with meters,
-  alarms with acknowledgement, notarisation status);
+  alarms with acknowledgement, planned water use with a form to set a month's plan,
+  notarisation status);
 * ``/enterprises/{id}/meters/{meter}`` — raw and interval series with quality flags and gaps;
 * ``/parks/{id}`` and ``/regions/{id}`` — the park and region dashboards.
 

@@ -17,6 +17,7 @@ from shuixiao.service._cache import AnswerCache, TimedCache
 from shuixiao.service.auth import Principal, visible_enterprises
 from shuixiao.service.web._config import defaults
 from shuixiao.service.web._i18n import LANGUAGE_COOKIE, Translator, pick_language
+from shuixiao.service.web._plans import PlanFacts
 from shuixiao.service.web._render import NavItem, path, render
 from shuixiao.service.web._scope import home_path, may_see_park, may_see_region
 from shuixiao.storage import Store
@@ -26,11 +27,12 @@ __all__ = ["Caches", "Page", "caches", "data_version", "page_context"]
 
 @dataclass(frozen=True)
 class Caches:
-    """The application's caches of assessments (:class:`TimedCache`), one per kind."""
+    """The application's caches of assessments and plan progress (:class:`TimedCache`), one per kind."""
 
     enterprises: TimedCache[EnterpriseAssessment]
     parks: TimedCache[ParkAssessment]
     regions: TimedCache[RegionProgress]
+    plans: TimedCache[PlanFacts]
 
 
 def data_version(request: Request) -> Hashable | None:
@@ -50,7 +52,9 @@ def caches(request: Request) -> Caches:
     if found is None:
         limits = defaults()
         ttl, size = limits.assessment_ttl, limits.assessment_cache_size
-        found = Caches(TimedCache(ttl, size), TimedCache(ttl, size), TimedCache(ttl, size))
+        found = Caches(
+            TimedCache(ttl, size), TimedCache(ttl, size), TimedCache(ttl, size), TimedCache(ttl, size)
+        )
         request.app.state.web_caches = found
     return found
 

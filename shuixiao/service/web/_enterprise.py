@@ -1,5 +1,6 @@
-"""The enterprise dashboard: period, metered trends and the unit tree (the assessment, alarms and
-notarisation panels are added by :mod:`._assess`, :mod:`._alarms` and :mod:`._ledger`)."""
+"""The enterprise dashboard: period, metered trends and the unit tree (the assessment, alarms,
+planned-water-use and notarisation panels are added by :mod:`._assess`, :mod:`._alarms`,
+:mod:`._plans` and :mod:`._ledger`)."""
 
 from __future__ import annotations
 
@@ -148,6 +149,8 @@ class EnterpriseView:
         Problems found and recommendations of the assessment, in the page language.
     alarms : list or None
         Alarm rows; None when the alarm module is missing.
+    plans : PlanPanel or None
+        The planned-water-use panel (:mod:`._plans`).
     notarisation : object or None
         Ledger status; None when the ledger module is missing.
     back : Back or None
@@ -171,6 +174,7 @@ class EnterpriseView:
     sankey_empty: str | None = None
     findings: list[str] = field(default_factory=list)
     alarms: list[Any] | None = None
+    plans: Any | None = None
     notarisation: Any | None = None
     back: Back | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ from shuixiao.service.web._config import defaults
 from shuixiao.service.web._enterprise import Back, enterprise_view
 from shuixiao.service.web._ledger import notarisation
 from shuixiao.service.web._meter import Window, meter_view, parse_window
+from shuixiao.service.web._plans import plan_panel
 from shuixiao.service.web._render import path
 from shuixiao.service.web._scope import home_path, may_see_park, may_see_region, regions_within
 from shuixiao.storage import Store
@@ -100,7 +102,7 @@ def read_enterprise(
     principal: PrincipalDep,
     month: str | None = None,
 ) -> Response:
-    """The enterprise dashboard: KPIs, trends, water balance, unit tree, alarms, notarisation."""
+    """The enterprise dashboard: KPIs, trends, water balance, unit tree, alarms, plans, notarisation."""
     page = page_context(request, store, principal)
     if enterprise_id not in page.visible:
         return page.not_found()
@@ -116,14 +118,12 @@ def read_enterprise(
     view = enterprise_view(store, enterprise, month, t, zone, defaults(), meter_href)
     view.back = _back(page, enterprise.park, enterprise.region)
     add_assessment(view, store, page.settings.timezone, t, caches(request).enterprises, data_version(request))
-    view.alarms = alarm_rows(
-        store,
-        enterprise_id,
-        t,
-        zone,
-        defaults().alarms_shown,
-        can_write(principal, enterprise_id),
-        meter_href,
+    may_write = can_write(principal, enterprise_id)
+    view.alarms = alarm_rows(store, enterprise_id, t, zone, defaults().alarms_shown, may_write, meter_href)
+    now = dt.datetime.now(dt.UTC)
+    shown = view.month.start.date() if view.month else now.astimezone(zone).date().replace(day=1)
+    view.plans = plan_panel(
+        store, enterprise, shown, now, zone, t, may_write, caches(request).plans, data_version(request)
     )
     view.notarisation = notarisation(store, enterprise_id, t, zone)
     here = path("enterprises", enterprise_id)

@@ -178,6 +178,57 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "部分水量由设计流量估算或由平衡推算（见各指标下的说明）。",
         "Some volumes are estimated from design rates or inferred from the balances (see each indicator).",
     ),
+    # --- planned water use ---
+    "plans.title": ("计划用水（{year} 年）", "Planned water use ({year})"),
+    "plans.this_month": ("{month} 月计划 · {scope}", "Plan {month} · {scope}"),
+    "plans.whole_intake": ("全部水源", "all sources"),
+    "plans.of_pace": ("按日进度", "of the pace"),
+    "plans.figures": (
+        "已计量 {days} 天取水 {intake} m³；按日进度计划 {pace} m³，月计划 {plan} m³",
+        "{intake} m³ in {days} measured days; plan pro rata {pace} m³, {plan} m³ for the month",
+    ),
+    "plans.levels": (
+        "按日进度 = 已计量天数取水量 ÷（月计划 × 已计量天数 ÷ 当月天数）。达到 {warning} 预警，达到 {critical} "
+        "为超进度（报警规则 water_plan）；月末取水达到月计划的 {critical} 即为超计划用水。",
+        "Pace = intake of the measured days ÷ (monthly plan × measured days ÷ days of the month). Warning at "
+        "{warning}, critical at {critical} (alarm rule water_plan); a month whose intake reaches {critical} of "
+        "its plan is over plan.",
+    ),
+    "plans.disabled": (
+        "本企业已停用计划用水报警规则（water_plan），进度不作判断。",
+        "The planned-water-use alarm rule (water_plan) is disabled for this enterprise; the pace is not judged.",
+    ),
+    "plans.not_judged_hint": (
+        "计量满 {days} 天后判断进度。",
+        "The pace is judged once {days} days are measured.",
+    ),
+    "plans.none_month": ("{month} 尚无计划用水。", "No water-use plan for {month}."),
+    "plans.none_year": ("{year} 年尚无计划用水。", "No water-use plans for {year}."),
+    "plans.month": ("月份", "Month"),
+    "plans.source": ("水源", "Source"),
+    "plans.plan": ("月计划（m³）", "Plan (m³)"),
+    "plans.days": ("已计量/已过天数", "Measured/elapsed days"),
+    "plans.intake": ("取水量（m³）", "Intake (m³)"),
+    "plans.pace": ("按日进度计划（m³）", "Plan pro rata (m³)"),
+    "plans.ratio": ("进度", "Pace"),
+    "plans.state": ("状态", "State"),
+    "plans.document": ("下达单位与文号", "Authority and document"),
+    "plans.revision": ("版本", "Rev."),
+    "plans.set": ("设置月计划", "Set a month's plan"),
+    "plans.set_hint": (
+        "再次设置同一月份即为计划调整，历次版本均保留（接口：GET …/plans/YYYY-MM/history）。",
+        "Setting a month again revises its plan; every version is kept (API: GET …/plans/YYYY-MM/history).",
+    ),
+    "plans.volume": ("计划水量（m³）", "Planned volume (m³)"),
+    "plans.authority": ("下达单位", "Issuing authority"),
+    "plans.document_number": ("文号", "Document number"),
+    "plans.note": ("备注", "Note"),
+    "plans.save": ("保存", "Save"),
+    "plan_state.ok": ("正常", "on track"),
+    "plan_state.warning": ("预警", "warning"),
+    "plan_state.critical": ("超进度", "above the pace"),
+    "plan_state.over_plan": ("超计划用水", "over plan"),
+    "plan_state.not_judged": ("未判断", "not judged"),
     # --- alarms ---
     "alarms.title": ("报警", "Alarms"),
     "alarms.none": ("当前没有报警。", "No alarms."),
