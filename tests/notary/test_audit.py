@@ -63,6 +63,20 @@ def test_a_changed_reading_is_named(log: LogNode) -> None:
     assert "stored 17000.0, but batch gw-01#2 (leaf 2) signed 18025.0 m3" in report.problems[0].message
 
 
+def test_a_changed_quality_flag_is_named(log: LogNode) -> None:
+    key = log.node.store.meter_keys(E)["FT-101"]
+    r = schema.readings
+    _execute(
+        log.node,
+        sa.update(r).where(r.c.meter_key == key, r.c.ts == _at(T0 + 1800)).values(quality=int(Quality.BAD)),
+    )
+    report = audit_store(log.node.store)
+    assert [(p.kind, p.subject) for p in report.problems] == [
+        ("reading_changed", f"reading {E}/FT-101 at {T0 + 1800}")
+    ]
+    assert report.problems[0].message == "stored with quality bad, but batch gw-01#2 (leaf 2) signed good"
+
+
 def test_a_deleted_reading_is_named(log: LogNode) -> None:
     key = log.node.store.meter_keys(E)["PT-201"]
     r = schema.readings
