@@ -78,9 +78,14 @@ TileReader = Callable[[Sequence[TileKey]], Mapping[TileKey, bytes]]
 """Reads tiles: given keys, returns the data of each tile found (its ``W`` hashes, concatenated).
 
 A tile may be returned longer than needed (a later, wider version of a partial
-tile): only its prefix is used. Missing tiles may be left out of the result.
+tile): only its prefix is used. A full tile may come with its inner nodes
+appended (the 254 hashes :func:`append_to_tiles` gives in ``inner``), which
+spares :class:`TileHasher` hashing them. Missing tiles may be left out of the
+result.
 """
 
+_FULL_TILE = TILE_WIDTH * HASH_SIZE
+_INNER_NODES = (TILE_WIDTH - 2) * HASH_SIZE  # heights 1 to 7 inside a full tile: 128 + 64 + ... + 2 hashes
 _NODE_PREFIX = hashlib.sha256(b"\x01")  # RFC 9162 interior node: SHA-256(0x01 || left || right)
 _U16 = struct.Struct(">H")
 
@@ -174,9 +179,13 @@ def edge_tiles(size: int) -> dict[int, tuple[int, int]]:
     return edges
 
 
-def _perfect_root(row: bytes | memoryview) -> bytes:
-    """Root of a perfect tree whose bottom row (a power of two of hashes) is ``row``."""
+def _rows_above(row: bytes | memoryview) -> list[bytes]:
+    """The rows of a perfect tree above its bottom row ``row`` (a power of two of hashes), lowest first.
+
+    The last row is the root; a bottom row of one hash has none above it.
+    """
     level = bytes(row)
+    rows = []
     while len(level) > HASH_SIZE:
         view = memoryview(level)
         hashes = []
@@ -185,11 +194,22 @@ def _perfect_root(row: bytes | memoryview) -> bytes:
             node.update(view[i : i + 2 * HASH_SIZE])
             hashes.append(node.digest())
         level = b"".join(hashes)
-    return level
+        rows.append(level)
+    return rows
+
+
+def _perfect_root(row: bytes | memoryview) -> bytes:
+    """Root of a perfect tree whose bottom row (a power of two of hashes) is ``row``."""
+    above = _rows_above(row)
+    return above[-1] if above else bytes(row)
 
 
 def append_to_tiles(
-    size: int, edges: Mapping[int, bytes], leaf_hashes: Sequence[bytes]
+    size: int,
+    edges: Mapping[int, bytes],
+    leaf_hashes: Sequence[bytes],
+    *,
+    inner: dict[TileKey, bytes] | None = None,
 ) -> dict[TileKey, bytes]:
     """Append leaves to a tree kept as tiles; return every tile that changed, with its new data.
 
@@ -202,6 +222,13 @@ def append_to_tiles(
         partial tile (its ``width`` hashes). Other levels may be omitted.
     leaf_hashes : sequence of bytes
         The new leaves' hashes, in order. [32 bytes each]
+    inner : dict, optional
+        When given, receives the inner nodes of each tile the append
+        completes: ``{(level, index): data}``, the node hashes of heights 1
+        to 7 inside the tile, lowest height first and left to right (128 +
+        64 + … + 2 = 254 hashes, 8,128 bytes). They are computed anyway, for
+        the tile's entry one level up; stored, they spare a proof hashing
+        them again.
 
     Returns
     -------
@@ -252,7 +279,10 @@ def append_to_tiles(
                 data = bytes(view[offset : offset + full_tile])
                 changed[(level, index)] = data
                 if len(data) == full_tile:
-                    completed.append(_perfect_root(data))
+                    above = _rows_above(data)
+                    completed.append(above[-1])
+                    if inner is not None:
+                        inner[(level, index)] = b"".join(above[:-1])
                 index += 1
         new = b"".join(completed)
         level += 1
@@ -354,15 +384,16 @@ class TileHasher:
 
     def __init__(self, read: TileReader, cache_size: int = 256) -> None:
         self._read = read
-        # per tile: its row of hashes, and the nodes above the row computed so far by (height, offset)
-        self._cache: OrderedDict[TileKey, tuple[bytes, dict[tuple[int, int], bytes]]] = OrderedDict()
+        # per tile: its row of hashes, the nodes above the row computed so far by (height, offset), and
+        # the stored inner nodes of a full tile (empty when the reader gave none)
+        self._cache: OrderedDict[TileKey, tuple[bytes, dict[tuple[int, int], bytes], bytes]] = OrderedDict()
         self._cache_size = max(1, cache_size)
 
     def clear(self) -> None:
         """Forget the cached tiles (after the stored tiles changed in a way appends cannot)."""
         self._cache.clear()
 
-    def _tile(self, key: TileKey, needed: int) -> tuple[bytes, dict[tuple[int, int], bytes]]:
+    def _tile(self, key: TileKey, needed: int) -> tuple[bytes, dict[tuple[int, int], bytes], bytes]:
         tile = self._cache.get(key)
         if tile is not None and len(tile[0]) >= needed:
             self._cache.move_to_end(key)
@@ -389,7 +420,10 @@ class TileHasher:
             if data is None:
                 continue
             data = bytes(data)
-            self._cache[key] = (data[: len(data) - len(data) % HASH_SIZE], {})
+            if len(data) == _FULL_TILE + _INNER_NODES:
+                self._cache[key] = (data[:_FULL_TILE], {}, data[_FULL_TILE:])
+            else:
+                self._cache[key] = (data[: len(data) - len(data) % HASH_SIZE], {}, b"")
             self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -409,9 +443,12 @@ class TileHasher:
         level, inner = divmod(height, TILE_HEIGHT)
         bottom = start >> (TILE_HEIGHT * level)
         index, offset = divmod(bottom, TILE_WIDTH)
-        row, nodes = self._tile((level, index), (offset + (1 << inner)) * HASH_SIZE)
+        row, nodes, stored = self._tile((level, index), (offset + (1 << inner)) * HASH_SIZE)
         if inner == 0:
             return row[offset * HASH_SIZE : (offset + 1) * HASH_SIZE]
+        if stored:  # heights 1 to 7 of the tile, each row after the ones below it
+            at = (TILE_WIDTH - (TILE_WIDTH >> (inner - 1)) + (offset >> inner)) * HASH_SIZE
+            return stored[at : at + HASH_SIZE]
         node = nodes.get((inner, offset))
         if node is None:
             node = nodes[(inner, offset)] = _perfect_root(

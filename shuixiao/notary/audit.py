@@ -57,6 +57,7 @@ from shuixiao.units import lookup_unit
 __all__ = ["AuditProblem", "AuditReport", "audit_store"]
 
 _NAMED = 20  # differing hashes named one by one in a tile; the rest are counted
+_FULL_TILE = 256 * 32  # bytes of a full tile's row; stored inner nodes follow it
 
 
 @dataclass(frozen=True)
@@ -427,8 +428,11 @@ class _Audit:
     # --- the tree and checkpoints ----------------------------------------------------------------
 
     def tree(self) -> dict[tuple[int, int], bytes]:
+        nodes: dict[tuple[int, int], bytes] = {}
         recomputed = (
-            append_to_tiles(0, {}, [h if h else bytes(32) for h in self.leaves]) if self.leaves else {}
+            append_to_tiles(0, {}, [h if h else bytes(32) for h in self.leaves], inner=nodes)
+            if self.leaves
+            else {}
         )
         if self.log.size != len(self.leaves):
             self.problem(
@@ -437,9 +441,17 @@ class _Audit:
                 f"the log says {self.log.size} leaves, {len(self.leaves)} batches are logged",
             )
         keys = sorted(set(recomputed) | {(0, i) for i in range((self.log.size + 255) // 256)})
-        stored = self.ledger.read_tiles(self.log.id, keys)
+        stored = self.ledger.read_tiles(self.log.id, keys, inner=True)
         for key in keys:
             mine, theirs = recomputed.get(key, b""), stored.get(key, b"")
+            theirs, held_nodes = theirs[:_FULL_TILE], theirs[_FULL_TILE:]
+            if held_nodes and held_nodes != nodes.get(key):  # tiles completed before migration 0007 hold none
+                self.problem(
+                    "tree",
+                    f"tile {key[0]}/{key[1]}",
+                    "its stored inner node hashes differ from the ones recomputed from the batches "
+                    "(inclusion proofs read from this store would not verify)",
+                )
             if mine == theirs:
                 continue
             level, index = key
