@@ -8,7 +8,10 @@ changes; the tile at the right edge of a level is *partial* (``W < 256``) and
 grows as leaves are appended. Every hash a proof needs is either stored in a
 tile or computed from at most 128 hashes of one tile, so a log kept as tiles
 (in a database or as static files) appends in bulk and serves proofs with
-O(log n) reads and no recomputation of the tree.
+O(log n) reads and no recomputation of the tree. A store may also keep each
+tile's complete inner nodes (the ``inner`` output of :func:`append_to_tiles`,
+not part of the C2SP layout): given them, :class:`TileHasher` computes no
+hash at all.
 
 This module only computes: :func:`append_to_tiles` returns the tiles an
 append changes, :class:`TileHasher` serves complete-subtree hashes (a
@@ -74,18 +77,16 @@ TILE_WIDTH = 1 << TILE_HEIGHT
 TileKey = tuple[int, int]
 """A tile's ``(level, index)``."""
 
-TileReader = Callable[[Sequence[TileKey]], Mapping[TileKey, bytes]]
+TileReader = Callable[[Sequence[TileKey]], Mapping[TileKey, bytes | tuple[bytes, bytes]]]
 """Reads tiles: given keys, returns the data of each tile found (its ``W`` hashes, concatenated).
 
 A tile may be returned longer than needed (a later, wider version of a partial
-tile): only its prefix is used. A full tile may come with its inner nodes
-appended (the 254 hashes :func:`append_to_tiles` gives in ``inner``), which
-spares :class:`TileHasher` hashing them. Missing tiles may be left out of the
-result.
+tile): only its prefix is used. A tile may come as ``(data, nodes)`` with its
+inner nodes as :func:`append_to_tiles` gives them in ``inner`` for that same
+``data`` (empty: none), which spares :class:`TileHasher` hashing them. Missing
+tiles may be left out of the result.
 """
 
-_FULL_TILE = TILE_WIDTH * HASH_SIZE
-_INNER_NODES = (TILE_WIDTH - 2) * HASH_SIZE  # heights 1 to 7 inside a full tile: 128 + 64 + ... + 2 hashes
 _NODE_PREFIX = hashlib.sha256(b"\x01")  # RFC 9162 interior node: SHA-256(0x01 || left || right)
 _U16 = struct.Struct(">H")
 
@@ -180,16 +181,17 @@ def edge_tiles(size: int) -> dict[int, tuple[int, int]]:
 
 
 def _rows_above(row: bytes | memoryview) -> list[bytes]:
-    """The rows of a perfect tree above its bottom row ``row`` (a power of two of hashes), lowest first.
+    """The rows of complete nodes above the bottom row ``row``, lowest first (a row of ``w`` hashes has
+    ``w >> h`` complete nodes at height ``h``; an odd last node has no parent yet).
 
-    The last row is the root; a bottom row of one hash has none above it.
+    For a power of two of hashes the last row is the root; a bottom row of one hash has none above it.
     """
     level = bytes(row)
     rows = []
-    while len(level) > HASH_SIZE:
+    while len(level) >= 2 * HASH_SIZE:
         view = memoryview(level)
         hashes = []
-        for i in range(0, len(level), 2 * HASH_SIZE):
+        for i in range(0, len(level) - 2 * HASH_SIZE + 1, 2 * HASH_SIZE):
             node = _NODE_PREFIX.copy()  # SHA-256 state after 0x01: no concatenated copy of the children
             node.update(view[i : i + 2 * HASH_SIZE])
             hashes.append(node.digest())
@@ -223,12 +225,12 @@ def append_to_tiles(
     leaf_hashes : sequence of bytes
         The new leaves' hashes, in order. [32 bytes each]
     inner : dict, optional
-        When given, receives the inner nodes of each tile the append
-        completes: ``{(level, index): data}``, the node hashes of heights 1
-        to 7 inside the tile, lowest height first and left to right (128 +
-        64 + … + 2 = 254 hashes, 8,128 bytes). They are computed anyway, for
-        the tile's entry one level up; stored, they spare a proof hashing
-        them again.
+        When given, receives the inner nodes of each tile that changed:
+        ``{(level, index): nodes}``, the complete node hashes of heights 1 to
+        7 inside the tile, lowest height first and left to right (``w >> 1``,
+        then ``w >> 2``, … hashes for a tile of ``w`` hashes: 254 hashes,
+        8,128 bytes, for a full tile). A full tile's are computed anyway, for
+        its entry one level up; stored, they spare a proof hashing them again.
 
     Returns
     -------
@@ -278,11 +280,12 @@ def append_to_tiles(
             for offset in range(0, len(row), full_tile):
                 data = bytes(view[offset : offset + full_tile])
                 changed[(level, index)] = data
-                if len(data) == full_tile:
+                if len(data) == full_tile or inner is not None:
                     above = _rows_above(data)
-                    completed.append(above[-1])
+                    if len(data) == full_tile:
+                        completed.append(above[-1])
                     if inner is not None:
-                        inner[(level, index)] = b"".join(above[:-1])
+                        inner[(level, index)] = b"".join(above[: TILE_HEIGHT - 1])
                 index += 1
         new = b"".join(completed)
         level += 1
@@ -385,7 +388,7 @@ class TileHasher:
     def __init__(self, read: TileReader, cache_size: int = 256) -> None:
         self._read = read
         # per tile: its row of hashes, the nodes above the row computed so far by (height, offset), and
-        # the stored inner nodes of a full tile (empty when the reader gave none)
+        # the tile's stored inner nodes (empty when the reader gave none)
         self._cache: OrderedDict[TileKey, tuple[bytes, dict[tuple[int, int], bytes], bytes]] = OrderedDict()
         self._cache_size = max(1, cache_size)
 
@@ -419,11 +422,8 @@ class TileHasher:
             data = found.get(key)
             if data is None:
                 continue
-            data = bytes(data)
-            if len(data) == _FULL_TILE + _INNER_NODES:
-                self._cache[key] = (data[:_FULL_TILE], {}, data[_FULL_TILE:])
-            else:
-                self._cache[key] = (data[: len(data) - len(data) % HASH_SIZE], {}, b"")
+            row, stored = (bytes(data[0]), bytes(data[1])) if isinstance(data, tuple) else (bytes(data), b"")
+            self._cache[key] = (row[: len(row) - len(row) % HASH_SIZE], {}, stored)
             self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -447,7 +447,8 @@ class TileHasher:
         if inner == 0:
             return row[offset * HASH_SIZE : (offset + 1) * HASH_SIZE]
         if stored:  # heights 1 to 7 of the tile, each row after the ones below it
-            at = (TILE_WIDTH - (TILE_WIDTH >> (inner - 1)) + (offset >> inner)) * HASH_SIZE
+            width = len(row) // HASH_SIZE
+            at = (sum(width >> h for h in range(1, inner)) + (offset >> inner)) * HASH_SIZE
             return stored[at : at + HASH_SIZE]
         node = nodes.get((inner, offset))
         if node is None:

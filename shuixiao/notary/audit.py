@@ -57,7 +57,6 @@ from shuixiao.units import lookup_unit
 __all__ = ["AuditProblem", "AuditReport", "audit_store"]
 
 _NAMED = 20  # differing hashes named one by one in a tile; the rest are counted
-_FULL_TILE = 256 * 32  # bytes of a full tile's row; stored inner nodes follow it
 
 
 @dataclass(frozen=True)
@@ -441,11 +440,13 @@ class _Audit:
                 f"the log says {self.log.size} leaves, {len(self.leaves)} batches are logged",
             )
         keys = sorted(set(recomputed) | {(0, i) for i in range((self.log.size + 255) // 256)})
-        stored = self.ledger.read_tiles(self.log.id, keys, inner=True)
+        stored = self.ledger.read_tiles_and_nodes(self.log.id, keys)
         for key in keys:
-            mine, theirs = recomputed.get(key, b""), stored.get(key, b"")
-            theirs, held_nodes = theirs[:_FULL_TILE], theirs[_FULL_TILE:]
-            if held_nodes and held_nodes != nodes.get(key):  # tiles completed before migration 0007 hold none
+            mine = recomputed.get(key, b"")
+            theirs, held_nodes = stored.get(key, (b"", b""))
+            # the nodes of a tile whose row differs differ too: the row's hashes are named below; tiles
+            # written before migration 0007 hold no nodes
+            if held_nodes and mine == theirs and held_nodes != nodes.get(key):
                 self.problem(
                     "tree",
                     f"tile {key[0]}/{key[1]}",

@@ -10,7 +10,7 @@ of other nodes it follows as a witness).
 table                       holds
 ==========================  ===========================================================================
 ``ledger_logs``             each log: local or mirror, origin, verifier key, current size
-``ledger_tiles``            the node hashes of each log, 256 to a row (C2SP tlog-tiles)
+``ledger_tiles``            the node hashes of each log, 256 to a row (C2SP tlog-tiles), with each row's inner nodes
 ``ledger_device_keys``      device Ed25519 public keys with their validity, rotation and revocation
 ``ledger_meters``           per meter: the device that signs its readings, and whether unsigned
                             ingestion is allowed for it
@@ -111,7 +111,7 @@ ledger_tiles = sa.Table(
         "nodes",
         sa.LargeBinary,
         nullable=True,
-        comment="a full tile's inner node hashes, heights 1 to 7 (254 x 32 bytes); NULL while partial",
+        comment="the tile's complete inner node hashes, heights 1 to 7 (254 x 32 bytes when full)",
     ),
     sa.PrimaryKeyConstraint("log_id", "level", "idx"),
     sqlite_with_rowid=False,
@@ -763,11 +763,12 @@ class LedgerStore:
     @staticmethod
     def _read_tiles(
         connection: sa.Connection, log_id: int, keys: Sequence[TileKey], *, inner: bool = False
-    ) -> dict[TileKey, bytes]:
+    ) -> dict[TileKey, Any]:
+        """Rows of the tiles ``keys``; with ``inner``, ``(row, nodes)`` pairs (nodes ``b""`` when not stored)."""
         by_level: dict[int, list[int]] = {}
         for level, index in keys:
             by_level.setdefault(int(level), []).append(int(index))
-        found: dict[TileKey, bytes] = {}
+        found: dict[TileKey, Any] = {}
         groups = sorted(by_level.items())
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         for first in range(0, max((len(i) for _, i in groups), default=0), _CHUNK):
@@ -788,26 +789,31 @@ class LedgerStore:
                 cursor.execute(" UNION ALL ".join(parts), tuple(params))
                 for level, index, data, *nodes in cursor.fetchall():
                     found[(int(level), int(index))] = (
-                        bytes(data) + bytes(nodes[0] or b"") if nodes else bytes(data)
+                        (bytes(data), bytes(nodes[0] or b"")) if inner else bytes(data)
                     )
             finally:
                 cursor.close()
         return found
 
-    def read_tiles(
-        self, log_id: int, keys: Sequence[TileKey], *, inner: bool = False
-    ) -> dict[TileKey, bytes]:
-        """Return the stored tiles ``keys`` of a log (absent ones are left out).
+    def read_tiles(self, log_id: int, keys: Sequence[TileKey]) -> dict[TileKey, bytes]:
+        """Return the stored tiles ``keys`` of a log (absent ones are left out)."""
+        with self._store.transaction("reading tiles") as connection:
+            return self._read_tiles(connection, log_id, keys)
 
-        With ``inner``, a full tile stored with its inner nodes comes with them appended (the
-        :data:`~shuixiao.ledger.TileReader` form that spares a proof hashing them).
+    def read_tiles_and_nodes(
+        self, log_id: int, keys: Sequence[TileKey]
+    ) -> dict[TileKey, tuple[bytes, bytes]]:
+        """Return the stored tiles ``keys`` of a log with their inner node hashes (``b""`` where not stored).
+
+        The pairs are the :data:`~shuixiao.ledger.TileReader` form that spares a proof hashing the
+        nodes; tiles last written before migration 0007 have none.
         """
         with self._store.transaction("reading tiles") as connection:
-            return self._read_tiles(connection, log_id, keys, inner=inner)
+            return self._read_tiles(connection, log_id, keys, inner=True)
 
     def tile_hasher(self, log_id: int, cache_size: int = 256) -> TileHasher:
         """Return a :class:`~shuixiao.ledger.TileHasher` over the stored tiles of a log (roots, proofs)."""
-        return TileHasher(lambda keys: self.read_tiles(log_id, keys, inner=True), cache_size)
+        return TileHasher(lambda keys: self.read_tiles_and_nodes(log_id, keys), cache_size)
 
     def _lock(self, connection: sa.Connection, log_id: int) -> int:
         size = connection.execute(

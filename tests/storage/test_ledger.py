@@ -250,7 +250,7 @@ def test_a_mirror_advances_only_from_the_size_it_had(store: Store) -> None:
     assert ledger.log(mirror.id).size == 3  # nothing of the refused run was kept
 
 
-def test_full_tiles_keep_their_inner_nodes_and_proofs_read_them(store: Store) -> None:
+def test_tiles_keep_their_inner_nodes_and_proofs_read_them(store: Store) -> None:
     ledger = LedgerStore(store)
     log = ledger.local_log()
     tree = MemoryTree()
@@ -261,11 +261,14 @@ def test_full_tiles_keep_their_inner_nodes_and_proofs_read_them(store: Store) ->
     t = shuixiao.storage.ledger.ledger_tiles
     with store.transaction("reading") as connection:
         nodes = dict(connection.execute(sa.select(t.c.idx, t.c.nodes).where(t.c.level == 0)).all())
-    assert nodes[2] is None and len(nodes[0]) == len(nodes[1]) == 254 * 32
+    assert len(nodes[0]) == len(nodes[1]) == 254 * 32
+    assert len(nodes[2]) == (44 + 22 + 11 + 5 + 2 + 1) * 32  # the complete nodes of the 88 hashes of tile 0/2
     # height 1 comes first: the parent of leaves 0 and 1; height 7 last: the parent of leaves 128..255
     assert bytes(nodes[0][:32]) == tree.root(2) and bytes(nodes[0][-32:]) == merkle_root(hashes[128:256])
-    assert len(ledger.read_tiles(log.id, [(0, 0)])[(0, 0)]) == 256 * 32
-    assert len(ledger.read_tiles(log.id, [(0, 0)], inner=True)[(0, 0)]) == 510 * 32
+    assert ledger.read_tiles_and_nodes(log.id, [(0, 0)])[(0, 0)] == (
+        ledger.read_tiles(log.id, [(0, 0)])[(0, 0)],
+        nodes[0],
+    )
     for index in (0, 1, 77, 255, 256, 511, 599):
         assert ledger.tile_hasher(log.id).inclusion_proof(index, 600) == tree.inclusion_proof(index)
     forged = bytes(32) + bytes(nodes[0][32:])  # the stored nodes are what a fresh reader's proofs use

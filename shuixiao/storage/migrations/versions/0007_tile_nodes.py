@@ -19,14 +19,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Add ``ledger_tiles.nodes`` (tiles completed before it stay without; proofs hash their nodes)."""
+    """Add ``ledger_tiles.nodes`` (NULL for tiles written before; proofs hash their nodes, as before)."""
     with op.batch_alter_table("ledger_tiles") as batch:
         batch.add_column(
             sa.Column(
                 "nodes",
                 sa.LargeBinary(),
                 nullable=True,
-                comment="a full tile's inner node hashes, heights 1 to 7 (254 x 32 bytes); NULL while partial",
+                comment="the tile's complete inner node hashes, heights 1 to 7 (254 x 32 bytes when full)",
             )
         )
 
