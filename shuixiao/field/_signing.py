@@ -10,6 +10,7 @@ from typing import Any
 from shuixiao.errors import ConfigurationError, InvalidInputError
 from shuixiao.field._records import FieldReading
 from shuixiao.ledger import Batch, Reading, ed25519_public_key, sign_batch
+from shuixiao.model import Quality
 
 __all__ = ["batch_maker", "read_device_key"]
 
@@ -74,7 +75,7 @@ def batch_maker(device: str, key: bytes, clock: Callable[[], float]) -> Maker:
                 device,
                 sequence,
                 previous,
-                tuple(Reading(r.meter, r.ts, r.value, r.unit) for r in readings),
+                tuple(Reading(r.meter, r.ts, r.value, r.unit, Quality[r.quality.upper()]) for r in readings),
                 int(clock()),
             )
         except InvalidInputError as err:

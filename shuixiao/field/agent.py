@@ -347,12 +347,12 @@ class Agent:
                 self._emit(AgentEvent("demo_done", {"end": demo.period[1].isoformat()}))
 
     def _seal(self, buffer: Buffer) -> None:
-        """Sign the waiting ``good`` readings into batches (readings of other quality travel unsigned)."""
+        """Sign the waiting readings into batches (each with its quality flag, which the batch carries)."""
         signing = self.config.signing
         if self._maker is None or signing is None:
             return
         try:
-            while buffer.seal(signing.batch_size, self._maker, accept=lambda r: r.quality == "good"):
+            while buffer.seal(signing.batch_size, self._maker):
                 pass
         except ShuixiaoError as err:
             self._emit(AgentEvent("retry", {"error": f"cannot seal a signed batch: {err}", "delay": 0.0}))
@@ -376,8 +376,8 @@ class Agent:
                 error, retry_after, busy = (
                     self._send_batches(buffer, publisher) if signing else (None, None, False)
                 )
-                if error is None:
-                    items = buffer.pending(size * window, unsigned_only=signing)
+                if error is None and not signing:  # when signing, every reading travels in a batch
+                    items = buffer.pending(size * window)
                     if items:
                         busy = True
                         outcome = publisher.send(items)

@@ -15,7 +15,8 @@ See ``docs/ledger.md`` for the formats.
 
 from shuixiao.ledger._ed25519 import ed25519_public_key, generate_ed25519_key
 from shuixiao.ledger.batch import (
-    BATCH_LABEL,
+    BATCH_LABELS,
+    BATCH_VERSION,
     GENESIS_HASH,
     Batch,
     ChainCheck,
@@ -90,7 +91,8 @@ from shuixiao.ledger.tiles import (
 from shuixiao.ledger.tree import CompactRange, MemoryTree, NodeVisitor
 
 __all__ = [
-    "BATCH_LABEL",
+    "BATCH_LABELS",
+    "BATCH_VERSION",
     "EMPTY_ROOT",
     "GENESIS_HASH",
     "HASH_SIZE",

@@ -9,10 +9,10 @@ Canonical encoding
 ------------------
 A fixed binary layout, in the notation of RFC 8446 §3 (all integers unsigned
 and big-endian; ``opaque x<a..b>`` is a byte string preceded by its length in
-one byte, as every maximum here is 255)::
+one byte, as every maximum here is 255). Version 2, written by default::
 
     struct {
-        opaque  label[18] = "shuixiao/batch/v1\\n";
+        opaque  label[18] = "shuixiao/batch/v2\\n";
         opaque  device<1..255>;        /* UTF-8 device identifier        */
         uint64  sequence;              /* 0 for a device's first batch   */
         opaque  previous_hash[32];     /* batch hash of sequence - 1;
@@ -26,11 +26,19 @@ one byte, as every maximum here is 255)::
         opaque  meter<1..255>;         /* UTF-8 meter identifier         */
         uint64  ts;                    /* s since epoch, UTC             */
         uint64  value;                 /* IEEE 754 binary64 bit pattern  */
+        uint8   quality;               /* 0 good, 1 estimated, 2 suspect,
+                                          3 bad (shuixiao.model.Quality) */
         opaque  unit<0..255>;          /* UTF-8 unit; empty = not given  */
     } Reading;
 
+Version 1 (label ``"shuixiao/batch/v1\\n"``) is the same without the
+``quality`` byte; it carries only readings of quality good. Batches signed in
+version 1 stay verifiable: :meth:`Batch.decode` reads both and
+:meth:`Batch.encode` writes a batch in the version it was made in.
+
 Identifiers and units hold no control characters and are compared byte for
-byte. Values are finite; ``-0.0`` is stored as ``+0.0``. Readings keep the
+byte. Values are finite; ``-0.0`` is stored as ``+0.0``; a quality is one of
+the four codes. Readings keep the
 order the device gave them, and a (meter, ts) pair appears once.
 
 * **batch hash** = ``SHA-256(encoding)``; it is the data of the batch's leaf
@@ -89,7 +97,8 @@ from shuixiao.errors import InvalidInputError, LedgerVerificationError
 from shuixiao.ledger import _ed25519
 
 __all__ = [
-    "BATCH_LABEL",
+    "BATCH_LABELS",
+    "BATCH_VERSION",
     "GENESIS_HASH",
     "Batch",
     "ChainCheck",
@@ -103,15 +112,25 @@ __all__ = [
     "verify_batch_signature",
 ]
 
-BATCH_LABEL = b"shuixiao/batch/v1\n"
-"""The first 18 bytes of every batch encoding (domain separation and version)."""
+BATCH_VERSION = 2
+"""The encoding version :class:`Batch` writes unless told otherwise."""
+
+BATCH_LABELS = {1: b"shuixiao/batch/v1\n", 2: b"shuixiao/batch/v2\n"}
+"""The first 18 bytes of a batch encoding by version (domain separation and version)."""
+
+_VERSIONS = {label: version for version, label in BATCH_LABELS.items()}
+_LABEL_SIZE = 18
+_QUALITIES = range(4)  # the codes of shuixiao.model.Quality: good, estimated, suspect, bad
 
 GENESIS_HASH = bytes(32)
 """The ``previous_hash`` of a device's first batch (sequence 0): 32 zero bytes."""
 
 _U64 = 2**64
 _HEADER = struct.Struct(">Q32sQI")
-_READING = struct.Struct(">Qd")  # big-endian binary64 is the IEEE 754 bit pattern as a uint64
+_READING = {  # big-endian binary64 is the IEEE 754 bit pattern as a uint64
+    1: struct.Struct(">Qd"),
+    2: struct.Struct(">QdB"),  # then the quality code
+}
 
 
 _CONTROL = re.compile(rb"[\x00-\x1f]")
@@ -156,6 +175,9 @@ class Reading:
         The reading, finite; ``-0.0`` becomes ``0.0``. [unit]
     unit : str or None, default None
         Unit of ``value`` as the meter reports it, e.g. ``"m3"``.
+    quality : int, default 0
+        Quality code of :class:`shuixiao.model.Quality`: 0 good, 1 estimated,
+        2 suspect, 3 bad.
 
     Raises
     ------
@@ -167,6 +189,7 @@ class Reading:
     ts: int
     value: float
     unit: str | None = None
+    quality: int = 0
 
     def __post_init__(self) -> None:
         _identifier(self.meter, "meter")
@@ -180,6 +203,12 @@ class Reading:
         _set(self, "value", value + 0.0)  # -0.0 + 0.0 == +0.0
         if self.unit is not None:
             _identifier(self.unit, "unit")
+        if self.quality not in _QUALITIES:
+            raise InvalidInputError(
+                f"reading of {self.meter} at {self.ts} has quality code {self.quality!r}; "
+                "use 0 (good), 1 (estimated), 2 (suspect) or 3 (bad)"
+            )
+        _set(self, "quality", int(self.quality))  # a shuixiao.model.Quality becomes its code
 
 
 @dataclass(frozen=True)
@@ -199,17 +228,21 @@ class Batch:
         The readings, in the device's order; no (meter, ts) twice.
     created : int
         When the device closed the batch. [s since epoch, UTC]
+    version : int, default BATCH_VERSION
+        Encoding version (a key of :data:`BATCH_LABELS`); version 1 carries
+        readings of quality good only.
 
     Raises
     ------
     InvalidInputError
-        If a field is out of range.
+        If a field is out of range, the version is unknown, or a version 1
+        batch holds a reading that is not good.
 
     Examples
     --------
     >>> batch = Batch("gw-01", 0, GENESIS_HASH, (Reading("FT-101", 1717200000, 12.5, "m3"),), 1717200060)
     >>> len(batch.encode()), batch.hash().hex()[:16]
-    (102, 'bfe0d9ff7cd416f8')
+    (103, '68e3f2bcb8a9dea9')
     >>> Batch.decode(batch.encode()) == batch
     True
     """
@@ -219,8 +252,13 @@ class Batch:
     previous_hash: bytes
     readings: tuple[Reading, ...]
     created: int
+    version: int = BATCH_VERSION
 
     def __post_init__(self) -> None:
+        if self.version not in BATCH_LABELS:
+            raise InvalidInputError(
+                f"batch encoding version {self.version!r} is unknown; use one of {sorted(BATCH_LABELS)}"
+            )
         _identifier(self.device, "device")
         _uint64(self.sequence, "sequence")
         _uint64(self.created, "created")
@@ -234,6 +272,11 @@ class Batch:
                     f"reading of {r.meter} at {r.ts} appears twice in batch {self.sequence}"
                 )
             seen.add((r.meter, r.ts))
+            if r.quality and self.version == 1:
+                raise InvalidInputError(
+                    f"reading of {r.meter} at {r.ts} has quality {r.quality}, which encoding version 1 "
+                    "cannot carry; sign the batch in version 2"
+                )
         object.__setattr__(self, "previous_hash", bytes(self.previous_hash))
         object.__setattr__(self, "readings", readings)
 
@@ -241,17 +284,19 @@ class Batch:
         """Return the canonical encoding (see the module documentation)."""
         device = self.device.encode("utf-8")
         parts = [
-            BATCH_LABEL,
+            BATCH_LABELS[self.version],
             bytes([len(device)]),
             device,
             _HEADER.pack(self.sequence, self.previous_hash, self.created, len(self.readings)),
         ]
-        pack = _READING.pack
-        parts += [
-            part
-            for r in self.readings
-            for part in (_prefixed(r.meter), pack(r.ts, r.value), _prefixed(r.unit))
-        ]
+        pack = _READING[self.version].pack
+        if self.version == 1:
+            fields = ((_prefixed(r.meter), pack(r.ts, r.value), _prefixed(r.unit)) for r in self.readings)
+        else:
+            fields = (
+                (_prefixed(r.meter), pack(r.ts, r.value, r.quality), _prefixed(r.unit)) for r in self.readings
+            )
+        parts += [part for three in fields for part in three]
         return b"".join(parts)
 
     def hash(self) -> bytes:
@@ -267,23 +312,28 @@ class Batch:
         LedgerVerificationError
             If ``data`` is not exactly a canonical batch encoding (wrong
             label, truncated, trailing bytes, invalid UTF-8, a value that is
-            not finite or is ``-0.0``, a repeated reading).
+            not finite or is ``-0.0``, an unknown quality code, a repeated
+            reading).
         """
         reader = _Reader(bytes(data))
         try:
-            if reader.take(len(BATCH_LABEL)) != BATCH_LABEL:
-                raise LedgerVerificationError("not a batch encoding: wrong label")
+            version = _VERSIONS.get(reader.take(_LABEL_SIZE))
+            if version is None:
+                raise LedgerVerificationError(
+                    "not a batch encoding: the label is none of " + ", ".join(map(repr, _VERSIONS))
+                )
             device = reader.text()
             sequence, previous, created, count = _HEADER.unpack(reader.take(_HEADER.size))
+            record = _READING[version]
             readings = []
             for _ in range(count):
                 meter = reader.text()
-                ts, value = _READING.unpack(reader.take(_READING.size))
+                ts, value, *quality = record.unpack(reader.take(record.size))
                 unit = reader.text()
-                readings.append(Reading(meter, ts, value, unit or None))
+                readings.append(Reading(meter, ts, value, unit or None, *quality))
             if not reader.at_end():
                 raise LedgerVerificationError("malformed batch encoding: trailing bytes")
-            batch = cls(device, sequence, previous, tuple(readings), created)
+            batch = cls(device, sequence, previous, tuple(readings), created, version)
         except (InvalidInputError, UnicodeDecodeError) as err:
             raise LedgerVerificationError(f"malformed batch encoding: {err}") from None
         if batch.encode() != reader.data:

@@ -8,7 +8,10 @@ changes; the tile at the right edge of a level is *partial* (``W < 256``) and
 grows as leaves are appended. Every hash a proof needs is either stored in a
 tile or computed from at most 128 hashes of one tile, so a log kept as tiles
 (in a database or as static files) appends in bulk and serves proofs with
-O(log n) reads and no recomputation of the tree.
+O(log n) reads and no recomputation of the tree. A store may also keep each
+tile's complete inner nodes (the ``inner`` output of :func:`append_to_tiles`,
+not part of the C2SP layout): given them, :class:`TileHasher` computes no
+hash at all.
 
 This module only computes: :func:`append_to_tiles` returns the tiles an
 append changes, :class:`TileHasher` serves complete-subtree hashes (a
@@ -74,11 +77,14 @@ TILE_WIDTH = 1 << TILE_HEIGHT
 TileKey = tuple[int, int]
 """A tile's ``(level, index)``."""
 
-TileReader = Callable[[Sequence[TileKey]], Mapping[TileKey, bytes]]
+TileReader = Callable[[Sequence[TileKey]], Mapping[TileKey, bytes | tuple[bytes, bytes]]]
 """Reads tiles: given keys, returns the data of each tile found (its ``W`` hashes, concatenated).
 
 A tile may be returned longer than needed (a later, wider version of a partial
-tile): only its prefix is used. Missing tiles may be left out of the result.
+tile): only its prefix is used. A tile may come as ``(data, nodes)`` with its
+inner nodes as :func:`append_to_tiles` gives them in ``inner`` for that same
+``data`` (empty: none), which spares :class:`TileHasher` hashing them. Missing
+tiles may be left out of the result.
 """
 
 _NODE_PREFIX = hashlib.sha256(b"\x01")  # RFC 9162 interior node: SHA-256(0x01 || left || right)
@@ -174,22 +180,38 @@ def edge_tiles(size: int) -> dict[int, tuple[int, int]]:
     return edges
 
 
-def _perfect_root(row: bytes | memoryview) -> bytes:
-    """Root of a perfect tree whose bottom row (a power of two of hashes) is ``row``."""
+def _rows_above(row: bytes | memoryview) -> list[bytes]:
+    """The rows of complete nodes above the bottom row ``row``, lowest first (a row of ``w`` hashes has
+    ``w >> h`` complete nodes at height ``h``; an odd last node has no parent yet).
+
+    For a power of two of hashes the last row is the root; a bottom row of one hash has none above it.
+    """
     level = bytes(row)
-    while len(level) > HASH_SIZE:
+    rows = []
+    while len(level) >= 2 * HASH_SIZE:
         view = memoryview(level)
         hashes = []
-        for i in range(0, len(level), 2 * HASH_SIZE):
+        for i in range(0, len(level) - 2 * HASH_SIZE + 1, 2 * HASH_SIZE):
             node = _NODE_PREFIX.copy()  # SHA-256 state after 0x01: no concatenated copy of the children
             node.update(view[i : i + 2 * HASH_SIZE])
             hashes.append(node.digest())
         level = b"".join(hashes)
-    return level
+        rows.append(level)
+    return rows
+
+
+def _perfect_root(row: bytes | memoryview) -> bytes:
+    """Root of a perfect tree whose bottom row (a power of two of hashes) is ``row``."""
+    above = _rows_above(row)
+    return above[-1] if above else bytes(row)
 
 
 def append_to_tiles(
-    size: int, edges: Mapping[int, bytes], leaf_hashes: Sequence[bytes]
+    size: int,
+    edges: Mapping[int, bytes],
+    leaf_hashes: Sequence[bytes],
+    *,
+    inner: dict[TileKey, bytes] | None = None,
 ) -> dict[TileKey, bytes]:
     """Append leaves to a tree kept as tiles; return every tile that changed, with its new data.
 
@@ -202,6 +224,13 @@ def append_to_tiles(
         partial tile (its ``width`` hashes). Other levels may be omitted.
     leaf_hashes : sequence of bytes
         The new leaves' hashes, in order. [32 bytes each]
+    inner : dict, optional
+        When given, receives the inner nodes of each tile that changed:
+        ``{(level, index): nodes}``, the complete node hashes of heights 1 to
+        7 inside the tile, lowest height first and left to right (``w >> 1``,
+        then ``w >> 2``, … hashes for a tile of ``w`` hashes: 254 hashes,
+        8,128 bytes, for a full tile). A full tile's are computed anyway, for
+        its entry one level up; stored, they spare a proof hashing them again.
 
     Returns
     -------
@@ -251,8 +280,12 @@ def append_to_tiles(
             for offset in range(0, len(row), full_tile):
                 data = bytes(view[offset : offset + full_tile])
                 changed[(level, index)] = data
-                if len(data) == full_tile:
-                    completed.append(_perfect_root(data))
+                if len(data) == full_tile or inner is not None:
+                    above = _rows_above(data)
+                    if len(data) == full_tile:
+                        completed.append(above[-1])
+                    if inner is not None:
+                        inner[(level, index)] = b"".join(above[: TILE_HEIGHT - 1])
                 index += 1
         new = b"".join(completed)
         level += 1
@@ -354,15 +387,16 @@ class TileHasher:
 
     def __init__(self, read: TileReader, cache_size: int = 256) -> None:
         self._read = read
-        # per tile: its row of hashes, and the nodes above the row computed so far by (height, offset)
-        self._cache: OrderedDict[TileKey, tuple[bytes, dict[tuple[int, int], bytes]]] = OrderedDict()
+        # per tile: its row of hashes, the nodes above the row computed so far by (height, offset), and
+        # the tile's stored inner nodes (empty when the reader gave none)
+        self._cache: OrderedDict[TileKey, tuple[bytes, dict[tuple[int, int], bytes], bytes]] = OrderedDict()
         self._cache_size = max(1, cache_size)
 
     def clear(self) -> None:
         """Forget the cached tiles (after the stored tiles changed in a way appends cannot)."""
         self._cache.clear()
 
-    def _tile(self, key: TileKey, needed: int) -> tuple[bytes, dict[tuple[int, int], bytes]]:
+    def _tile(self, key: TileKey, needed: int) -> tuple[bytes, dict[tuple[int, int], bytes], bytes]:
         tile = self._cache.get(key)
         if tile is not None and len(tile[0]) >= needed:
             self._cache.move_to_end(key)
@@ -388,8 +422,8 @@ class TileHasher:
             data = found.get(key)
             if data is None:
                 continue
-            data = bytes(data)
-            self._cache[key] = (data[: len(data) - len(data) % HASH_SIZE], {})
+            row, stored = (bytes(data[0]), bytes(data[1])) if isinstance(data, tuple) else (bytes(data), b"")
+            self._cache[key] = (row[: len(row) - len(row) % HASH_SIZE], {}, stored)
             self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -409,9 +443,13 @@ class TileHasher:
         level, inner = divmod(height, TILE_HEIGHT)
         bottom = start >> (TILE_HEIGHT * level)
         index, offset = divmod(bottom, TILE_WIDTH)
-        row, nodes = self._tile((level, index), (offset + (1 << inner)) * HASH_SIZE)
+        row, nodes, stored = self._tile((level, index), (offset + (1 << inner)) * HASH_SIZE)
         if inner == 0:
             return row[offset * HASH_SIZE : (offset + 1) * HASH_SIZE]
+        if stored:  # heights 1 to 7 of the tile, each row after the ones below it
+            width = len(row) // HASH_SIZE
+            at = (sum(width >> h for h in range(1, inner)) + (offset >> inner)) * HASH_SIZE
+            return stored[at : at + HASH_SIZE]
         node = nodes.get((inner, offset))
         if node is None:
             node = nodes[(inner, offset)] = _perfect_root(

@@ -41,12 +41,12 @@ from shuixiao.notary.publish import (
 )
 from shuixiao.notary.source import DirectorySource, HttpSource, LogSource, open_source
 from shuixiao.notary.status import MeterNotarisation, notarisation_summary, reading_status
-from shuixiao.notary.transport import SCHEMA, batch_from_json, batch_to_json
+from shuixiao.notary.transport import SCHEMAS, batch_from_json, batch_to_json
 from shuixiao.notary.witness import Witness, WitnessReport
 
 __all__ = [
     "KINDS",
-    "SCHEMA",
+    "SCHEMAS",
     "AuditProblem",
     "AuditReport",
     "BundleCheck",

@@ -12,7 +12,8 @@ can check, and names every mismatch:
 * **checkpoints**: each stored checkpoint's root is recomputed, its note
   matches it and the log's signature verifies;
 * **readings**: every reading a batch carries is stored with the signed
-  value (converted to the canonical unit as ingestion does), unless
+  value (converted to the canonical unit as ingestion does) and the signed
+  quality flag, unless
   ingestion rejected it and it waits in the quarantine; every stored reading
   of a notarised meter (bound to a device, unsigned ingestion not allowed) is
   carried by a logged batch.
@@ -32,7 +33,7 @@ import numpy.typing as npt
 
 from shuixiao.errors import InvalidInputError, LedgerVerificationError, NotFoundError, UnitError
 from shuixiao.ledger import (
-    BATCH_LABEL,
+    BATCH_LABELS,
     Batch,
     Checkpoint,
     Note,
@@ -42,7 +43,7 @@ from shuixiao.ledger import (
     leaf_hash,
     verify_batch_signature,
 )
-from shuixiao.model import Meter
+from shuixiao.model import Meter, Quality
 from shuixiao.storage import Store
 from shuixiao.storage.ledger import (
     DeviceKeyRecord,
@@ -121,6 +122,7 @@ class _Rows:
     meter_codes: list[int]
     ts: list[int]
     values: list[float]
+    qualities: list[int]
     units: list[str | None]
     unit_codes: list[int]
 
@@ -144,6 +146,7 @@ class _Expected:
     batches: list[int] = field(default_factory=list)
     ts: list[int] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    qualities: list[int] = field(default_factory=list)
     exceptions: dict[int, tuple[int, int | None]] = field(default_factory=dict)
 
     def add(self, rows: _Rows, label: str, exceptions: dict[int, tuple[int, int | None]]) -> None:
@@ -158,16 +161,18 @@ class _Expected:
         self.batches += [len(self.labels)] * len(rows)
         self.ts += rows.ts
         self.values += rows.values
+        self.qualities += rows.qualities
         self.labels.append(label)
 
     def columns(self) -> tuple[npt.NDArray[Any], ...]:
-        """``(meter codes, unit codes, batch numbers, times, values)`` of every reading, in order."""
+        """``(meter codes, unit codes, batch numbers, times, values, qualities)`` of every reading, in order."""
         return (
             np.array(self.meter_codes, dtype=np.intp),
             np.array(self.unit_codes, dtype=np.intp),
             np.array(self.batches, dtype=np.intp),
             np.array(self.ts, dtype=np.int64),
             np.array(self.values, dtype=np.float64),
+            np.array(self.qualities, dtype=np.int8),
         )
 
 
@@ -176,7 +181,7 @@ class _Signed:
 
     def __init__(self, expected: _Expected) -> None:
         self.expected = expected
-        meters, self.units, self.batches, self.ts, self.values = expected.columns()
+        meters, self.units, self.batches, self.ts, self.values, self.qualities = expected.columns()
         self.unit_names = list(expected.units)
         order = np.argsort(meters, kind="stable")  # by meter, then as logged
         bounds = np.searchsorted(meters[order], np.arange(len(expected.meters) + 1))
@@ -194,13 +199,16 @@ class _Signed:
 
 _Parsed = tuple[str, int, bytes, int, _Rows]
 _HEADER = struct.Struct(">Q32sQI")
-_READING = struct.Struct(">Qd")
+_VERSIONS: Final = {label: version for version, label in BATCH_LABELS.items()}
+_LABEL_SIZE: Final = 18
+_NUMBERS: Final = {1: 16, 2: 17}  # bytes of ts, value (and, from version 2, quality) in a reading
+_TIME_VALUE = struct.Struct(">Qd")
 
 
 _MATRIX: Final = 64  # readings from which a batch is worth reading as a byte matrix (NumPy's set-up cost)
 
 
-def _fixed_rows(data: bytes, position: int, count: int) -> _Rows | None:
+def _fixed_rows(data: bytes, position: int, count: int, version: int) -> _Rows | None:
     """Read ``count`` readings from ``position`` as one array when every record has the first one's layout.
 
     Gateways name their meters alike and report one unit, so a batch's records usually have one
@@ -209,44 +217,50 @@ def _fixed_rows(data: bytes, position: int, count: int) -> _Rows | None:
     """
     if count < _MATRIX or position >= len(data):
         return None
+    numbers = _NUMBERS[version]
     meter_size = data[position]
-    unit_at = position + 1 + meter_size + 16
+    unit_at = position + 1 + meter_size + numbers
     if unit_at >= len(data):
         return None
     unit_size = data[unit_at]
-    width = 1 + meter_size + 16 + 1 + unit_size
+    width = 1 + meter_size + numbers + 1 + unit_size
     if len(data) - position != width * count:
         return None
     table = np.frombuffer(data, dtype=np.uint8, offset=position).reshape(count, width)
-    if np.any(table[:, 0] != meter_size) or np.any(table[:, 1 + meter_size + 16] != unit_size):
+    if np.any(table[:, 0] != meter_size) or np.any(table[:, 1 + meter_size + numbers] != unit_size):
         return None
     meter_bytes = np.ascontiguousarray(table[:, 1 : 1 + meter_size]).view(f"S{meter_size}")[:, 0]
     names, meter_codes = np.unique(meter_bytes, return_inverse=True)
-    numbers = np.ascontiguousarray(table[:, 1 + meter_size : 1 + meter_size + 16])
-    ts = numbers[:, :8].copy().view(">u8")[:, 0].astype(np.int64)
-    values = numbers[:, 8:].copy().view(">f8")[:, 0].astype(np.float64)
+    fixed = np.ascontiguousarray(table[:, 1 + meter_size : 1 + meter_size + 16])
+    ts = fixed[:, :8].copy().view(">u8")[:, 0].astype(np.int64)
+    values = fixed[:, 8:].copy().view(">f8")[:, 0].astype(np.float64)
+    qualities = table[:, 1 + meter_size + 16].tolist() if version > 1 else [0] * count
     if unit_size:
-        start = 1 + meter_size + 17
+        start = 1 + meter_size + numbers + 1
         unit_bytes = np.ascontiguousarray(table[:, start : start + unit_size]).view(f"S{unit_size}")[:, 0]
         unit_names, unit_codes = np.unique(unit_bytes, return_inverse=True)
         units: list[str | None] = [bytes(u).ljust(unit_size, b"\0").decode("utf-8") for u in unit_names]
     else:
         units, unit_codes = [None], np.zeros(count, dtype=np.intp)
     meters = [bytes(m).ljust(meter_size, b"\0").decode("utf-8") for m in names]
-    return _Rows(meters, meter_codes.tolist(), ts.tolist(), values.tolist(), units, unit_codes.tolist())
+    return _Rows(
+        meters, meter_codes.tolist(), ts.tolist(), values.tolist(), qualities, units, unit_codes.tolist()
+    )
 
 
-def _record_rows(data: bytes, position: int, count: int) -> tuple[_Rows, int]:
+def _record_rows(data: bytes, position: int, count: int, version: int) -> tuple[_Rows, int]:
     """Read ``count`` readings from ``position`` record by record; return them and the end position."""
     meters: dict[str, int] = {}
     units: dict[str | None, int] = {}
-    meter_codes, unit_codes, times, values = [], [], [], []
+    meter_codes, unit_codes, times, values, qualities = [], [], [], [], []
+    numbers = _NUMBERS[version]
     for _ in range(count):
         size = data[position]
         meter = data[position + 1 : position + 1 + size].decode("utf-8")
         position += 1 + size
-        ts, value = _READING.unpack_from(data, position)
-        position += _READING.size
+        ts, value = _TIME_VALUE.unpack_from(data, position)
+        qualities.append(data[position + 16] if version > 1 else 0)
+        position += numbers
         size = data[position]
         unit = data[position + 1 : position + 1 + size].decode("utf-8") if size else None
         position += 1 + size
@@ -254,7 +268,7 @@ def _record_rows(data: bytes, position: int, count: int) -> tuple[_Rows, int]:
         unit_codes.append(units.setdefault(unit, len(units)))
         times.append(ts)
         values.append(value)
-    return _Rows(list(meters), meter_codes, times, values, list(units), unit_codes), position
+    return _Rows(list(meters), meter_codes, times, values, qualities, list(units), unit_codes), position
 
 
 def _parse(data: bytes) -> _Parsed:
@@ -265,20 +279,19 @@ def _parse(data: bytes) -> _Parsed:
     error message when the encoding is malformed.
     """
     try:
-        if not data.startswith(BATCH_LABEL):
-            raise ValueError("wrong label")
-        position = len(BATCH_LABEL)
+        version = _VERSIONS[data[:_LABEL_SIZE]]
+        position = _LABEL_SIZE
         size = data[position]
         device = data[position + 1 : position + 1 + size].decode("utf-8")
         position += 1 + size
         sequence, previous, created, count = _HEADER.unpack_from(data, position)
         position += _HEADER.size
-        rows = _fixed_rows(data, position, count)
+        rows = _fixed_rows(data, position, count, version)
         if rows is None:
-            rows, position = _record_rows(data, position, count)
+            rows, position = _record_rows(data, position, count, version)
             if position != len(data):
                 raise ValueError("trailing bytes")
-    except (ValueError, IndexError, struct.error, UnicodeDecodeError):
+    except (KeyError, ValueError, IndexError, struct.error, UnicodeDecodeError):
         Batch.decode(data)  # raises LedgerVerificationError naming what is wrong
         raise LedgerVerificationError("malformed batch encoding") from None
     return device, sequence, previous, created, rows
@@ -414,8 +427,11 @@ class _Audit:
     # --- the tree and checkpoints ----------------------------------------------------------------
 
     def tree(self) -> dict[tuple[int, int], bytes]:
+        nodes: dict[tuple[int, int], bytes] = {}
         recomputed = (
-            append_to_tiles(0, {}, [h if h else bytes(32) for h in self.leaves]) if self.leaves else {}
+            append_to_tiles(0, {}, [h if h else bytes(32) for h in self.leaves], inner=nodes)
+            if self.leaves
+            else {}
         )
         if self.log.size != len(self.leaves):
             self.problem(
@@ -424,9 +440,19 @@ class _Audit:
                 f"the log says {self.log.size} leaves, {len(self.leaves)} batches are logged",
             )
         keys = sorted(set(recomputed) | {(0, i) for i in range((self.log.size + 255) // 256)})
-        stored = self.ledger.read_tiles(self.log.id, keys)
+        stored = self.ledger.read_tiles_and_nodes(self.log.id, keys)
         for key in keys:
-            mine, theirs = recomputed.get(key, b""), stored.get(key, b"")
+            mine = recomputed.get(key, b"")
+            theirs, held_nodes = stored.get(key, (b"", b""))
+            # the nodes of a tile whose row differs differ too: the row's hashes are named below; tiles
+            # written before migration 0007 hold no nodes
+            if held_nodes and mine == theirs and held_nodes != nodes.get(key):
+                self.problem(
+                    "tree",
+                    f"tile {key[0]}/{key[1]}",
+                    "its stored inner node hashes differ from the ones recomputed from the batches "
+                    "(inclusion proofs read from this store would not verify)",
+                )
             if mine == theirs:
                 continue
             level, index = key
@@ -543,8 +569,10 @@ class _Audit:
         frame = self.store.read_readings(enterprise, meter.id)
         stored_ts = frame["ts"].dt.as_unit("s").astype("int64").to_numpy()
         stored_values = frame["value"].to_numpy(dtype=np.float64)
+        stored_qualities = frame["quality"].to_numpy(dtype=np.int8)
         order = np.argsort(stored_ts, kind="stable")
         stored_ts, stored_values = stored_ts[order], stored_values[order]
+        stored_qualities = stored_qualities[order]
         chosen = signed_rows.latest(meter.id)
         ts = signed_rows.ts[chosen]
         # the canonical value ingestion stores: value * factor + offset of the unit signed (the meter's when none)
@@ -564,19 +592,21 @@ class _Audit:
         at = np.minimum(np.searchsorted(stored_ts, ts), max(len(stored_ts) - 1, 0))
         found_at = (stored_ts[at] == ts) if len(stored_ts) else np.zeros(len(ts), dtype=bool)
         held = stored_values[at] if len(stored_ts) else np.full(len(ts), math.nan)
+        held_quality = stored_qualities[at] if len(stored_ts) else np.full(len(ts), -1, dtype=np.int8)
         # math.isclose(held, signed, rel_tol=1e-9, abs_tol=1e-12), element by element
         with np.errstate(invalid="ignore"):
             close = (held == signed) | (
                 np.abs(held - signed) <= np.maximum(1e-9 * np.maximum(np.abs(held), np.abs(signed)), 1e-12)
             )
-        for k in np.flatnonzero(~(found_at & close)).tolist():
+        same_quality = held_quality == signed_rows.qualities[chosen]
+        for k in np.flatnonzero(~(found_at & close & same_quality)).tolist():
             self._mismatch(
                 enterprise,
                 meter,
                 signed_rows,
                 int(chosen[k]),
-                signed[k],
-                held[k],
+                (signed[k], held[k]),
+                int(held_quality[k]) if close[k] else None,
                 bool(found_at[k]),
                 quarantined,
             )
@@ -600,12 +630,17 @@ class _Audit:
         meter: Meter,
         signed_rows: _Signed,
         index: int,
-        signed: float,
-        value: float,
+        values: tuple[float, float],
+        quality: int | None,
         stored: bool,
         quarantined: set[int],
     ) -> None:
-        """Name one signed reading (``index`` among the enterprise's) that is not stored as signed."""
+        """Name one signed reading (``index`` among the enterprise's) that is not stored as signed.
+
+        ``values`` is the signed value in the canonical unit and the stored one; ``quality`` the stored
+        flag when the value is stored as signed (so only the flag differs), else None.
+        """
+        signed, value = values
         when = int(signed_rows.ts[index])
         label = signed_rows.expected.labels[int(signed_rows.batches[index])]
         outcome, quarantine_id = signed_rows.expected.exceptions.get(index, (Outcome.ACCEPTED, None))
@@ -621,6 +656,15 @@ class _Audit:
                 )
             else:
                 self.problem("reading_missing", subject, f"carried by {label} but not stored (deleted?)")
+            return
+        if quality is not None:
+            signed_quality = Quality(int(signed_rows.qualities[index]))
+            self.problem(
+                "reading_changed",
+                subject,
+                f"stored with quality {Quality(quality).name.lower()}, but {label} signed "
+                f"{signed_quality.name.lower()}",
+            )
             return
         unit = signed_rows.unit_names[int(signed_rows.units[index])] or meter.unit
         self.problem(

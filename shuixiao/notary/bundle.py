@@ -31,6 +31,7 @@ from shuixiao.ledger import (
     verify_consistency,
     verify_inclusion,
 )
+from shuixiao.model import Quality
 from shuixiao.notary.publish import full_note
 from shuixiao.notary.transport import batch_from_json, batch_to_json
 from shuixiao.storage import Store
@@ -128,6 +129,7 @@ def make_bundle(
             "time": dt.datetime.fromtimestamp(reading.ts, dt.UTC).isoformat(),
             "value": reading.value,
             "unit": reading.unit,
+            "quality": Quality(reading.quality).name.lower(),
             "position": position,
             "stored_value": float(last["value"]),
             "stored_unit": canonical_unit(quantities[meter]),
@@ -329,11 +331,18 @@ def check_bundle(
             if isinstance(position, int) and 0 <= position < len(batch.readings)
             else None
         )
-        same = item is not None and (item.meter, item.ts, item.value, item.unit) == (
+        same = item is not None and (
+            item.meter,
+            item.ts,
+            item.value,
+            item.unit,
+            Quality(item.quality).name.lower(),
+        ) == (
             reading.get("meter"),
             reading.get("ts"),
             reading.get("value"),
             reading.get("unit"),
+            reading.get("quality"),
         )
         steps.add(
             "reading",

@@ -467,7 +467,7 @@ class _Ingestion:
             IngestBatch(
                 self.enterprise,
                 [
-                    RawReading(r.meter, r.ts, r.value, r.unit, None, n)
+                    RawReading(r.meter, r.ts, r.value, r.unit, r.quality, n)
                     for n, r in enumerate(p.batch.readings, 1)
                 ],
                 Source(self.origin, f"{source}batch {p.batch.device}#{p.batch.sequence}"),

@@ -2,16 +2,20 @@
 
 Devices send a batch and its signature as one JSON object::
 
-    {"schema": "shuixiao.batch/1",
+    {"schema": "shuixiao.batch/2",
      "device": "gw-0001",
      "sequence": 0,
      "previous_hash": "<64 hex digits>",
      "created": 1717200960,
-     "readings": [{"meter": "FT-101", "ts": 1717200000, "value": 1234.5, "unit": "m3"}, ...],
+     "readings": [{"meter": "FT-101", "ts": 1717200000, "value": 1234.5, "unit": "m3",
+                   "quality": "good"}, ...],
      "signature": "<base64 of the 64-byte Ed25519 signature>"}
 
 Times are whole seconds since the Unix epoch (UTC); ``unit`` may be left out
-or null. The signature is over the *canonical binary encoding* of the batch
+or null; ``quality`` is ``good``, ``estimated``, ``suspect`` or ``bad`` and may
+be left out for good. The schema names the encoding version of the batch:
+``shuixiao.batch/2`` for version 2, ``shuixiao.batch/1`` for version 1, whose
+readings have no ``quality`` field (all are good). The signature is over the *canonical binary encoding* of the batch
 (``docs/ledger.md``, "Batches"), not over this JSON: the receiver rebuilds the
 batch from these fields and re-encodes it, so whitespace, key order and
 number formatting of the JSON do not matter, but every value must be exactly
@@ -29,16 +33,21 @@ from typing import Any, Final
 
 from shuixiao.errors import InvalidInputError
 from shuixiao.ledger import Batch, Reading
+from shuixiao.model import Quality
 
-__all__ = ["SCHEMA", "batch_from_json", "batch_to_json", "parse_payload"]
+__all__ = ["SCHEMAS", "batch_from_json", "batch_to_json", "parse_payload"]
 
-SCHEMA: Final = "shuixiao.batch/1"
-"""Value of the ``schema`` field of the transport form."""
+SCHEMAS: Final = {1: "shuixiao.batch/1", 2: "shuixiao.batch/2"}
+"""Value of the ``schema`` field of the transport form, by batch encoding version."""
 
+_VERSIONS: Final = {schema: version for version, schema in SCHEMAS.items()}
 _FIELDS: Final = {"schema", "device", "sequence", "previous_hash", "created", "readings", "signature"}
-_READING_FIELDS: Final = frozenset({"meter", "ts", "value", "unit"})
+_READING_FIELDS: Final = {1: frozenset({"meter", "ts", "value", "unit"})}
+_READING_FIELDS[2] = _READING_FIELDS[1] | {"quality"}
 _REQUIRED: Final = frozenset({"meter", "ts", "value"})
 _NUMBERS: Final = (float, int)
+_QUALITY_NAMES: Final = [q.name.lower() for q in sorted(Quality)]
+_QUALITY_CODES: Final = {name: code for code, name in enumerate(_QUALITY_NAMES)}
 
 
 def batch_to_json(batch: Batch, signature: bytes) -> dict[str, Any]:
@@ -61,22 +70,38 @@ def batch_to_json(batch: Batch, signature: bytes) -> dict[str, Any]:
     >>> from shuixiao.ledger import GENESIS_HASH
     >>> b = Batch("gw-01", 0, GENESIS_HASH, (Reading("FT-101", 1717200000, 12.5, "m3"),), 1717200060)
     >>> doc = batch_to_json(b, bytes(64))
-    >>> doc["readings"], doc["previous_hash"][:8]
-    ([{'meter': 'FT-101', 'ts': 1717200000, 'value': 12.5, 'unit': 'm3'}], '00000000')
+    >>> doc["schema"], doc["readings"], doc["previous_hash"][:8]
+    ('shuixiao.batch/2', [{'meter': 'FT-101', 'ts': 1717200000, 'value': 12.5, 'unit': 'm3', 'quality': 'good'}], '00000000')
     >>> batch_from_json(doc) == (b, bytes(64))
     True
     """
+    if batch.version == 1:
+        readings = [{"meter": r.meter, "ts": r.ts, "value": r.value, "unit": r.unit} for r in batch.readings]
+    else:
+        readings = [
+            {
+                "meter": r.meter,
+                "ts": r.ts,
+                "value": r.value,
+                "unit": r.unit,
+                "quality": _QUALITY_NAMES[r.quality],
+            }
+            for r in batch.readings
+        ]
     return {
-        "schema": SCHEMA,
+        "schema": SCHEMAS[batch.version],
         "device": batch.device,
         "sequence": batch.sequence,
         "previous_hash": batch.previous_hash.hex(),
         "created": batch.created,
-        "readings": [
-            {"meter": r.meter, "ts": r.ts, "value": r.value, "unit": r.unit} for r in batch.readings
-        ],
+        "readings": readings,
         "signature": base64.b64encode(signature).decode("ascii"),
     }
+
+
+def _quality(name: Any) -> int | None:
+    """The code of a quality name, None if ``name`` is not one."""
+    return _QUALITY_CODES.get(name) if isinstance(name, str) else None
 
 
 def _integer(document: Mapping[str, Any], name: str) -> int:
@@ -102,15 +127,20 @@ def batch_from_json(document: Mapping[str, Any]) -> tuple[Batch, bytes]:
     Raises
     ------
     InvalidInputError
-        If the document is not a batch of schema ``shuixiao.batch/1``: a
+        If the document is not a batch of a schema of :data:`SCHEMAS`: a
         field missing, unknown or of the wrong type, a hash or signature that
-        is not hex or base64 of the right length, or a batch the encoding
-        refuses (empty identifier, non-finite value, a reading twice).
+        is not hex or base64 of the right length, an unknown quality, or a
+        batch the encoding refuses (empty identifier, non-finite value, a
+        reading twice).
     """
     if not isinstance(document, Mapping):
         raise InvalidInputError(f"a signed batch is a JSON object, not {type(document).__name__}")
-    if document.get("schema") != SCHEMA:
-        raise InvalidInputError(f"schema must be {SCHEMA!r}, not {document.get('schema')!r}")
+    schema = document.get("schema")
+    version = _VERSIONS.get(schema) if isinstance(schema, str) else None
+    if version is None:
+        raise InvalidInputError(
+            f"schema must be one of {', '.join(map(repr, _VERSIONS))}, not {document.get('schema')!r}"
+        )
     unknown = set(document) - _FIELDS
     missing = _FIELDS - set(document)
     if unknown or missing:
@@ -139,32 +169,47 @@ def batch_from_json(document: Mapping[str, Any]) -> tuple[Batch, bytes]:
     items = document["readings"]
     if not isinstance(items, list):
         raise InvalidInputError("readings must be a JSON list")
+    allowed = _READING_FIELDS[version]
     readings = []
     for n, item in enumerate(items, start=1):
-        if type(item) is dict and len(item) <= 4:  # noqa: E721 (the usual case, parsed JSON: a fast path)
+        if type(item) is dict and len(item) <= len(allowed):  # noqa: E721 (the usual case, parsed JSON: a fast path)
             meter, ts, unit = item.get("meter"), item.get("ts"), item.get("unit")
             value: Any = item.get("value")
+            quality = _quality(item.get("quality", "good"))
             if (
                 type(meter) is str  # noqa: E721
                 and type(ts) is int  # noqa: E721
                 and type(value) in _NUMBERS
                 and (unit is None or type(unit) is str)  # noqa: E721
-                and len(item) == 3 + ("unit" in item)
+                and quality is not None
+                and len(item) == 3 + ("unit" in item) + ("quality" in item)
+                and (version > 1 or "quality" not in item)
             ):
-                readings.append(Reading(meter, ts, float(value), unit))
+                readings.append(Reading(meter, ts, float(value), unit, quality))
                 continue
-        if not isinstance(item, Mapping) or not (_REQUIRED <= item.keys() <= _READING_FIELDS):
+        if not isinstance(item, Mapping) or not (_REQUIRED <= item.keys() <= allowed):
             raise InvalidInputError(
-                f"reading {n} must be an object with meter, ts, value and optionally unit"
+                f"reading {n} must be an object with meter, ts, value and optionally "
+                + ("unit and quality" if version > 1 else f"unit (quality needs schema {SCHEMAS[2]!r})")
             )
         meter, unit, value = item["meter"], item.get("unit"), item["value"]
         if not isinstance(meter, str) or (unit is not None and not isinstance(unit, str)):
             raise InvalidInputError(f"reading {n}: meter and unit must be text")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InvalidInputError(f"reading {n}: value must be a number, not {value!r}")
-        readings.append(Reading(meter, _integer(item, "ts"), float(value), unit))
+        quality = _quality(item.get("quality", "good"))
+        if quality is None:
+            raise InvalidInputError(
+                f"reading {n}: quality must be one of {', '.join(_QUALITY_NAMES)}, not {item['quality']!r}"
+            )
+        readings.append(Reading(meter, _integer(item, "ts"), float(value), unit, quality))
     batch = Batch(
-        device, _integer(document, "sequence"), previous, tuple(readings), _integer(document, "created")
+        device,
+        _integer(document, "sequence"),
+        previous,
+        tuple(readings),
+        _integer(document, "created"),
+        version,
     )
     return batch, signature
 

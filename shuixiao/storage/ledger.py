@@ -10,7 +10,7 @@ of other nodes it follows as a witness).
 table                       holds
 ==========================  ===========================================================================
 ``ledger_logs``             each log: local or mirror, origin, verifier key, current size
-``ledger_tiles``            the node hashes of each log, 256 to a row (C2SP tlog-tiles)
+``ledger_tiles``            the node hashes of each log, 256 to a row (C2SP tlog-tiles), with each row's inner nodes
 ``ledger_device_keys``      device Ed25519 public keys with their validity, rotation and revocation
 ``ledger_meters``           per meter: the device that signs its readings, and whether unsigned
                             ingestion is allowed for it
@@ -107,6 +107,12 @@ ledger_tiles = sa.Table(
     sa.Column("level", sa.SmallInteger, nullable=False, comment="tile level (nodes of height 8 level)"),
     sa.Column("idx", sa.BigInteger, nullable=False, comment="tile index within the level"),
     sa.Column("hashes", sa.LargeBinary, nullable=False, comment="the tile's node hashes, 32 bytes each"),
+    sa.Column(
+        "nodes",
+        sa.LargeBinary,
+        nullable=True,
+        comment="the tile's complete inner node hashes, heights 1 to 7 (254 x 32 bytes when full)",
+    ),
     sa.PrimaryKeyConstraint("log_id", "level", "idx"),
     sqlite_with_rowid=False,
     comment="C2SP tlog-tiles of each log",
@@ -755,11 +761,14 @@ class LedgerStore:
         return sorted(found, key=lambda log: log.kind != _LOCAL)
 
     @staticmethod
-    def _read_tiles(connection: sa.Connection, log_id: int, keys: Sequence[TileKey]) -> dict[TileKey, bytes]:
+    def _read_tiles(
+        connection: sa.Connection, log_id: int, keys: Sequence[TileKey], *, inner: bool = False
+    ) -> dict[TileKey, Any]:
+        """Rows of the tiles ``keys``; with ``inner``, ``(row, nodes)`` pairs (nodes ``b""`` when not stored)."""
         by_level: dict[int, list[int]] = {}
         for level, index in keys:
             by_level.setdefault(int(level), []).append(int(index))
-        found: dict[TileKey, bytes] = {}
+        found: dict[TileKey, Any] = {}
         groups = sorted(by_level.items())
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         for first in range(0, max((len(i) for _, i in groups), default=0), _CHUNK):
@@ -770,15 +779,18 @@ class LedgerStore:
                 chunk = indexes[first : first + _CHUNK]
                 if chunk:
                     parts.append(
-                        f"SELECT level, idx, hashes FROM ledger_tiles WHERE log_id = {mark} AND level = {mark} "
+                        f"SELECT level, idx, hashes{', nodes' if inner else ''} FROM ledger_tiles "
+                        f"WHERE log_id = {mark} AND level = {mark} "
                         f"AND idx IN ({', '.join([mark] * len(chunk))})"
                     )
                     params += [log_id, level, *chunk]
             cursor = connection.connection.cursor()  # the driver's own rows: proofs read tiles often
             try:
                 cursor.execute(" UNION ALL ".join(parts), tuple(params))
-                for level, index, data in cursor.fetchall():
-                    found[(int(level), int(index))] = bytes(data)
+                for level, index, data, *nodes in cursor.fetchall():
+                    found[(int(level), int(index))] = (
+                        (bytes(data), bytes(nodes[0] or b"")) if inner else bytes(data)
+                    )
             finally:
                 cursor.close()
         return found
@@ -788,9 +800,20 @@ class LedgerStore:
         with self._store.transaction("reading tiles") as connection:
             return self._read_tiles(connection, log_id, keys)
 
+    def read_tiles_and_nodes(
+        self, log_id: int, keys: Sequence[TileKey]
+    ) -> dict[TileKey, tuple[bytes, bytes]]:
+        """Return the stored tiles ``keys`` of a log with their inner node hashes (``b""`` where not stored).
+
+        The pairs are the :data:`~shuixiao.ledger.TileReader` form that spares a proof hashing the
+        nodes; tiles last written before migration 0007 have none.
+        """
+        with self._store.transaction("reading tiles") as connection:
+            return self._read_tiles(connection, log_id, keys, inner=True)
+
     def tile_hasher(self, log_id: int, cache_size: int = 256) -> TileHasher:
         """Return a :class:`~shuixiao.ledger.TileHasher` over the stored tiles of a log (roots, proofs)."""
-        return TileHasher(lambda keys: self.read_tiles(log_id, keys), cache_size)
+        return TileHasher(lambda keys: self.read_tiles_and_nodes(log_id, keys), cache_size)
 
     def _lock(self, connection: sa.Connection, log_id: int) -> int:
         size = connection.execute(
@@ -808,14 +831,22 @@ class LedgerStore:
         edges = edge_tiles(size)
         stored = self._read_tiles(connection, log_id, [(level, index) for level, (index, _) in edges.items()])
         current = {level: stored.get((level, index), b"") for level, (index, _) in edges.items()}
-        changed = append_to_tiles(size, current, leaf_hashes)
+        inner: dict[TileKey, bytes] = {}
+        changed = append_to_tiles(size, current, leaf_hashes, inner=inner)
         rows = [
-            {"log_id": log_id, "level": level, "idx": index, "hashes": data}
+            {
+                "log_id": log_id,
+                "level": level,
+                "idx": index,
+                "hashes": data,
+                "nodes": inner.get((level, index)),
+            }
             for (level, index), data in sorted(changed.items())
         ]
         statement = _insert(connection, ledger_tiles)
         statement = statement.on_conflict_do_update(
-            index_elements=["log_id", "level", "idx"], set_={"hashes": statement.excluded.hashes}
+            index_elements=["log_id", "level", "idx"],
+            set_={"hashes": statement.excluded.hashes, "nodes": statement.excluded.nodes},
         )
         for first in range(0, len(rows), _CHUNK):
             connection.execute(statement, rows[first : first + _CHUNK])

@@ -1476,7 +1476,7 @@ class Store:
     ...         store.upgrade()
     ...         store.check_schema()
     ...         print(store.schema_version(), store.list_enterprises())
-    0006 []
+    0007 []
     """
 
     def __init__(self, engine: sa.Engine) -> None:

@@ -30,10 +30,11 @@ from shuixiao.demo import DemoConfig, EnterpriseData, build_park, simulate
 from shuixiao.errors import ConfigurationError
 from shuixiao.field import Agent, AgentEvent, agent_status, probe_meters, read_agent_config
 from shuixiao.field.buffer import Buffer
-from shuixiao.ledger import generate_ed25519_key
+from shuixiao.ledger import Batch, generate_ed25519_key
 from shuixiao.model import Enterprise, Park, Region
+from shuixiao.notary import audit_store
 from shuixiao.storage import Store
-from shuixiao.storage.ledger import LedgerStore
+from shuixiao.storage.ledger import LedgerStore, StoredBatch
 from shuixiao.units import to_canonical
 
 from ._servers import (
@@ -438,9 +439,8 @@ def test_signed_batches_are_notarised(
     gateway = names["gateway"]
     ledger = LedgerStore(platform.store)
     ledger.add_device_key(ENTERPRISE, gateway, public_key, dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
-    # the agent signs the good readings; the few the demo flags suspect or bad travel unsigned (a signed
-    # batch carries no quality flag), which a meter taking signed batches only would quarantine
-    ledger.set_meters(ENTERPRISE, METERS, device=gateway, unsigned_allowed=True)
+    # signed batches only: the agent signs every reading, the few the demo flags suspect or bad with their flag
+    ledger.set_meters(ENTERPRISE, METERS, device=gateway, unsigned_allowed=False)
     extra = "signing: {key_file: device.key, batch_size: 100}\n"
     worker = _worker(platform, broker, names)
     try:
@@ -458,6 +458,16 @@ def test_signed_batches_are_notarised(
     assert [b.sequence for b in logged] == list(range(math.ceil(_total(demo, METERS) / 100)))
     assert platform.store.count_quarantine() == {}
     assert Buffer(tmp_path / "buffer").state()["chain.sequence"] == str(len(logged) - 1)
+    _assert_flags_are_signed(platform, logged)
+
+
+def _assert_flags_are_signed(platform: Platform, logged: list[StoredBatch]) -> None:
+    """The flagged readings travelled in the signed batches, flag included, and the audit finds them stored so."""
+    signed = [r.quality for b in logged for r in Batch.decode(b.encoding).readings]
+    assert 0 in signed and set(signed) - {0}, "the demo flags a few readings; they must be signed too"
+    report = audit_store(platform.store)
+    assert report.ok, report.problems
+    assert report.readings == len(signed) and report.unnotarised == 0
 
 
 def test_a_full_buffer_refuses_new_readings_and_warns(
@@ -651,7 +661,7 @@ def test_signed_batches_over_http(
     key_file.chmod(0o600)
     ledger = LedgerStore(platform.store)
     ledger.add_device_key(ENTERPRISE, "gw-http", public_key, dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
-    ledger.set_meters(ENTERPRISE, METERS, device="gw-http", unsigned_allowed=True)  # as above
+    ledger.set_meters(ENTERPRISE, METERS, device="gw-http", unsigned_allowed=False)  # as above
     token, _ = issue_device_token(platform.store, "gw-http", ENTERPRISE, "test", device="gw-http")
     served = Served(platform)
     meters = "\n".join(f"  - {{id: {m}, demo: {{}}}}" for m in METERS)
@@ -669,3 +679,4 @@ def test_signed_batches_over_http(
     logged = ledger.batches(ledger.local_log().id, device="gw-http")
     assert [b.sequence for b in logged] == list(range(math.ceil(_total(demo, METERS) / 200)))
     assert Buffer(tmp_path / "buffer").rejected() == []
+    _assert_flags_are_signed(platform, logged)

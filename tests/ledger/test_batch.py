@@ -13,7 +13,8 @@ import pytest
 
 from shuixiao.errors import InvalidInputError, LedgerVerificationError
 from shuixiao.ledger import (
-    BATCH_LABEL,
+    BATCH_LABELS,
+    BATCH_VERSION,
     GENESIS_HASH,
     Batch,
     ChainHead,
@@ -30,6 +31,7 @@ from shuixiao.ledger import (
     verify_batch_signature,
     verify_inclusion,
 )
+from shuixiao.model import Quality
 
 pytestmark = pytest.mark.unit
 
@@ -37,7 +39,8 @@ pytestmark = pytest.mark.unit
 RFC8032_SECRET = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
 RFC8032_PUBLIC = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
 
-EXAMPLE = Batch(
+# encoding version 1: signed before the quality flag was part of the encoding, still verifiable
+EXAMPLE_V1 = Batch(
     "gw-0001",
     0,
     GENESIS_HASH,
@@ -47,8 +50,9 @@ EXAMPLE = Batch(
         Reading("PT-201", 1717200000, 0.42, "MPa"),
     ),
     created=1717200960,
+    version=1,
 )
-EXAMPLE_ENCODING = bytes.fromhex(
+EXAMPLE_V1_ENCODING = bytes.fromhex(
     "736875697869616f2f62617463682f76310a"  # label "shuixiao/batch/v1\n"
     "0767772d30303031"  # device: length 7, "gw-0001"
     "0000000000000000"  # sequence 0
@@ -59,10 +63,39 @@ EXAMPLE_ENCODING = bytes.fromhex(
     "0646542d31303100000000665a68044093510000000000026d33"  # FT-101 1717200900 1236.25 m3
     "0650542d32303100000000665a64803fdae147ae147ae1034d5061"  # PT-201 1717200000 0.42 MPa
 )
-EXAMPLE_HASH = "c7851367189498c2eb628d27e50ba325634e317bf801a418a354264a6419361c"
-EXAMPLE_SIGNATURE = (
+EXAMPLE_V1_HASH = "c7851367189498c2eb628d27e50ba325634e317bf801a418a354264a6419361c"
+EXAMPLE_V1_SIGNATURE = (
     "db965b8c83ccbda1a0ecadafcd40f2f82c572d85fdb32d22393c74f581b79013"
     "53a8db20a0c81cb6aacd49101a006b9db167d375a42fa172df1ef115c55cd907"
+)
+
+# encoding version 2 (the current one): the same readings, the pressure flagged suspect
+EXAMPLE = Batch(
+    "gw-0001",
+    0,
+    GENESIS_HASH,
+    (
+        Reading("FT-101", 1717200000, 1234.5, "m3"),
+        Reading("FT-101", 1717200900, 1236.25, "m3"),
+        Reading("PT-201", 1717200000, 0.42, "MPa", quality=2),
+    ),
+    created=1717200960,
+)
+EXAMPLE_ENCODING = bytes.fromhex(
+    "736875697869616f2f62617463682f76320a"  # label "shuixiao/batch/v2\n"
+    "0767772d30303031"  # device: length 7, "gw-0001"
+    "0000000000000000"  # sequence 0
+    "0000000000000000000000000000000000000000000000000000000000000000"  # previous_hash (genesis)
+    "00000000665a6840"  # created 1717200960
+    "00000003"  # 3 readings
+    "0646542d31303100000000665a648040934a000000000000026d33"  # FT-101 1717200000 1234.5 good m3
+    "0646542d31303100000000665a6804409351000000000000026d33"  # FT-101 1717200900 1236.25 good m3
+    "0650542d32303100000000665a64803fdae147ae147ae102034d5061"  # PT-201 1717200000 0.42 suspect MPa
+)
+EXAMPLE_HASH = "bce55b55cb2aa96f1fd4550343b529303fd454435fa70a801022804fba99ce42"
+EXAMPLE_SIGNATURE = (
+    "e7f142aebc1b393c30780cefd9e94acfca3d52803c649ea6ad763e041dd4eee5"
+    "cc57c0f3b4a992cd0595d49785a308b1004af27d19c0a6170c637cc1af382608"
 )
 
 
@@ -71,25 +104,60 @@ EXAMPLE_SIGNATURE = (
 
 def test_the_known_answer_vector() -> None:
     assert ed25519_public_key(RFC8032_SECRET) == RFC8032_PUBLIC
+    assert EXAMPLE.version == BATCH_VERSION == 2
     assert EXAMPLE.encode() == EXAMPLE_ENCODING
     assert EXAMPLE.hash().hex() == EXAMPLE_HASH
     assert sign_batch(EXAMPLE, RFC8032_SECRET).hex() == EXAMPLE_SIGNATURE
     verify_batch_signature(EXAMPLE, bytes.fromhex(EXAMPLE_SIGNATURE), RFC8032_PUBLIC)
     assert (
-        leaf_hash(EXAMPLE.hash()).hex() == "4f4462a7d265457be54e5e9cd60812b1c413dd5a25ebf7d1670a478d0131901d"
+        leaf_hash(EXAMPLE.hash()).hex() == "99cc4cb78ffc75ef93a078a031e67909f366d5f9919157efd0dd897a2cc0d214"
     )
+
+
+def test_the_version_1_vector_stays_verifiable() -> None:
+    assert EXAMPLE_V1.encode() == EXAMPLE_V1_ENCODING
+    assert EXAMPLE_V1.hash().hex() == EXAMPLE_V1_HASH
+    assert sign_batch(EXAMPLE_V1, RFC8032_SECRET).hex() == EXAMPLE_V1_SIGNATURE
+    decoded = Batch.decode(EXAMPLE_V1_ENCODING)
+    assert decoded == EXAMPLE_V1 and decoded.version == 1
+    assert [r.quality for r in decoded.readings] == [0, 0, 0]
+    verify_batch_signature(decoded, bytes.fromhex(EXAMPLE_V1_SIGNATURE), RFC8032_PUBLIC)
+    assert (
+        leaf_hash(EXAMPLE_V1.hash()).hex()
+        == "4f4462a7d265457be54e5e9cd60812b1c413dd5a25ebf7d1670a478d0131901d"
+    )
+
+
+def test_version_1_carries_good_readings_only() -> None:
+    with pytest.raises(InvalidInputError, match="version 2"):
+        Batch("d", 0, GENESIS_HASH, (Reading("m", 1, 1.0, quality=1),), 2, version=1)
+    with pytest.raises(InvalidInputError, match="version 3 is unknown"):
+        Batch("d", 0, GENESIS_HASH, (), 2, version=3)
+
+
+@pytest.mark.parametrize("quality", [-1, 4, 255, 1.5])
+def test_unknown_quality_codes_are_refused(quality: int) -> None:
+    with pytest.raises(InvalidInputError, match="quality code"):
+        Reading("m", 1, 1.0, quality=quality)
+
+
+def test_a_quality_flag_is_stored_as_its_code() -> None:
+    reading = Reading("m", 1, 1.0, quality=Quality.BAD)
+    assert reading.quality == 3 and type(reading.quality) is int
+    assert Batch.decode(Batch("d", 0, GENESIS_HASH, (reading,), 2).encode()).readings[0] == reading
 
 
 def test_values_are_stored_as_their_ieee_754_bits() -> None:
     assert struct.pack(">d", 0.42).hex() == "3fdae147ae147ae1"
     zero = Batch("d", 0, GENESIS_HASH, (Reading("m", 1, -0.0),), 2)
     assert zero.readings[0].value == 0.0 and math.copysign(1, zero.readings[0].value) == 1
-    assert zero.encode().endswith(bytes(8) + b"\x00")
+    assert zero.encode().endswith(bytes(8) + b"\x00\x00")  # value +0.0, quality good, no unit
     assert Reading("m", 1, 7).value == 7.0
 
 
 def test_decoding_inverts_encoding() -> None:
     assert Batch.decode(EXAMPLE_ENCODING) == EXAMPLE
+    assert Batch.decode(EXAMPLE_V1_ENCODING) == EXAMPLE_V1
     empty = Batch("d", 2**64 - 1, bytes(range(32)), (), 0)
     assert Batch.decode(bytearray(empty.encode())) == empty
     assert (
@@ -107,21 +175,29 @@ def _replace(data: bytes, old: bytes, new: bytes) -> bytes:
     "data",
     [
         b"",
-        b"shuixiao/batch/v2\n" + EXAMPLE_ENCODING[18:],
+        b"shuixiao/batch/v3\n" + EXAMPLE_V1_ENCODING[18:],
+        b"shuixiao/batch/v2\n" + EXAMPLE_V1_ENCODING[18:],
+        b"shuixiao/batch/v1\n" + EXAMPLE_ENCODING[18:],
+        _replace(EXAMPLE_ENCODING, bytes.fromhex("ae147ae102"), bytes.fromhex("ae147ae104")),
         EXAMPLE_ENCODING[:-1],
-        EXAMPLE_ENCODING + b"\x00",
-        EXAMPLE_ENCODING[:50],
-        _replace(EXAMPLE_ENCODING, b"\x07gw-0001", b"\x07gw-\xff001"),
-        _replace(EXAMPLE_ENCODING, b"\x07gw-0001", b"\x00"),
-        _replace(EXAMPLE_ENCODING, bytes.fromhex("40934a0000000000"), struct.pack(">d", math.nan)),
-        _replace(EXAMPLE_ENCODING, bytes.fromhex("40934a0000000000"), struct.pack(">d", -0.0)),
-        _replace(EXAMPLE_ENCODING, bytes.fromhex("665a6804"), bytes.fromhex("665a6480")),
-        _replace(EXAMPLE_ENCODING, b"\x06FT-101", b"\x00"),
-        _replace(EXAMPLE_ENCODING, bytes.fromhex("00000003"), bytes.fromhex("00000004")),
+        EXAMPLE_V1_ENCODING[:-1],
+        EXAMPLE_V1_ENCODING + b"\x00",
+        EXAMPLE_V1_ENCODING[:50],
+        _replace(EXAMPLE_V1_ENCODING, b"\x07gw-0001", b"\x07gw-\xff001"),
+        _replace(EXAMPLE_V1_ENCODING, b"\x07gw-0001", b"\x00"),
+        _replace(EXAMPLE_V1_ENCODING, bytes.fromhex("40934a0000000000"), struct.pack(">d", math.nan)),
+        _replace(EXAMPLE_V1_ENCODING, bytes.fromhex("40934a0000000000"), struct.pack(">d", -0.0)),
+        _replace(EXAMPLE_V1_ENCODING, bytes.fromhex("665a6804"), bytes.fromhex("665a6480")),
+        _replace(EXAMPLE_V1_ENCODING, b"\x06FT-101", b"\x00"),
+        _replace(EXAMPLE_V1_ENCODING, bytes.fromhex("00000003"), bytes.fromhex("00000004")),
     ],
     ids=[
         "empty",
-        "other-version",
+        "unknown-version",
+        "version-1-read-as-2",
+        "version-2-read-as-1",
+        "unknown-quality",
+        "truncated-v2",
         "truncated",
         "trailing-byte",
         "cut-in-header",
@@ -204,6 +280,14 @@ def test_a_signature_covers_every_field() -> None:
             EXAMPLE.created,
         ),
         Batch("gw-0001", 0, GENESIS_HASH, EXAMPLE.readings, EXAMPLE.created + 1),
+        Batch(
+            "gw-0001",
+            0,
+            GENESIS_HASH,
+            EXAMPLE.readings[:2] + (Reading("PT-201", 1717200000, 0.42, "MPa"),),
+            EXAMPLE.created,
+        ),
+        Batch("gw-0001", 0, GENESIS_HASH, EXAMPLE_V1.readings, EXAMPLE.created),  # quality good, version 2
     ]
     for batch in changed:
         with pytest.raises(LedgerVerificationError, match="does not verify"):
@@ -346,4 +430,5 @@ def test_bad_heads_are_refused(sequence: int, digest: bytes) -> None:
 
 
 def test_the_label_opens_every_encoding() -> None:
-    assert EXAMPLE.encode().startswith(BATCH_LABEL) and len(BATCH_LABEL) == 18
+    assert EXAMPLE.encode().startswith(BATCH_LABELS[2]) and EXAMPLE_V1.encode().startswith(BATCH_LABELS[1])
+    assert {len(label) for label in BATCH_LABELS.values()} == {18}

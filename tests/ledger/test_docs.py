@@ -11,10 +11,12 @@ import pytest
 from shuixiao.errors import LedgerVerificationError
 from shuixiao.ledger import (
     SIGNATURE_TYPE_COSIGNATURE,
+    Batch,
     Checkpoint,
     MemoryTree,
     Note,
     NoteSigner,
+    Reading,
     cosign_checkpoint,
     leaf_hash,
     open_checkpoint,
@@ -71,3 +73,25 @@ def test_the_checkpoint_example_is_current() -> None:
     proof = tree.inclusion_proof(1)
     assert "```text\n" + "".join(h.hex() + "\n" for h in proof) + "```" in PAGE
     verify_inclusion(1, 3, leaf_hash(example_batches()[1].hash()), proof, verified.checkpoint.root_hash)
+
+
+def test_the_version_2_example_is_current() -> None:
+    first = example_batches()[0]
+    flagged = Batch(
+        first.device,
+        first.sequence,
+        first.previous_hash,
+        first.readings[:2] + (Reading("PT-201", 1717200000, 0.42, "MPa", quality=2),),
+        first.created,
+    )
+    listed = re.search(r"version 2 encoding of (\d+)\nbytes:.*?```text\n(.*?)```", PAGE, re.S)
+    assert listed is not None
+    hex_text = "".join(
+        line.split("  ")[0].replace(" ", "").replace("(previous_hash:32zerobytes)", "00" * 32)
+        for line in listed.group(2).splitlines()
+    )
+    assert bytes.fromhex(hex_text) == flagged.encode()
+    assert int(listed.group(1)) == len(flagged.encode())
+    assert f"`{flagged.hash().hex()}`" in PAGE
+    assert f"`{sign_batch(flagged, DEVICE_KEY).hex()}`" in PAGE
+    assert f"`{leaf_hash(flagged.hash()).hex()}`" in PAGE

@@ -1,4 +1,7 @@
-"""The worked example of docs/ledger.md and docs/ledger-bundle.md: a device key and three batches."""
+"""The worked example of docs/ledger.md and docs/ledger-bundle.md: a device key and three batches.
+
+The batches are in encoding version 1, as signed before version 2 existed: they stay verifiable.
+"""
 
 import hashlib
 
@@ -24,6 +27,7 @@ def example_batches() -> list[Batch]:
             Reading("PT-201", 1717200000, 0.42, "MPa"),
         ),
         created=1717200960,
+        version=1,
     )
     second = Batch(
         "gw-0001",
@@ -31,8 +35,14 @@ def example_batches() -> list[Batch]:
         first.hash(),
         (Reading("FT-101", 1717201800, 1238.0, "m3"), Reading("PT-201", 1717201800, 0.41, "MPa")),
         created=1717201860,
+        version=1,
     )
     third = Batch(
-        "gw-0001", 2, second.hash(), (Reading("FT-101", 1717202700, 1239.75, "m3"),), created=1717202760
+        "gw-0001",
+        2,
+        second.hash(),
+        (Reading("FT-101", 1717202700, 1239.75, "m3"),),
+        created=1717202760,
+        version=1,
     )
     return [first, second, third]

@@ -63,6 +63,20 @@ def test_a_changed_reading_is_named(log: LogNode) -> None:
     assert "stored 17000.0, but batch gw-01#2 (leaf 2) signed 18025.0 m3" in report.problems[0].message
 
 
+def test_a_changed_quality_flag_is_named(log: LogNode) -> None:
+    key = log.node.store.meter_keys(E)["FT-101"]
+    r = schema.readings
+    _execute(
+        log.node,
+        sa.update(r).where(r.c.meter_key == key, r.c.ts == _at(T0 + 1800)).values(quality=int(Quality.BAD)),
+    )
+    report = audit_store(log.node.store)
+    assert [(p.kind, p.subject) for p in report.problems] == [
+        ("reading_changed", f"reading {E}/FT-101 at {T0 + 1800}")
+    ]
+    assert report.problems[0].message == "stored with quality bad, but batch gw-01#2 (leaf 2) signed good"
+
+
 def test_a_deleted_reading_is_named(log: LogNode) -> None:
     key = log.node.store.meter_keys(E)["PT-201"]
     r = schema.readings
@@ -186,3 +200,17 @@ def test_the_audit_refuses_a_truncated_or_padded_encoding(cut: int) -> None:
     for bad in (data[:-cut], data + bytes(cut)):
         with pytest.raises(LedgerVerificationError):
             _parse(bad)
+
+
+def test_changed_inner_nodes_of_a_full_tile_are_named(log: LogNode) -> None:
+    log.grow(256 - 6)  # the first level 0 tile is full: its inner nodes are stored with it
+    t = ledger_tiles
+    with log.node.store.transaction("reading") as connection:
+        nodes = connection.execute(sa.select(t.c.nodes).where(t.c.level == 0, t.c.idx == 0)).scalar_one()
+    assert len(nodes) == 254 * 32
+    assert audit_store(log.node.store).ok
+    forged = nodes[:32] + bytes(32) + nodes[64:]
+    _execute(log.node, sa.update(t).where(t.c.level == 0, t.c.idx == 0).values(nodes=forged))
+    assert _problems(log.node) == [("tree", "tile 0/0")]
+    _execute(log.node, sa.update(t).where(t.c.level == 0, t.c.idx == 0).values(nodes=None))
+    assert audit_store(log.node.store).ok  # a tile written before migration 0007 holds none

@@ -9,13 +9,13 @@ import pytest
 
 from shuixiao.errors import InvalidInputError
 from shuixiao.ledger import GENESIS_HASH, Batch, Reading
-from shuixiao.notary import SCHEMA, batch_from_json, batch_to_json
+from shuixiao.notary import SCHEMAS, batch_from_json, batch_to_json
 from shuixiao.notary.transport import parse_payload
 
 pytestmark = pytest.mark.unit
 
-# docs/ledger.md, worked example: the first batch of gw-0001
-EXAMPLE = Batch(
+# docs/ledger.md, worked example: the first batch of gw-0001 (encoding version 1)
+EXAMPLE_V1 = Batch(
     "gw-0001",
     0,
     GENESIS_HASH,
@@ -25,15 +25,37 @@ EXAMPLE = Batch(
         Reading("PT-201", 1717200000, 0.42, "MPa"),
     ),
     created=1717200960,
+    version=1,
+)
+# tests/ledger/test_batch.py, the version 2 vector: the pressure flagged suspect
+EXAMPLE = Batch(
+    "gw-0001",
+    0,
+    GENESIS_HASH,
+    EXAMPLE_V1.readings[:2] + (Reading("PT-201", 1717200000, 0.42, "MPa", quality=2),),
+    created=1717200960,
 )
 
 
 def test_the_worked_example_survives_json_text_exactly() -> None:
-    document = json.loads(json.dumps(batch_to_json(EXAMPLE, bytes(range(64)))))
+    document = json.loads(json.dumps(batch_to_json(EXAMPLE_V1, bytes(range(64)))))
     batch, signature = batch_from_json(document)
-    assert batch == EXAMPLE and signature == bytes(range(64))
+    assert batch == EXAMPLE_V1 and signature == bytes(range(64))
     assert batch.hash().hex() == "c7851367189498c2eb628d27e50ba325634e317bf801a418a354264a6419361c"
-    assert document["schema"] == SCHEMA and document["previous_hash"] == "00" * 32
+    assert document["schema"] == SCHEMAS[1] == "shuixiao.batch/1" and document["previous_hash"] == "00" * 32
+    assert all("quality" not in r for r in document["readings"])
+
+
+def test_version_2_carries_the_quality_by_name() -> None:
+    document = json.loads(json.dumps(batch_to_json(EXAMPLE, bytes(64))))
+    assert document["schema"] == SCHEMAS[2] == "shuixiao.batch/2"
+    assert [r["quality"] for r in document["readings"]] == ["good", "good", "suspect"]
+    batch, _ = batch_from_json(document)
+    assert batch == EXAMPLE
+    assert batch.hash().hex() == "bce55b55cb2aa96f1fd4550343b529303fd454435fa70a801022804fba99ce42"
+    for reading in document["readings"][:2]:
+        del reading["quality"]  # left out: good
+    assert batch_from_json(document)[0] == EXAMPLE
 
 
 def test_values_that_do_not_print_short_keep_their_bits() -> None:
@@ -49,7 +71,12 @@ def _valid() -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"schema": "shuixiao.batch/2"}, "schema must be"),
+        ({"schema": "shuixiao.batch/3"}, "schema must be"),
+        ({"schema": ["shuixiao.batch/2"]}, "schema must be"),
+        ({"schema": "shuixiao.batch/1"}, "quality needs schema"),
+        ({"readings": [{"meter": "m", "ts": 1, "value": 1, "quality": "fine"}]}, "quality must be one of"),
+        ({"readings": [{"meter": "m", "ts": 1, "value": 1, "quality": 2}]}, "quality must be one of"),
+        ({"readings": [{"meter": "m", "ts": 1, "value": 1, "quality": ["bad"]}]}, "quality must be one of"),
         ({"extra": 1}, "unknown extra"),
         ({"device": 5}, "device must be text"),
         ({"sequence": "1"}, "sequence must be a whole number"),

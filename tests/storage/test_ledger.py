@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 
 import shuixiao.storage.ledger  # noqa: F401 - defines the ledger tables on the metadata
 from shuixiao.errors import ConfigurationError, InvalidInputError, NotFoundError, StorageError
-from shuixiao.ledger import MemoryTree, leaf_hash
+from shuixiao.ledger import MemoryTree, leaf_hash, merkle_root
 from shuixiao.model import Enterprise, Park, Region
 from shuixiao.storage import Store, schema
 from shuixiao.storage.ledger import BatchReadingRow, LedgerStore, NewBatch, StoredCosignature
@@ -248,3 +248,30 @@ def test_a_mirror_advances_only_from_the_size_it_had(store: Store) -> None:
     with pytest.raises(ValueError, match="root differs"):
         ledger.advance_mirror(mirror.id, 3, leaves, [], (6, b"x" * 32, "note\n"), None, refuse)
     assert ledger.log(mirror.id).size == 3  # nothing of the refused run was kept
+
+
+def test_tiles_keep_their_inner_nodes_and_proofs_read_them(store: Store) -> None:
+    ledger = LedgerStore(store)
+    log = ledger.local_log()
+    tree = MemoryTree()
+    tree.extend(i.to_bytes(4, "big") for i in range(600))
+    hashes = [tree.leaf_hash(i) for i in range(600)]
+    ledger.append_leaves(log.id, hashes[:200])
+    ledger.append_leaves(log.id, hashes[200:])  # completes tile 0/0 and fills tile 0/1
+    t = shuixiao.storage.ledger.ledger_tiles
+    with store.transaction("reading") as connection:
+        nodes = dict(connection.execute(sa.select(t.c.idx, t.c.nodes).where(t.c.level == 0)).all())
+    assert len(nodes[0]) == len(nodes[1]) == 254 * 32
+    assert len(nodes[2]) == (44 + 22 + 11 + 5 + 2 + 1) * 32  # the complete nodes of the 88 hashes of tile 0/2
+    # height 1 comes first: the parent of leaves 0 and 1; height 7 last: the parent of leaves 128..255
+    assert bytes(nodes[0][:32]) == tree.root(2) and bytes(nodes[0][-32:]) == merkle_root(hashes[128:256])
+    assert ledger.read_tiles_and_nodes(log.id, [(0, 0)])[(0, 0)] == (
+        ledger.read_tiles(log.id, [(0, 0)])[(0, 0)],
+        nodes[0],
+    )
+    for index in (0, 1, 77, 255, 256, 511, 599):
+        assert ledger.tile_hasher(log.id).inclusion_proof(index, 600) == tree.inclusion_proof(index)
+    forged = bytes(32) + bytes(nodes[0][32:])  # the stored nodes are what a fresh reader's proofs use
+    with store.transaction("forging", write=True) as connection:
+        connection.execute(sa.update(t).where(t.c.level == 0, t.c.idx == 0).values(nodes=forged))
+    assert ledger.tile_hasher(log.id).inclusion_proof(2, 600)[1] == bytes(32)
