@@ -172,7 +172,7 @@ def _register_ingest(verbs: Any) -> None:
         help="ingest signed batches from a file",
         description=(
             "Verify and ingest signed batches from a file (a JSON list, or one JSON object per line, each in the "
-            "shuixiao.batch/1 transport form), as the HTTP and MQTT endpoints do: readings committed, batches "
+            "shuixiao.batch/2 (or /1) transport form), as the HTTP and MQTT endpoints do: readings committed, batches "
             "logged, incidents raised for gaps, forks and bad signatures."
         ),
         epilog="Exit status 1 when a batch was refused.",

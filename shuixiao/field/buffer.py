@@ -329,20 +329,11 @@ class Buffer:
 
     # --- sending ----------------------------------------------------------------------------------
 
-    def pending(self, limit: int, *, unsigned_only: bool = False) -> list[Pending]:
-        """Return up to ``limit`` waiting readings not sealed in a batch, oldest first.
-
-        Parameters
-        ----------
-        limit : int
-        unsigned_only : bool
-            Only readings that are never sealed (quality other than ``good``), for an
-            agent that signs: its ``good`` readings travel in signed batches.
-        """
-        condition = "batch IS NULL" + (" AND quality != 'good'" if unsigned_only else "")
+    def pending(self, limit: int) -> list[Pending]:
+        """Return up to ``limit`` waiting readings not sealed in a batch, oldest first."""
         with self._read() as db:
             rows = db.execute(
-                f"SELECT id, meter, ts, value, unit, quality FROM outbox WHERE {condition} ORDER BY id LIMIT ?",
+                "SELECT id, meter, ts, value, unit, quality FROM outbox WHERE batch IS NULL ORDER BY id LIMIT ?",
                 (limit,),
             ).fetchall()
         return [Pending(row[0], FieldReading(*row[1:])) for row in rows]
@@ -384,8 +375,6 @@ class Buffer:
         self,
         limit: int,
         make: Callable[[int, bytes, list[FieldReading]], tuple[bytes, dict[str, Any]]],
-        *,
-        accept: Callable[[FieldReading], bool] = lambda _reading: True,
     ) -> SealedBatch | None:
         """Seal up to ``limit`` waiting readings into the next batch of the signing chain.
 
@@ -400,8 +389,6 @@ class Buffer:
             Most readings in the batch.
         make : callable
             ``make(sequence, previous_hash, readings) -> (batch_hash, document)``: build and sign the batch.
-        accept : callable
-            Which waiting readings may be sealed (the others stay unsealed, for the unsigned path).
 
         Returns
         -------
@@ -410,15 +397,10 @@ class Buffer:
         """
         with self._write() as db:
             rows = db.execute(
-                "SELECT id, meter, ts, value, unit, quality FROM outbox WHERE batch IS NULL ORDER BY id"
+                "SELECT id, meter, ts, value, unit, quality FROM outbox WHERE batch IS NULL ORDER BY id LIMIT ?",
+                (limit,),
             )
-            chosen: list[tuple[int, FieldReading]] = []
-            for row in rows:
-                reading = FieldReading(*row[1:])
-                if accept(reading):
-                    chosen.append((row[0], reading))
-                    if len(chosen) >= limit:
-                        break
+            chosen = [(row[0], FieldReading(*row[1:])) for row in rows]
             if not chosen:
                 return None
             head = _get(db, "chain.sequence")

@@ -4,7 +4,7 @@ Topic scheme (see :mod:`shuixiao.ingest._messages` and ``docs/ingestion.md``)::
 
     shuixiao/v1/<enterprise>/<meter>/reading    {"ts": ..., "value": ..., "unit": ..., "quality": ...}
     shuixiao/v1/<enterprise>/batch              [{"meter": ..., "ts": ..., "value": ...}, ...]
-    shuixiao/v1/<enterprise>/batch/signed/<device>   a device-signed batch, {"schema": "shuixiao.batch/1", ...}
+    shuixiao/v1/<enterprise>/batch/signed/<device>   a device-signed batch, {"schema": "shuixiao.batch/2", ...}
 
 Signed batches (the transport form of :mod:`shuixiao.notary.transport`) go to
 the notarised ingestion (:func:`shuixiao.notary.ingest_signed_batches`): the

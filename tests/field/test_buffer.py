@@ -25,6 +25,7 @@ from shuixiao.ledger import (
     generate_ed25519_key,
     sign_batch,
 )
+from shuixiao.model import Quality
 
 from ._servers import wait_for
 
@@ -131,7 +132,7 @@ def test_signed_batches_form_a_chain_that_verifies(buffer: Buffer) -> None:
             "gw-01",
             sequence,
             previous,
-            tuple(Reading(r.meter, r.ts, r.value, r.unit) for r in readings),
+            tuple(Reading(r.meter, r.ts, r.value, r.unit, Quality[r.quality.upper()]) for r in readings),
             1_800_000_000,
         )
         signature = sign_batch(batch, private_key)
@@ -140,11 +141,11 @@ def test_signed_batches_form_a_chain_that_verifies(buffer: Buffer) -> None:
 
     buffer.append([*_readings(5), FieldReading("FT-102", T0, 1.0, "m³", "bad")])
     first = buffer.seal(3, make)
-    second = buffer.seal(3, make, accept=lambda r: r.quality == "good")
-    assert buffer.seal(3, make, accept=lambda r: r.quality == "good") is None
+    second = buffer.seal(3, make)
+    assert buffer.seal(3, make) is None
     assert first is not None and second is not None
-    assert (first.sequence, first.readings, second.sequence, second.readings) == (0, 3, 1, 2)
-    assert [p.reading.meter for p in buffer.pending(10)] == ["FT-102"]  # unsealed: the unsigned path
+    assert (first.sequence, first.readings, second.sequence, second.readings) == (0, 3, 1, 3)
+    assert buffer.pending(10) == []  # every reading sealed, the flagged one too
     head = None
     for batch, signature in signed:
         check = check_batch(batch, signature, keys, head)
@@ -153,8 +154,8 @@ def test_signed_batches_form_a_chain_that_verifies(buffer: Buffer) -> None:
     assert [b.sequence for b in buffer.batches(10)] == [0, 1]
     assert buffer.batches(10)[0].document == {"sequence": 0, "signature": signed[0][1].hex()}
     assert buffer.acknowledge_batch(0) == 3
-    assert buffer.reject_batch(1, "bad_signature", "no key valid") == 2
-    assert buffer.batches(10) == [] and buffer.status().depth == 1
+    assert buffer.reject_batch(1, "bad_signature", "no key valid") == 3
+    assert buffer.batches(10) == [] and buffer.status().depth == 0
     assert {r.reason for r in buffer.rejected()} == {"bad_signature"}
     assert buffer.state()["chain.sequence"] == "1"  # the chain goes on from the last sequence
 
