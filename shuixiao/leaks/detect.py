@@ -54,7 +54,10 @@ import datetime as dt
 import hashlib
 import json
 import math
+import multiprocessing
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -64,15 +67,16 @@ import numpy.typing as npt
 import pandas as pd
 
 from shuixiao.errors import InvalidInputError
-from shuixiao.leaks._baseline import hydraulic_expectation, open_state
+from shuixiao.leaks._baseline import _local_hours, hydraulic_expectation, open_state
 from shuixiao.leaks._epanet import Session, Snapshots, switched_links
 from shuixiao.leaks._records import Candidate, LeakEvent, Sensor, check_sensors
-from shuixiao.leaks.network import Location, PipeNetwork
+from shuixiao.leaks.network import Location, PipeNetwork, network_from_text
 
 __all__ = ["DetectionResult", "DetectorSettings", "Sensitivity", "detect_leaks", "sensitivity_matrix"]
 
 _HOUR = 3600.0
 _CHI2_95 = 3.841458820694124  # 95 % quantile of χ² with one degree of freedom
+_POOL_SNAPSHOTS = 5000  # signature snapshots from which worker processes pay off (about 10 s of solving)
 _FORMAT = 2  # version of the cached sensitivity file (2: snapshots with tank levels held)
 
 
@@ -129,6 +133,7 @@ def sensitivity_matrix(
     *,
     leak_flow: float | None = None,
     cache_dir: Path | None = None,
+    workers: int | None = None,
 ) -> Sensitivity:
     """Simulate one emitter per junction and return every sensor's response, hour by hour.
 
@@ -144,6 +149,11 @@ def sensitivity_matrix(
     cache_dir : pathlib.Path, optional
         Directory for the cached matrix, keyed by the INP text, the sensors and
         ``leak_flow``; nothing is cached when None.
+    workers : int, optional
+        Processes that share the snapshots, a share of the hours each; default the number
+        of CPUs for networks of more than about 200 junctions, else 1.  With 1 everything
+        runs in this process; otherwise the processes are spawned, so a script that calls
+        this must guard its entry point with ``if __name__ == "__main__":``.
 
     Returns
     -------
@@ -201,22 +211,30 @@ def sensitivity_matrix(
     switched = switched_links(wn)
     with Session(network.model(), step=3600, steps=48, flat_demands=False) as session:
         state = session.run(pressure=tanks + nodes, status=switched)
+    hours = [
+        _Hour(
+            row,
+            (row + clock) % 24,
+            state["pressure"][row, : len(tanks)],
+            state["status"][row],
+            state["pressure"][row, len(tanks) :],
+        )
+        for row in range(24, 48)
+    ]
+    if workers is None:  # a process costs seconds to start: worth it for large networks only
+        workers = (os.cpu_count() or 1) if len(nodes) * len(hours) >= _POOL_SNAPSHOTS else 1
+    count = max(1, min(len(hours), workers))
+    batches = [hours[i::count] for i in range(count)]
+    job = _SignatureJob(network.inp_text, q0, pressure, links, sources, where)
     hourly = np.zeros((24, len(ids), len(nodes)))
-    with Snapshots(wn, emitter_nodes=nodes) as snapshots:
-        for row in range(24, 48):
-            hour = (row + clock) % 24
-            snapshots.set_state(row * _HOUR, state["pressure"][row, : len(tanks)], state["status"][row])
-            base = snapshots.solve(pressure=pressure, flow=links, outflow=sources)
-            for k, node in enumerate(nodes):
-                coefficient = q0 / math.sqrt(max(float(state["pressure"][row, len(tanks) + k]), 1.0))
-                snapshots.set_emitter(node, coefficient)
-                run = snapshots.solve(pressure=[*pressure, node], flow=links, outflow=sources)
-                snapshots.set_emitter(node, 0.0)
-                q = coefficient * math.sqrt(max(float(run["pressure"][-1]), 0.0))
-                if not q > 1e-9:
-                    continue  # no pressure, no leak: the junction has no signature at this hour
-                for i, (kind, column, sign) in enumerate(where):
-                    hourly[hour, i, k] = sign * (run[kind][column] - base[kind][column]) / q
+    if count == 1:
+        done = [job.run(batches[0])]
+    else:
+        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn")) as pool:
+            done = list(pool.map(job.run, batches))
+    for batch in done:
+        for hour, values in batch:
+            hourly[hour] = values
     result = Sensitivity(tuple(ids), tuple(nodes), hourly)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -224,6 +242,57 @@ def sensitivity_matrix(
         np.savez(temporary, sensors=np.array(ids), nodes=np.array(nodes), hourly=hourly)
         temporary.replace(path)
     return result
+
+
+@dataclass(frozen=True)
+class _Hour:
+    """The network's state at one hour of the model's second day, where signatures are taken."""
+
+    row: int  # hours since the start of the model's patterns
+    hour: int  # hour of the local day
+    levels: npt.NDArray[np.float64]  # of the tanks [m]
+    states: npt.NDArray[np.float64]  # of the switched links, 1 open
+    pressure: npt.NDArray[np.float64]  # of every junction [m]
+
+
+@dataclass(frozen=True)
+class _SignatureJob:
+    """Signatures of every junction at some hours: a picklable task for a worker process.
+
+    Each process opens its own EPANET project from the INP text; snapshots of one hour start
+    from the previous snapshot's solution, so contiguous work stays cheap.
+    """
+
+    inp_text: str
+    leak_flow: float  # [m³/h]
+    pressure: list[str]
+    links: list[str]
+    sources: list[str]
+    where: list[tuple[str, int, float]]  # where each sensor's reading is in a snapshot
+
+    def run(self, hours: list[_Hour]) -> list[tuple[int, npt.NDArray[np.float64]]]:
+        network = network_from_text(self.inp_text)
+        nodes = network.junctions
+        out = []
+        with Snapshots(network.model(), emitter_nodes=nodes) as snapshots:
+            for h in hours:
+                values = np.zeros((len(self.where), len(nodes)))
+                snapshots.set_state(h.row * _HOUR, h.levels, h.states)
+                base = snapshots.solve(pressure=self.pressure, flow=self.links, outflow=self.sources)
+                for k, node in enumerate(nodes):
+                    coefficient = self.leak_flow / math.sqrt(max(float(h.pressure[k]), 1.0))
+                    snapshots.set_emitter(node, coefficient)
+                    run = snapshots.solve(
+                        pressure=[*self.pressure, node], flow=self.links, outflow=self.sources
+                    )
+                    snapshots.set_emitter(node, 0.0)
+                    q = coefficient * math.sqrt(max(float(run["pressure"][-1]), 0.0))
+                    if not q > 1e-9:
+                        continue  # no pressure, no leak: the junction has no signature at this hour
+                    for i, (kind, column, sign) in enumerate(self.where):
+                        values[i, k] = sign * (run[kind][column] - base[kind][column]) / q
+                out.append((h.hour, values))
+        return out
 
 
 @dataclass(frozen=True)
@@ -463,16 +532,16 @@ def detect_leaks(
     flows = [s for s in monitored if sensors[s].type == "flow"]
     x = _design(frame, drivers, index, train, settings.harmonics, _states(frame, levels, flows, train))
     y = frame[monitored].to_numpy()
+    sens = sensitivity or sensitivity_matrix(network, sensors, cache_dir=cache_dir)
     baseline = settings.hydraulic_baseline
     if baseline == "on" or (
         baseline == "auto" and any(network.node_kind(n) == "tank" for n in network.sources)
     ):
-        y = y - hydraulic_expectation(network, sensors, frame, monitored, train)
+        y = y - hydraulic_expectation(network, sensors, frame, monitored, train, sens)
     residual, coupling = _residuals(x, y, train, monitored, settings.cross_regression)
     w = _whitener(residual[train])
 
     # 2. signatures, passed through the same regression: a leak moves the residuals by (I − G)·s
-    sens = sensitivity or sensitivity_matrix(network, sensors, cache_dir=cache_dir)
     transform = np.eye(len(monitored)) - coupling
     s_hours = np.einsum("ij,hjk->hik", transform, sens.rows(monitored))  # (24, monitored, junctions)
     hour = _local_hours(index)
@@ -511,11 +580,6 @@ def detect_leaks(
         missing,
         float(np.median(sigma[np.isfinite(sigma)])) if np.isfinite(sigma).any() else float("nan"),
     )
-
-
-def _local_hours(index: pd.DatetimeIndex) -> npt.NDArray[np.intp]:
-    local = index.tz_localize(None) if index.tz is not None else index
-    return np.asarray(local.hour, dtype=np.intp)
 
 
 _MAX_DRIVERS = 20

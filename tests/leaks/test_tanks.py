@@ -3,7 +3,7 @@
 Net3 has three tanks filled and drained by two pumps and a pipe that level controls open and close
 ([CONTROLS] of Net3.inp); its readings follow the tank cycle and the pump switching far more than any
 leak.  The detector takes the measured tank levels and pump states as given: it subtracts what the
-hydraulic model expects from them (one steady-state snapshot per reading) and localises with
+hydraulic model expects from them (grouped steady-state snapshots, corrected linearly per reading) and localises with
 signatures simulated with the tanks held at their level.  Scenarios are simulated with ground truth
 (``simulate_scenario``: 5 % demand noise, 5 % roughness error, sensor noise), so the detector's model
 is not the truth.
@@ -68,8 +68,12 @@ def test_snapshots_reproduce_the_extended_run(net3: PipeNetwork) -> None:
     assert worst < 1e-3  # m
 
 
-def test_model_expectation_follows_tanks_and_pumps(net3: PipeNetwork) -> None:
-    """Without model error, readings less the model's expectation are sensor noise (σ 0.02 m)."""
+def test_model_expectation_follows_tanks_and_pumps(net3: PipeNetwork, net3_signatures: Sensitivity) -> None:
+    """Without model error, readings less the model's expectation are sensor noise (σ 0.02 m).
+
+    The expectation comes from grouped snapshots corrected linearly for demand and level
+    deviations; the bounds are those the per-instant snapshots met.
+    """
     sensors = place_sensors(net3)
     exact = ScenarioSettings(roughness_uncertainty=0.0)
     scenario = simulate_scenario(net3, sensors, [], start=T0, days=4, seed=5, settings=exact)
@@ -77,7 +81,7 @@ def test_model_expectation_follows_tanks_and_pumps(net3: PipeNetwork) -> None:
         s for s in scenario.readings.columns if s.startswith("P-") and sensors[s].node in net3.junctions
     ]
     train = np.asarray(scenario.readings.index < pd.Timestamp(T0 + 2 * DAY))
-    expected = hydraulic_expectation(net3, sensors, scenario.readings, monitored, train)
+    expected = hydraulic_expectation(net3, sensors, scenario.readings, monitored, train, net3_signatures)
     residual = scenario.readings[monitored].to_numpy() - expected
     skipped = np.isnan(residual).all(axis=1)
     assert 0 < skipped.mean() < 0.15  # instants with a tank at a limit carry no expectation
