@@ -109,7 +109,8 @@ def hydraulic_expectation(
     Notes
     -----
     The instants are grouped by hour of the local day, the states of the switched links, the
-    tank levels in classes of :func:`level_step` and the heads of the reservoirs.  For each
+    tank levels in classes of :func:`level_step`, the total demand in classes of
+    ``baseline_demand_step`` of its mean (``leak_defaults.yaml``) and the heads of the reservoirs.  For each
     group one snapshot is solved at the group's mean demands and levels, and one more per
     tank with its level moved by a class width; within the group the expectation is that
     snapshot plus the demands' deviations times the hour's signatures plus the levels'
@@ -175,9 +176,12 @@ def hydraulic_expectation(
     # tank levels within a step and the heads of the reservoirs; within a group the expectation
     # moves linearly with the demands (by the leak signatures) and the tank levels
     step = level_step()
+    share = float(leak_defaults()["baseline_demand_step"]["value"])
     local_hour = _local_hours(index)
     heads = _reservoir_multipliers(wn, seconds)
-    key = np.column_stack([local_hour, states, np.floor(levels / step), np.round(heads, 6)])
+    total = demands.sum(axis=1)
+    demand_class = np.floor(total / max(share * float(np.mean(total)), 1e-9))
+    key = np.column_stack([local_hour, states, np.floor(levels / step), demand_class, np.round(heads, 6)])
     usable = np.flatnonzero(~near_limit)
     groups, member = np.unique(key[usable], axis=0, return_inverse=True)
     member = member.reshape(-1)

@@ -52,15 +52,35 @@ def _quiet_toolkit() -> Iterator[None]:
 class _Project:
     """An EPANET project opened on a copy of a prepared wntr model; the common part of the runners.
 
-    Subclasses prepare the model, then call :meth:`_open`; :meth:`close` (or leaving a ``with``
-    block) closes the project and deletes its files.
+    Subclasses set their own options on the model, then call :meth:`_open`; :meth:`close` (or
+    leaving a ``with`` block) closes the project and deletes its files.
     """
 
     warnings: list[str]
 
-    def _open(self, wn: Any, stem: str) -> None:
+    def _open(self, wn: Any, stem: str, *, flat_demands: bool, emitter_nodes: Sequence[str]) -> None:
+        """Set the options both runners share, write the model and open it in EPANET.
+
+        With ``flat_demands`` every junction's demands become one base demand with a flat
+        pattern, to be set by the runner; the ``emitter_nodes`` start with no emitter.
+        """
         import wntr  # optional heavy dependency, loaded only for hydraulic runs
         from wntr.epanet.toolkit import ENepanet
+
+        options = wn.options
+        options.quality.parameter = "NONE"
+        # a tighter convergence than EPANET's 0.001 keeps solver noise well below a leak's signal
+        options.hydraulic.accuracy = min(float(options.hydraulic.accuracy), 1e-5)
+        options.hydraulic.trials = max(int(options.hydraulic.trials), 200)
+        if flat_demands:
+            wn.add_pattern(_FLAT, [1.0])
+            options.hydraulic.demand_multiplier = 1.0
+            for name in wn.junction_name_list:
+                junction = wn.get_node(name)
+                junction.demand_timeseries_list.clear()
+                junction.add_demand(base=0.0, pattern_name=_FLAT)
+        for name in emitter_nodes:
+            wn.get_node(name).emitter_coefficient = 0.0
 
         self.warnings = []
         self._folder = tempfile.TemporaryDirectory()
@@ -132,22 +152,10 @@ class Session(_Project):
         options.time.hydraulic_timestep = min(self.step, int(options.time.hydraulic_timestep) or self.step)
         options.time.report_timestep = self.step
         options.time.report_start = 0
-        options.quality.parameter = "NONE"
-        # a tighter convergence than EPANET's 0.001 keeps solver noise well below a leak's signal
-        options.hydraulic.accuracy = min(float(options.hydraulic.accuracy), 1e-5)
-        options.hydraulic.trials = max(int(options.hydraulic.trials), 200)
         if flat_demands:
-            wn.add_pattern(_FLAT, [1.0])
             options.time.pattern_timestep = self.step
             options.time.pattern_start = 0
-            options.hydraulic.demand_multiplier = 1.0
-            for name in self.junctions:
-                junction = wn.get_node(name)
-                junction.demand_timeseries_list.clear()
-                junction.add_demand(base=0.0, pattern_name=_FLAT)
-        for name in self.emitter_nodes:
-            wn.get_node(name).emitter_coefficient = 0.0
-        self._open(wn, "run")
+        self._open(wn, "run", flat_demands=flat_demands, emitter_nodes=self.emitter_nodes)
 
     def run(
         self,
@@ -271,29 +279,17 @@ class Snapshots(_Project):
     def __init__(self, wn: Any, *, emitter_nodes: Sequence[str] = (), flat_demands: bool = False) -> None:
         self.links = switched_links(wn)
         self.junctions: list[str] = list(wn.junction_name_list)
-        if flat_demands:
-            wn.add_pattern(_FLAT, [1.0])
-            wn.options.hydraulic.demand_multiplier = 1.0
-            for name in self.junctions:
-                junction = wn.get_node(name)
-                junction.demand_timeseries_list.clear()
-                junction.add_demand(base=0.0, pattern_name=_FLAT)
         for name in list(wn.control_name_list):
             wn.remove_control(name)
         options = wn.options
         self._pattern_start = float(options.time.pattern_start)
         options.time.duration = 0
-        options.quality.parameter = "NONE"
-        options.hydraulic.accuracy = min(float(options.hydraulic.accuracy), 1e-5)
-        options.hydraulic.trials = max(int(options.hydraulic.trials), 200)
-        for name in emitter_nodes:
-            wn.get_node(name).emitter_coefficient = 0.0
         self.tanks: list[str] = list(wn.tank_name_list)
         self._limits = {
             t: (float(wn.get_node(t).min_level), float(wn.get_node(t).max_level)) for t in self.tanks
         }
         self._solver_open = False
-        self._open(wn, "snapshot")
+        self._open(wn, "snapshot", flat_demands=flat_demands, emitter_nodes=emitter_nodes)
         self._junction_index = [self._node[n] for n in self.junctions]
 
     def set_demands(self, demands: npt.NDArray[np.float64]) -> None:

@@ -70,6 +70,7 @@ from shuixiao.errors import InvalidInputError
 from shuixiao.leaks._baseline import _local_hours, hydraulic_expectation, open_state
 from shuixiao.leaks._epanet import Session, Snapshots, switched_links
 from shuixiao.leaks._records import Candidate, LeakEvent, Sensor, check_sensors
+from shuixiao.leaks.losses import leak_defaults
 from shuixiao.leaks.network import Location, PipeNetwork, network_from_text
 
 __all__ = ["DetectionResult", "DetectorSettings", "Sensitivity", "detect_leaks", "sensitivity_matrix"]
@@ -338,6 +339,11 @@ class DetectorSettings:
         levels, pump states and customer demands (one steady-state snapshot per reading,
         :mod:`~shuixiao.leaks._baseline`) before learning normal behaviour; ``auto`` does so
         on networks with tanks, where tank levels and pump switching drive the readings.
+    confirm_correlation : float, optional
+        An event is reported only when its best candidate's whitened correlation
+        :math:`\\rho` with the residual change reaches this: a leak moves the residuals
+        along one signature, a misfit of the model does not.  Default ``confirm_correlation``
+        of ``leak_defaults.yaml``. [unitless]
     """
 
     training: dt.timedelta | None = None
@@ -352,6 +358,13 @@ class DetectorSettings:
     cross_regression: bool = True
     detection_sensors: Literal["all", "flow"] = "all"
     hydraulic_baseline: Literal["auto", "on", "off"] = "auto"
+    confirm_correlation: float | None = None
+
+    def confirmation(self) -> float:
+        """The smallest whitened correlation of a reported event's best candidate. [unitless]"""
+        if self.confirm_correlation is not None:
+            return self.confirm_correlation
+        return float(leak_defaults()["confirm_correlation"]["value"])
 
     def __post_init__(self) -> None:
         if not self.minimum_flow > 0:
@@ -366,6 +379,10 @@ class DetectorSettings:
             raise InvalidInputError("detection_sensors is all or flow")
         if self.hydraulic_baseline not in ("auto", "on", "off"):
             raise InvalidInputError("hydraulic_baseline is auto, on or off")
+        if self.confirm_correlation is not None and not 0 < self.confirm_correlation <= 1:
+            raise InvalidInputError(
+                f"confirm_correlation is a correlation in (0, 1], not {self.confirm_correlation}"
+            )
 
 
 @dataclass(frozen=True)
@@ -793,6 +810,7 @@ class _Tracker:
         self.sigma = np.where(np.isfinite(sigma) & (sigma > 0), sigma, np.inf)
         self.drift = drift
         self.keep = 0.75 * settings.minimum_flow  # smaller events are taken as model misfit
+        self.confirm = settings.confirmation()  # so are events that no single leak explains
         self.threshold = threshold
         self.sens = sens
         self.network = network
@@ -843,7 +861,7 @@ class _Tracker:
         kept = []
         for event in self.events:
             self._localise(event)
-            if event.flow >= self.keep and event.candidates and event.candidates[0].score > 0:
+            if event.flow >= self.keep and event.candidates and event.candidates[0].score >= self.confirm:
                 kept.append(event)
         return [self._result(e) for e in kept]
 
