@@ -13,8 +13,8 @@ The detector works in four steps.
    *k* (EPANET 2.2, two days at hourly steps; the second day is used) and the change of every
    sensor per m³/h of leak flow, hour by hour, is its signature :math:`s_k(h)`; a pipe's
    signature is the mean of its end junctions'.  Signatures pass through the same cross
-   regression as the readings.  The matrix is computed once per network and sensor set and
-   cached.
+   regression as the readings.  The matrix is computed once per network and sensor set (the
+   hours shared between worker processes) and cached.
 3. **Detection.**  For every junction the leak flow is estimated at every step by weighted
    least squares, :math:`\\hat q_k(t) = s_k^\\top W r(t) / s_k^\\top W s_k` [m³/h], and a
    one-sided CUSUM (Page 1954 [1]_) with a drift of half the smallest leak of interest runs
@@ -27,7 +27,9 @@ The detector works in four steps.
    signature by the whitened correlation
    :math:`\\rho_k = s_k^\\top W \\Delta r / \\sqrt{s_k^\\top W s_k\\; \\Delta r^\\top W \\Delta r}`
    (the angle method of residual-sensitivity localisation, Pérez et al. 2011 [2]_;
-   Casillas et al. 2014 [3]_).  Candidates are ranked by :math:`\\rho_k`.  The generalised
+   Casillas et al. 2014 [3]_).  Candidates are ranked by :math:`\\rho_k`; an event whose best
+   :math:`\\rho_k` stays below ``confirm_correlation`` is not reported, since a leak moves the
+   residuals along one signature and a misfit of the model does not.  The generalised
    likelihood ratio :math:`n_\\mathrm{eff}(s_k^\\top W \\Delta r)^2 / s_k^\\top W s_k` gives a
    95 % confidence set (within 3.84 of the best, :math:`\\chi^2_1`, scaled up by the best
    candidate's misfit over its :math:`\\chi^2` expectation); its largest distance from the
@@ -172,7 +174,7 @@ def sensitivity_matrix(
     regressed the readings on the measured tank levels and pump states; on a network
     without tanks it equals the response of an extended run.  Hours are the model's clock
     (``START CLOCKTIME``), taken as local time.  About 1 s for Net3 (92 junctions) and a
-    minute for L-Town (782) on a two-core machine.
+    minute of CPU for L-Town (782), shared between the worker processes.
     """
     monitored = _responding(network, sensors)
     total = sum(network.demand(j) for j in network.junctions)
