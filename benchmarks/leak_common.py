@@ -104,8 +104,12 @@ class Totals:
             f"- detected during the leak: {self.detected}/{self.leaks}"
             f" ({self.detected / max(self.leaks, 1):.0%}); within 300 m: {self.within_300}",
             f"- median localisation distance of the detections: {median:.0f} m; median delay {delay:.2f} h",
-            f"- false alarms: {self.false_alarms} in {self.days:.0f} examined days ({per_month:.2f} per month);"
-            f" of these, {self.leak_free_alarms} in the {self.leak_free_days:.0f} days of the leak-free scenario",
+            f"- false alarms: {self.false_alarms} in {self.days:.0f} examined days ({per_month:.2f} per month)"
+            + (
+                f"; of these, {self.leak_free_alarms} in the {self.leak_free_days:.0f} days of the leak-free scenario"
+                if self.leak_free_days
+                else ""
+            ),
             f"- BattLeDIM: TP {self.true_positives}, FP {self.false_positives}, score €{self.score:,.0f}",
             f"- time: signatures {self.signatures_s:.1f} s, simulation {self.simulate_s:.1f} s,"
             f" detection {self.detect_s:.1f} s",
