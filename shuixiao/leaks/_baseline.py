@@ -3,8 +3,9 @@
 On a network with tanks, pumps and switching pipes the readings depend on the tank levels and
 on which pumps run far more than on the time of day, and in ways (head losses ∝ Q^1.85, one
 regime per pump state) that a regression learned over a few days does not carry over to the
-next.  The hydraulic model does: for every reading instant a steady-state snapshot is solved
-with the measured tank levels, the pump and pipe states seen by their flow meters and the
+next.  The hydraulic model does: for every reading instant the steady state is found (one
+snapshot per group of similar instants, corrected linearly within the group) with the
+measured tank levels, the pump and pipe states seen by their flow meters and the
 demands read by the customer meters (the model's own pattern demand where a junction has no
 meter); the detector then works on the readings less this expectation, the *model residuals*
 (the "calibration residuals" of BattLeDIM entries, Vrachimis et al. 2022 [1]_), whose response

@@ -338,8 +338,8 @@ class DetectorSettings:
         pump switching); localisation always uses all sensors.
     hydraulic_baseline : {"auto", "on", "off"}
         Subtract from the readings what the hydraulic model expects given the measured tank
-        levels, pump states and customer demands (one steady-state snapshot per reading,
-        :mod:`~shuixiao.leaks._baseline`) before learning normal behaviour; ``auto`` does so
+        levels, pump states and customer demands (steady-state snapshots of groups of similar
+        readings, corrected linearly, :mod:`~shuixiao.leaks._baseline`) before learning normal behaviour; ``auto`` does so
         on networks with tanks, where tank levels and pump switching drive the readings.
     confirm_correlation : float, optional
         An event is reported only when its best candidate's whitened correlation

@@ -3,8 +3,8 @@
 Net3 has three tanks filled and drained by two pumps and a pipe that level controls open and close
 ([CONTROLS] of Net3.inp); its readings follow the tank cycle and the pump switching far more than any
 leak.  The detector takes the measured tank levels and pump states as given: it subtracts what the
-hydraulic model expects from them (grouped steady-state snapshots, corrected linearly per reading) and localises with
-signatures simulated with the tanks held at their level.  Scenarios are simulated with ground truth
+hydraulic model expects from them (grouped steady-state snapshots, corrected linearly per reading)
+and localises with signatures simulated with the tanks held at their level.  Scenarios are simulated with ground truth
 (``simulate_scenario``: 5 % demand noise, 5 % roughness error, sensor noise), so the detector's model
 is not the truth.
 """
