@@ -85,6 +85,8 @@ class Totals:
     within_300: int = 0
     false_alarms: int = 0
     days: float = 0.0
+    leak_free_days: float = 0.0
+    leak_free_alarms: int = 0
     true_positives: int = 0
     false_positives: int = 0
     score: float = 0.0
@@ -102,7 +104,12 @@ class Totals:
             f"- detected during the leak: {self.detected}/{self.leaks}"
             f" ({self.detected / max(self.leaks, 1):.0%}); within 300 m: {self.within_300}",
             f"- median localisation distance of the detections: {median:.0f} m; median delay {delay:.2f} h",
-            f"- false alarms: {self.false_alarms} in {self.days:.0f} examined days ({per_month:.2f} per month)",
+            f"- false alarms: {self.false_alarms} in {self.days:.0f} examined days ({per_month:.2f} per month)"
+            + (
+                f"; of these, {self.leak_free_alarms} in the {self.leak_free_days:.0f} days of the leak-free scenario"
+                if self.leak_free_days
+                else ""
+            ),
             f"- BattLeDIM: TP {self.true_positives}, FP {self.false_positives}, score €{self.score:,.0f}",
             f"- time: signatures {self.signatures_s:.1f} s, simulation {self.simulate_s:.1f} s,"
             f" detection {self.detect_s:.1f} s",
@@ -120,13 +127,42 @@ def run_scenarios(
     flow_range: tuple[float, float],
     settings: DetectorSettings | None = None,
     verbose: bool = True,
+    leak_free_days: float = 0.0,
 ) -> Totals:
-    """Simulate ``scenarios`` random scenarios, detect and score each; return the sums."""
+    """Simulate ``scenarios`` random scenarios, detect and score each; return the sums.
+
+    With ``leak_free_days``, one more scenario without leaks (seed 1000) of ``train_days`` plus
+    that many days is examined for false alarms only (they count in the false alarms and the
+    examined days, not in the BattLeDIM figures).
+    """
     totals = Totals()
     started = time.perf_counter()
     signatures: Sensitivity = sensitivity_matrix(net, sensors)
     totals.signatures_s = time.perf_counter() - started
     train = dt.timedelta(days=train_days)
+    if leak_free_days > 0:
+        started = time.perf_counter()
+        quiet = simulate_scenario(net, sensors, [], start=T0, days=train_days + leak_free_days, seed=1000)
+        totals.simulate_s += time.perf_counter() - started
+        started = time.perf_counter()
+        result = detect_leaks(
+            net,
+            sensors,
+            quiet.readings,
+            settings=settings or DetectorSettings(training=train),
+            sensitivity=signatures,
+        )
+        totals.detect_s += time.perf_counter() - started
+        report = score_events([], result.events, net, period=(T0 + train, quiet.end))
+        totals.false_alarms += report.false_alarms
+        totals.days += report.period_days
+        totals.leak_free_alarms = report.false_alarms
+        totals.leak_free_days = report.period_days
+        if verbose:
+            print(
+                f"{net.name} leak-free {report.period_days:.0f} days: {report.false_alarms} false alarms",
+                flush=True,
+            )
     for seed in range(scenarios):
         truth = random_leaks(
             net,

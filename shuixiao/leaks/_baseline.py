@@ -3,8 +3,9 @@
 On a network with tanks, pumps and switching pipes the readings depend on the tank levels and
 on which pumps run far more than on the time of day, and in ways (head losses ∝ Q^1.85, one
 regime per pump state) that a regression learned over a few days does not carry over to the
-next.  The hydraulic model does: for every reading instant a steady-state snapshot is solved
-with the measured tank levels, the pump and pipe states seen by their flow meters and the
+next.  The hydraulic model does: for every reading instant the steady state is found (one
+snapshot per group of similar instants, corrected linearly within the group) with the
+measured tank levels, the pump and pipe states seen by their flow meters and the
 demands read by the customer meters (the model's own pattern demand where a junction has no
 meter); the detector then works on the readings less this expectation, the *model residuals*
 (the "calibration residuals" of BattLeDIM entries, Vrachimis et al. 2022 [1]_), whose response
@@ -20,6 +21,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,9 +29,13 @@ import pandas as pd
 
 from shuixiao.leaks._epanet import Session, Snapshots, switched_links
 from shuixiao.leaks._records import Sensor
+from shuixiao.leaks.losses import leak_defaults
 from shuixiao.leaks.network import PipeNetwork, _junction_demand
 
-__all__ = ["CLOSED_SHARE", "TANK_MARGIN", "hydraulic_expectation", "open_state"]
+if TYPE_CHECKING:
+    from shuixiao.leaks.detect import Sensitivity
+
+__all__ = ["CLOSED_SHARE", "TANK_MARGIN", "hydraulic_expectation", "level_step", "open_state"]
 
 _HOUR = 3600.0
 _DAY = 86400.0
@@ -76,6 +82,7 @@ def hydraulic_expectation(
     frame: pd.DataFrame,
     monitored: Sequence[str],
     train: npt.NDArray[np.bool_],
+    signatures: Sensitivity,
 ) -> npt.NDArray[np.float64]:
     """Expected reading of every monitored sensor at every row of ``frame``.
 
@@ -90,6 +97,9 @@ def hydraulic_expectation(
         The pressure and flow sensors to predict, the columns of the result.
     train : ndarray of bool
         The training rows (for the open/closed threshold of switching links).
+    signatures : Sensitivity
+        The leak signatures of the monitored sensors, which are also their responses to a
+        change of demand (a leak is a demand) [m/(m³/h)], [unitless].
 
     Returns
     -------
@@ -99,6 +109,16 @@ def hydraulic_expectation(
 
     Notes
     -----
+    The instants are grouped by hour of the local day, the states of the switched links, the
+    tank levels in classes of :func:`level_step`, the total demand in classes of
+    ``baseline_demand_step`` of its mean (``leak_defaults.yaml``) and the heads of the reservoirs.  For each
+    group one snapshot is solved at the group's mean demands and levels, and one more per
+    tank with its level moved by a class width; within the group the expectation is that
+    snapshot plus the demands' deviations times the hour's signatures plus the levels'
+    deviations times the finite-difference slope.  A year of 5-min readings on L-Town takes
+    a few hundred snapshots instead of 105,120, and the linearisation error (second order in
+    the deviations, a few % of the demand) stays well below the sensors' noise.
+
     A tank without a level sensor, or a pump or switching pipe without a flow meter, takes the
     level or state the model's own two-day run has at that hour of the second day; a missing
     reading is replaced in the same way (levels, states) or by the model's pattern demand.
@@ -152,12 +172,70 @@ def hydraulic_expectation(
             where.append(("flow", links.index(sensor.link), 1.0))
         else:  # the supply of a source is the negative of its EPANET demand
             where.append(("outflow", sources.index(str(sensor.node)), -1.0))
+
+    # one snapshot per group of instants that share the hour of the day, the link states, the
+    # tank levels within a step and the heads of the reservoirs; within a group the expectation
+    # moves linearly with the demands (by the leak signatures) and the tank levels
+    step = level_step()
+    share = float(leak_defaults()["baseline_demand_step"]["value"])
+    local_hour = _local_hours(index)
+    heads = _reservoir_multipliers(wn, seconds)
+    total = demands.sum(axis=1)
+    demand_class = np.floor(total / max(share * float(np.mean(total)), 1e-9))
+    key = np.column_stack([local_hour, states, np.floor(levels / step), demand_class, np.round(heads, 6)])
+    usable = np.flatnonzero(~near_limit)
+    groups, member = np.unique(key[usable], axis=0, return_inverse=True)
+    member = member.reshape(-1)
+    column = {n: i for i, n in enumerate(signatures.nodes)}
+    order = [column[j] for j in junctions]
+    demand_slope = signatures.rows(monitored)[:, :, order]  # (24, monitored, junctions) per m³/h
     out = np.full((rows, len(monitored)), np.nan)
     with Snapshots(wn, flat_demands=True) as snapshots:
-        for r in np.flatnonzero(~near_limit):
-            snapshots.set_state(float(seconds[r]), levels[r], states[r])
-            snapshots.set_demands(demands[r])
+
+        def solve(time: float, level: npt.NDArray[np.float64], state: npt.NDArray[np.float64]) -> list[float]:
+            snapshots.set_state(time, level, state)
             solved = snapshots.solve(pressure=pressure, flow=links, outflow=sources)
-            for c, (kind, column, sign) in enumerate(where):
-                out[r, c] = sign * solved[kind][column]
+            return [sign * float(solved[kind][column]) for kind, column, sign in where]
+
+        for g in range(len(groups)):
+            members = usable[member == g]
+            first = int(members[0])
+            demand = demands[members].mean(axis=0)
+            level = levels[members].mean(axis=0)
+            snapshots.set_demands(demand)
+            reference = np.array(solve(float(seconds[first]), level, states[first]))
+            expected = reference + (demands[members] - demand) @ demand_slope[local_hour[first]].T
+            for i, tank in enumerate(tanks):
+                high = float(wn.get_node(tank).max_level)
+                delta = step if level[i] + step <= high - TANK_MARGIN else -step
+                moved = level.copy()
+                moved[i] += delta
+                slope = (np.array(solve(float(seconds[first]), moved, states[first])) - reference) / delta
+                expected += np.outer(levels[members, i] - level[i], slope)
+            out[members] = expected
     return out
+
+
+def _local_hours(index: pd.DatetimeIndex) -> npt.NDArray[np.intp]:
+    """Hour of the local day of every timestamp (its wall-clock time in the offset it was given with)."""
+    local = index.tz_localize(None) if index.tz is not None else index
+    return np.asarray(local.hour, dtype=np.intp)
+
+
+def _reservoir_multipliers(wn: Any, seconds: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Head-pattern multiplier of every reservoir that has a head pattern, at every instant. [unitless]"""
+    step = float(wn.options.time.pattern_timestep) or _HOUR
+    start = float(wn.options.time.pattern_start)
+    columns = []
+    for name in wn.reservoir_name_list:
+        pattern = wn.get_node(name).head_pattern_name
+        if pattern and pattern in wn.pattern_name_list:
+            values = np.asarray(wn.get_pattern(pattern).multipliers, dtype=np.float64)
+            if len(values):
+                columns.append(values[((seconds + start) // step).astype(np.int64) % len(values)])
+    return np.column_stack(columns) if columns else np.zeros((len(seconds), 0))
+
+
+def level_step() -> float:
+    """Width of the tank-level classes of the grouped baseline snapshots, from ``leak_defaults.yaml``. [m]"""
+    return float(leak_defaults()["baseline_level_step"]["value"])

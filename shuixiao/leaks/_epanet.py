@@ -18,7 +18,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -49,7 +49,73 @@ def _quiet_toolkit() -> Iterator[None]:
         logger.disabled = before
 
 
-class Session:
+class _Project:
+    """An EPANET project opened on a copy of a prepared wntr model; the common part of the runners.
+
+    Subclasses set their own options on the model, then call :meth:`_open`; :meth:`close` (or
+    leaving a ``with`` block) closes the project and deletes its files.
+    """
+
+    warnings: list[str]
+
+    def _open(self, wn: Any, stem: str, *, flat_demands: bool, emitter_nodes: Sequence[str]) -> None:
+        """Set the options both runners share, write the model and open it in EPANET.
+
+        With ``flat_demands`` every junction's demands become one base demand with a flat
+        pattern, to be set by the runner; the ``emitter_nodes`` start with no emitter.
+        """
+        import wntr  # optional heavy dependency, loaded only for hydraulic runs
+        from wntr.epanet.toolkit import ENepanet
+
+        options = wn.options
+        options.quality.parameter = "NONE"
+        # a tighter convergence than EPANET's 0.001 keeps solver noise well below a leak's signal
+        options.hydraulic.accuracy = min(float(options.hydraulic.accuracy), 1e-5)
+        options.hydraulic.trials = max(int(options.hydraulic.trials), 200)
+        if flat_demands:
+            wn.add_pattern(_FLAT, [1.0])
+            options.hydraulic.demand_multiplier = 1.0
+            for name in wn.junction_name_list:
+                junction = wn.get_node(name)
+                junction.demand_timeseries_list.clear()
+                junction.add_demand(base=0.0, pattern_name=_FLAT)
+        for name in emitter_nodes:
+            wn.get_node(name).emitter_coefficient = 0.0
+
+        self.warnings = []
+        self._folder = tempfile.TemporaryDirectory()
+        inp = os.path.join(self._folder.name, f"{stem}.inp")
+        wntr.network.write_inpfile(wn, inp, units="CMH")
+        self._en = ENepanet()
+        with _quiet_toolkit():
+            self._en.ENopen(inp, os.path.join(self._folder.name, f"{stem}.rpt"), "")
+        self._node = {n: self._en.ENgetnodeindex(n) for n in wn.node_name_list}
+        self._link = {k: self._en.ENgetlinkindex(k) for k in wn.link_name_list}
+
+    def _collect_warnings(self) -> None:
+        en = self._en
+        self.warnings += [str(w) for w in en.errcodelist]
+        en.errcodelist = []
+
+    def set_emitter(self, node: str, coefficient: float) -> None:
+        """Set the emitter coefficient of ``node`` for the following runs. [m³/h/√m]"""
+        with _quiet_toolkit():
+            self._en.ENsetnodevalue(self._node[node], _EN_EMITTER, float(coefficient))
+
+    def close(self) -> None:
+        """Close the EPANET project and delete its files."""
+        with _quiet_toolkit(), contextlib.suppress(Exception):
+            self._en.ENclose()
+        self._folder.cleanup()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Session(_Project):
     """One EPANET project opened on a prepared copy of a wntr model.
 
     Parameters
@@ -76,43 +142,20 @@ class Session:
         flat_demands: bool,
         emitter_nodes: Sequence[str] = (),
     ) -> None:
-        import wntr  # optional heavy dependency, loaded only for hydraulic runs
-        from wntr.epanet.toolkit import ENepanet
-
         self.step = int(step)
         self.steps = int(steps)
         self.junctions: list[str] = list(wn.junction_name_list)
         self.emitter_nodes = list(emitter_nodes)
         self.flat = flat_demands
-        self.warnings: list[str] = []
         options = wn.options
         options.time.duration = (self.steps - 1) * self.step
         options.time.hydraulic_timestep = min(self.step, int(options.time.hydraulic_timestep) or self.step)
         options.time.report_timestep = self.step
         options.time.report_start = 0
-        options.quality.parameter = "NONE"
-        # a tighter convergence than EPANET's 0.001 keeps solver noise well below a leak's signal
-        options.hydraulic.accuracy = min(float(options.hydraulic.accuracy), 1e-5)
-        options.hydraulic.trials = max(int(options.hydraulic.trials), 200)
         if flat_demands:
-            wn.add_pattern(_FLAT, [1.0])
             options.time.pattern_timestep = self.step
             options.time.pattern_start = 0
-            options.hydraulic.demand_multiplier = 1.0
-            for name in self.junctions:
-                junction = wn.get_node(name)
-                junction.demand_timeseries_list.clear()
-                junction.add_demand(base=0.0, pattern_name=_FLAT)
-        for name in self.emitter_nodes:
-            wn.get_node(name).emitter_coefficient = 0.0
-        self._folder = tempfile.TemporaryDirectory()
-        inp = os.path.join(self._folder.name, "run.inp")
-        wntr.network.write_inpfile(wn, inp, units="CMH")
-        self._en = ENepanet()
-        with _quiet_toolkit():
-            self._en.ENopen(inp, os.path.join(self._folder.name, "run.rpt"), "")
-        self._node = {n: self._en.ENgetnodeindex(n) for n in wn.node_name_list}
-        self._link = {k: self._en.ENgetlinkindex(k) for k in wn.link_name_list}
+        self._open(wn, "run", flat_demands=flat_demands, emitter_nodes=self.emitter_nodes)
 
     def run(
         self,
@@ -202,30 +245,12 @@ class Session:
             except Exception as err:
                 raise InvalidInputError(f"EPANET could not solve the network: {err}") from err
             finally:
-                self.warnings += [str(w) for w in en.errcodelist]
-                en.errcodelist = []
+                self._collect_warnings()
                 en.ENcloseH()
         return out
 
-    def set_emitter(self, node: str, coefficient: float) -> None:
-        """Set the emitter coefficient of ``node`` for the following runs. [m³/h/√m]"""
-        with _quiet_toolkit():
-            self._en.ENsetnodevalue(self._node[node], _EN_EMITTER, float(coefficient))
 
-    def close(self) -> None:
-        """Close the EPANET project and delete its files."""
-        with _quiet_toolkit(), contextlib.suppress(Exception):
-            self._en.ENclose()
-        self._folder.cleanup()
-
-    def __enter__(self) -> Session:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class Snapshots:
+class Snapshots(_Project):
     """Steady states of a wntr model at chosen instants, with tank levels and pump states given.
 
     An EPANET run of zero duration solves one steady state in which every tank is a fixed head
@@ -252,41 +277,19 @@ class Snapshots:
     """
 
     def __init__(self, wn: Any, *, emitter_nodes: Sequence[str] = (), flat_demands: bool = False) -> None:
-        import wntr  # optional heavy dependency, loaded only for hydraulic runs
-        from wntr.epanet.toolkit import ENepanet
-
         self.links = switched_links(wn)
         self.junctions: list[str] = list(wn.junction_name_list)
-        if flat_demands:
-            wn.add_pattern(_FLAT, [1.0])
-            wn.options.hydraulic.demand_multiplier = 1.0
-            for name in self.junctions:
-                junction = wn.get_node(name)
-                junction.demand_timeseries_list.clear()
-                junction.add_demand(base=0.0, pattern_name=_FLAT)
         for name in list(wn.control_name_list):
             wn.remove_control(name)
         options = wn.options
         self._pattern_start = float(options.time.pattern_start)
         options.time.duration = 0
-        options.quality.parameter = "NONE"
-        options.hydraulic.accuracy = min(float(options.hydraulic.accuracy), 1e-5)
-        options.hydraulic.trials = max(int(options.hydraulic.trials), 200)
-        for name in emitter_nodes:
-            wn.get_node(name).emitter_coefficient = 0.0
         self.tanks: list[str] = list(wn.tank_name_list)
         self._limits = {
             t: (float(wn.get_node(t).min_level), float(wn.get_node(t).max_level)) for t in self.tanks
         }
-        self.warnings: list[str] = []
-        self._folder = tempfile.TemporaryDirectory()
-        inp = os.path.join(self._folder.name, "snapshot.inp")
-        wntr.network.write_inpfile(wn, inp, units="CMH")
-        self._en = ENepanet()
-        with _quiet_toolkit():
-            self._en.ENopen(inp, os.path.join(self._folder.name, "snapshot.rpt"), "")
-        self._node = {n: self._en.ENgetnodeindex(n) for n in wn.node_name_list}
-        self._link = {k: self._en.ENgetlinkindex(k) for k in wn.link_name_list}
+        self._solver_open = False
+        self._open(wn, "snapshot", flat_demands=flat_demands, emitter_nodes=emitter_nodes)
         self._junction_index = [self._node[n] for n in self.junctions]
 
     def set_demands(self, demands: npt.NDArray[np.float64]) -> None:
@@ -322,20 +325,21 @@ class Snapshots:
             for link, state in zip(self.links, states, strict=True):
                 en.ENsetlinkvalue(self._link[link], _EN_INITSTATUS, 1.0 if state > 0.5 else 0.0)
 
-    def set_emitter(self, node: str, coefficient: float) -> None:
-        """Set the emitter coefficient of ``node`` for the next snapshots. [m³/h/√m]"""
-        with _quiet_toolkit():
-            self._en.ENsetnodevalue(self._node[node], _EN_EMITTER, float(coefficient))
-
     def solve(
         self, *, pressure: Sequence[str] = (), flow: Sequence[str] = (), outflow: Sequence[str] = ()
     ) -> dict[str, npt.NDArray[np.float64]]:
-        """Solve the steady state and return the chosen values, as :meth:`Session.run` names them."""
+        """Solve the steady state and return the chosen values, as :meth:`Session.run` names them.
+
+        The hydraulic solver stays open between snapshots and starts from the previous
+        snapshot's flows, so a snapshot close to the previous one takes few iterations.
+        """
         en = self._en
         with _quiet_toolkit():
-            en.ENopenH()
             try:
-                en.ENinitH(0)
+                if not self._solver_open:
+                    en.ENopenH()
+                    self._solver_open = True
+                en.ENinitH(0)  # 0: keep the last solution's flows as the starting point
                 en.ENrunH()
                 out = {
                     "pressure": np.array([en.ENgetnodevalue(self._node[n], _EN_PRESSURE) for n in pressure]),
@@ -345,22 +349,16 @@ class Snapshots:
             except Exception as err:
                 raise InvalidInputError(f"EPANET could not solve the network: {err}") from err
             finally:
-                self.warnings += [str(w) for w in en.errcodelist]
-                en.errcodelist = []
-                en.ENcloseH()
+                self._collect_warnings()
         return out
 
     def close(self) -> None:
-        """Close the EPANET project and delete its files."""
-        with _quiet_toolkit(), contextlib.suppress(Exception):
-            self._en.ENclose()
-        self._folder.cleanup()
-
-    def __enter__(self) -> Snapshots:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        """Close the hydraulic solver, if open, then the EPANET project, and delete its files."""
+        if self._solver_open:
+            with _quiet_toolkit(), contextlib.suppress(Exception):
+                self._en.ENcloseH()
+            self._solver_open = False
+        super().close()
 
 
 def switched_links(wn: Any) -> list[str]:

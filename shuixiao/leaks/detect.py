@@ -13,8 +13,8 @@ The detector works in four steps.
    *k* (EPANET 2.2, two days at hourly steps; the second day is used) and the change of every
    sensor per m³/h of leak flow, hour by hour, is its signature :math:`s_k(h)`; a pipe's
    signature is the mean of its end junctions'.  Signatures pass through the same cross
-   regression as the readings.  The matrix is computed once per network and sensor set and
-   cached.
+   regression as the readings.  The matrix is computed once per network and sensor set (the
+   hours shared between worker processes) and cached.
 3. **Detection.**  For every junction the leak flow is estimated at every step by weighted
    least squares, :math:`\\hat q_k(t) = s_k^\\top W r(t) / s_k^\\top W s_k` [m³/h], and a
    one-sided CUSUM (Page 1954 [1]_) with a drift of half the smallest leak of interest runs
@@ -27,7 +27,9 @@ The detector works in four steps.
    signature by the whitened correlation
    :math:`\\rho_k = s_k^\\top W \\Delta r / \\sqrt{s_k^\\top W s_k\\; \\Delta r^\\top W \\Delta r}`
    (the angle method of residual-sensitivity localisation, Pérez et al. 2011 [2]_;
-   Casillas et al. 2014 [3]_).  Candidates are ranked by :math:`\\rho_k`.  The generalised
+   Casillas et al. 2014 [3]_).  Candidates are ranked by :math:`\\rho_k`; an event whose best
+   :math:`\\rho_k` stays below ``confirm_correlation`` is not reported, since a leak moves the
+   residuals along one signature and a misfit of the model does not.  The generalised
    likelihood ratio :math:`n_\\mathrm{eff}(s_k^\\top W \\Delta r)^2 / s_k^\\top W s_k` gives a
    95 % confidence set (within 3.84 of the best, :math:`\\chi^2_1`, scaled up by the best
    candidate's misfit over its :math:`\\chi^2` expectation); its largest distance from the
@@ -54,7 +56,10 @@ import datetime as dt
 import hashlib
 import json
 import math
+import multiprocessing
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -64,15 +69,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from shuixiao.errors import InvalidInputError
-from shuixiao.leaks._baseline import hydraulic_expectation, open_state
+from shuixiao.leaks._baseline import _local_hours, hydraulic_expectation, open_state
 from shuixiao.leaks._epanet import Session, Snapshots, switched_links
 from shuixiao.leaks._records import Candidate, LeakEvent, Sensor, check_sensors
-from shuixiao.leaks.network import Location, PipeNetwork
+from shuixiao.leaks.losses import leak_defaults
+from shuixiao.leaks.network import Location, PipeNetwork, network_from_text
 
 __all__ = ["DetectionResult", "DetectorSettings", "Sensitivity", "detect_leaks", "sensitivity_matrix"]
 
 _HOUR = 3600.0
 _CHI2_95 = 3.841458820694124  # 95 % quantile of χ² with one degree of freedom
+_POOL_SNAPSHOTS = 5000  # signature snapshots from which worker processes pay off (about 10 s of solving)
 _FORMAT = 2  # version of the cached sensitivity file (2: snapshots with tank levels held)
 
 
@@ -129,6 +136,7 @@ def sensitivity_matrix(
     *,
     leak_flow: float | None = None,
     cache_dir: Path | None = None,
+    workers: int | None = None,
 ) -> Sensitivity:
     """Simulate one emitter per junction and return every sensor's response, hour by hour.
 
@@ -144,6 +152,11 @@ def sensitivity_matrix(
     cache_dir : pathlib.Path, optional
         Directory for the cached matrix, keyed by the INP text, the sensors and
         ``leak_flow``; nothing is cached when None.
+    workers : int, optional
+        Processes that share the snapshots, a share of the hours each; default the number
+        of CPUs for networks of more than about 200 junctions, else 1.  With 1 everything
+        runs in this process; otherwise the processes are spawned, so a script that calls
+        this must guard its entry point with ``if __name__ == "__main__":``.
 
     Returns
     -------
@@ -161,7 +174,7 @@ def sensitivity_matrix(
     regressed the readings on the measured tank levels and pump states; on a network
     without tanks it equals the response of an extended run.  Hours are the model's clock
     (``START CLOCKTIME``), taken as local time.  About 1 s for Net3 (92 junctions) and a
-    minute for L-Town (782) on a two-core machine.
+    minute of CPU for L-Town (782), shared between the worker processes.
     """
     monitored = _responding(network, sensors)
     total = sum(network.demand(j) for j in network.junctions)
@@ -201,22 +214,30 @@ def sensitivity_matrix(
     switched = switched_links(wn)
     with Session(network.model(), step=3600, steps=48, flat_demands=False) as session:
         state = session.run(pressure=tanks + nodes, status=switched)
+    hours = [
+        _Hour(
+            row,
+            (row + clock) % 24,
+            state["pressure"][row, : len(tanks)],
+            state["status"][row],
+            state["pressure"][row, len(tanks) :],
+        )
+        for row in range(24, 48)
+    ]
+    if workers is None:  # a process costs seconds to start: worth it for large networks only
+        workers = (os.cpu_count() or 1) if len(nodes) * len(hours) >= _POOL_SNAPSHOTS else 1
+    count = max(1, min(len(hours), workers))
+    batches = [hours[i::count] for i in range(count)]
+    job = _SignatureJob(network.inp_text, q0, pressure, links, sources, where)
     hourly = np.zeros((24, len(ids), len(nodes)))
-    with Snapshots(wn, emitter_nodes=nodes) as snapshots:
-        for row in range(24, 48):
-            hour = (row + clock) % 24
-            snapshots.set_state(row * _HOUR, state["pressure"][row, : len(tanks)], state["status"][row])
-            base = snapshots.solve(pressure=pressure, flow=links, outflow=sources)
-            for k, node in enumerate(nodes):
-                coefficient = q0 / math.sqrt(max(float(state["pressure"][row, len(tanks) + k]), 1.0))
-                snapshots.set_emitter(node, coefficient)
-                run = snapshots.solve(pressure=[*pressure, node], flow=links, outflow=sources)
-                snapshots.set_emitter(node, 0.0)
-                q = coefficient * math.sqrt(max(float(run["pressure"][-1]), 0.0))
-                if not q > 1e-9:
-                    continue  # no pressure, no leak: the junction has no signature at this hour
-                for i, (kind, column, sign) in enumerate(where):
-                    hourly[hour, i, k] = sign * (run[kind][column] - base[kind][column]) / q
+    if count == 1:
+        done = [job.run(batches[0])]
+    else:
+        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn")) as pool:
+            done = list(pool.map(job.run, batches))
+    for batch in done:
+        for hour, values in batch:
+            hourly[hour] = values
     result = Sensitivity(tuple(ids), tuple(nodes), hourly)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -224,6 +245,57 @@ def sensitivity_matrix(
         np.savez(temporary, sensors=np.array(ids), nodes=np.array(nodes), hourly=hourly)
         temporary.replace(path)
     return result
+
+
+@dataclass(frozen=True)
+class _Hour:
+    """The network's state at one hour of the model's second day, where signatures are taken."""
+
+    row: int  # hours since the start of the model's patterns
+    hour: int  # hour of the local day
+    levels: npt.NDArray[np.float64]  # of the tanks [m]
+    states: npt.NDArray[np.float64]  # of the switched links, 1 open
+    pressure: npt.NDArray[np.float64]  # of every junction [m]
+
+
+@dataclass(frozen=True)
+class _SignatureJob:
+    """Signatures of every junction at some hours: a picklable task for a worker process.
+
+    Each process opens its own EPANET project from the INP text; snapshots of one hour start
+    from the previous snapshot's solution, so contiguous work stays cheap.
+    """
+
+    inp_text: str
+    leak_flow: float  # [m³/h]
+    pressure: list[str]
+    links: list[str]
+    sources: list[str]
+    where: list[tuple[str, int, float]]  # where each sensor's reading is in a snapshot
+
+    def run(self, hours: list[_Hour]) -> list[tuple[int, npt.NDArray[np.float64]]]:
+        network = network_from_text(self.inp_text)
+        nodes = network.junctions
+        out = []
+        with Snapshots(network.model(), emitter_nodes=nodes) as snapshots:
+            for h in hours:
+                values = np.zeros((len(self.where), len(nodes)))
+                snapshots.set_state(h.row * _HOUR, h.levels, h.states)
+                base = snapshots.solve(pressure=self.pressure, flow=self.links, outflow=self.sources)
+                for k, node in enumerate(nodes):
+                    coefficient = self.leak_flow / math.sqrt(max(float(h.pressure[k]), 1.0))
+                    snapshots.set_emitter(node, coefficient)
+                    run = snapshots.solve(
+                        pressure=[*self.pressure, node], flow=self.links, outflow=self.sources
+                    )
+                    snapshots.set_emitter(node, 0.0)
+                    q = coefficient * math.sqrt(max(float(run["pressure"][-1]), 0.0))
+                    if not q > 1e-9:
+                        continue  # no pressure, no leak: the junction has no signature at this hour
+                    for i, (kind, column, sign) in enumerate(self.where):
+                        values[i, k] = sign * (run[kind][column] - base[kind][column]) / q
+                out.append((h.hour, values))
+        return out
 
 
 @dataclass(frozen=True)
@@ -266,9 +338,14 @@ class DetectorSettings:
         pump switching); localisation always uses all sensors.
     hydraulic_baseline : {"auto", "on", "off"}
         Subtract from the readings what the hydraulic model expects given the measured tank
-        levels, pump states and customer demands (one steady-state snapshot per reading,
-        :mod:`~shuixiao.leaks._baseline`) before learning normal behaviour; ``auto`` does so
+        levels, pump states and customer demands (steady-state snapshots of groups of similar
+        readings, corrected linearly, :mod:`~shuixiao.leaks._baseline`) before learning normal behaviour; ``auto`` does so
         on networks with tanks, where tank levels and pump switching drive the readings.
+    confirm_correlation : float, optional
+        An event is reported only when its best candidate's whitened correlation
+        :math:`\\rho` with the residual change reaches this: a leak moves the residuals
+        along one signature, a misfit of the model does not.  Default ``confirm_correlation``
+        of ``leak_defaults.yaml``. [unitless]
     """
 
     training: dt.timedelta | None = None
@@ -283,6 +360,13 @@ class DetectorSettings:
     cross_regression: bool = True
     detection_sensors: Literal["all", "flow"] = "all"
     hydraulic_baseline: Literal["auto", "on", "off"] = "auto"
+    confirm_correlation: float | None = None
+
+    def confirmation(self) -> float:
+        """The smallest whitened correlation of a reported event's best candidate. [unitless]"""
+        if self.confirm_correlation is not None:
+            return self.confirm_correlation
+        return float(leak_defaults()["confirm_correlation"]["value"])
 
     def __post_init__(self) -> None:
         if not self.minimum_flow > 0:
@@ -297,6 +381,10 @@ class DetectorSettings:
             raise InvalidInputError("detection_sensors is all or flow")
         if self.hydraulic_baseline not in ("auto", "on", "off"):
             raise InvalidInputError("hydraulic_baseline is auto, on or off")
+        if self.confirm_correlation is not None and not 0 < self.confirm_correlation <= 1:
+            raise InvalidInputError(
+                f"confirm_correlation is a correlation in (0, 1], not {self.confirm_correlation}"
+            )
 
 
 @dataclass(frozen=True)
@@ -463,16 +551,16 @@ def detect_leaks(
     flows = [s for s in monitored if sensors[s].type == "flow"]
     x = _design(frame, drivers, index, train, settings.harmonics, _states(frame, levels, flows, train))
     y = frame[monitored].to_numpy()
+    sens = sensitivity or sensitivity_matrix(network, sensors, cache_dir=cache_dir)
     baseline = settings.hydraulic_baseline
     if baseline == "on" or (
         baseline == "auto" and any(network.node_kind(n) == "tank" for n in network.sources)
     ):
-        y = y - hydraulic_expectation(network, sensors, frame, monitored, train)
+        y = y - hydraulic_expectation(network, sensors, frame, monitored, train, sens)
     residual, coupling = _residuals(x, y, train, monitored, settings.cross_regression)
     w = _whitener(residual[train])
 
     # 2. signatures, passed through the same regression: a leak moves the residuals by (I − G)·s
-    sens = sensitivity or sensitivity_matrix(network, sensors, cache_dir=cache_dir)
     transform = np.eye(len(monitored)) - coupling
     s_hours = np.einsum("ij,hjk->hik", transform, sens.rows(monitored))  # (24, monitored, junctions)
     hour = _local_hours(index)
@@ -511,11 +599,6 @@ def detect_leaks(
         missing,
         float(np.median(sigma[np.isfinite(sigma)])) if np.isfinite(sigma).any() else float("nan"),
     )
-
-
-def _local_hours(index: pd.DatetimeIndex) -> npt.NDArray[np.intp]:
-    local = index.tz_localize(None) if index.tz is not None else index
-    return np.asarray(local.hour, dtype=np.intp)
 
 
 _MAX_DRIVERS = 20
@@ -729,6 +812,7 @@ class _Tracker:
         self.sigma = np.where(np.isfinite(sigma) & (sigma > 0), sigma, np.inf)
         self.drift = drift
         self.keep = 0.75 * settings.minimum_flow  # smaller events are taken as model misfit
+        self.confirm = settings.confirmation()  # so are events that no single leak explains
         self.threshold = threshold
         self.sens = sens
         self.network = network
@@ -779,7 +863,7 @@ class _Tracker:
         kept = []
         for event in self.events:
             self._localise(event)
-            if event.flow >= self.keep and event.candidates and event.candidates[0].score > 0:
+            if event.flow >= self.keep and event.candidates and event.candidates[0].score >= self.confirm:
                 kept.append(event)
         return [self._result(e) for e in kept]
 

@@ -66,6 +66,16 @@ def test_signatures_are_cached(steel: PipeNetwork, tmp_path: Path) -> None:
     assert second.sensors == first.sensors and (second.hourly == first.hourly).all()
 
 
+def test_signatures_on_worker_processes_equal_those_of_one_process(steel: PipeNetwork) -> None:
+    """Sharing the hours between two spawned processes gives the same matrix as one process."""
+    sensors = place_sensors(steel, pressure=3)
+    one = sensitivity_matrix(steel, sensors, workers=1)
+    two = sensitivity_matrix(steel, sensors, workers=2)
+    assert two.sensors == one.sensors and two.nodes == one.nodes
+    assert abs(two.hourly - one.hourly).max() < 1e-6  # m/(m³/h): the same snapshots, other starting flows
+    assert abs(one.hourly).max() > 0.01
+
+
 def test_finds_an_injected_leak_on_the_right_branch(
     steel: PipeNetwork, scenario: Scenario, signatures: Sensitivity
 ) -> None:
@@ -90,6 +100,13 @@ def test_finds_an_injected_leak_on_the_right_branch(
     report = score_events(scenario.leaks, result.events, steel, period=(T0 + DAY, scenario.end))
     assert report.true_positives == 1 and report.false_positives == 0
     assert result.statistic.max() > result.threshold
+    # the confirmation: an event is reported only if one leak explains the residual change so well
+    assert event.candidates[0].score >= DetectorSettings().confirmation()
+    strict = DetectorSettings(training=DAY, confirm_correlation=min(1.0, event.candidates[0].score + 1e-3))
+    unconfirmed = detect_leaks(
+        steel, scenario.sensors, scenario.readings, settings=strict, sensitivity=signatures
+    )
+    assert unconfirmed.events == () and unconfirmed.statistic.max() > unconfirmed.threshold
 
 
 def test_no_leak_no_alarm_and_sensors_without_readings(steel: PipeNetwork, signatures: Sensitivity) -> None:
@@ -118,6 +135,8 @@ def test_bad_inputs(steel: PipeNetwork, scenario: Scenario, signatures: Sensitiv
         detect_leaks(steel, sensors, demand_only, sensitivity=signatures)
     with pytest.raises(InvalidInputError):
         DetectorSettings(minimum_flow=0.0)
+    with pytest.raises(InvalidInputError, match="confirm_correlation"):
+        DetectorSettings(confirm_correlation=1.5)
 
 
 @pytest.mark.slow
