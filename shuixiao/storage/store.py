@@ -1560,17 +1560,16 @@ class Store:
         if url.get_backend_name() != "sqlite":
             return url.render_as_string(hide_password=False)
         database = url.database or ""
+        # sqlite:///file:path?mode=ro&uri=true: SQLAlchemy keeps mode and uri in url.query
         uri = database.startswith("file:")
-        path, mark, query = database.removeprefix("file:").partition("?") if uri else (database, "", "")
-        if path in ("", ":memory:") or "mode=memory" in query or url.query.get("mode") == "memory":
+        path = database.removeprefix("file:")
+        if path in ("", ":memory:") or url.query.get("mode") == "memory":
             raise ConfigurationError(
                 f"the SQLite database {self.url} is in memory, so no other process can open it; "
                 f"store it in a file (sqlite:///path/to/shuixiao.db) to share it ({_URL_HINT})"
             )
         path = str(Path(path).absolute())
-        return url.set(database=f"file:{path}{mark}{query}" if uri else path).render_as_string(
-            hide_password=False
-        )
+        return url.set(database=f"file:{path}" if uri else path).render_as_string(hide_password=False)
 
     def __repr__(self) -> str:
         return f"Store({self.url!r})"
