@@ -4,7 +4,8 @@
 :func:`~shuixiao.assess.assess_region`.  With ``workers`` > 1 the enterprises are cut into
 about :data:`CHUNKS_PER_WORKER` chunks per process and assessed by a
 :class:`concurrent.futures.ProcessPoolExecutor` whose processes start from a ``forkserver``
-(no copy of the caller's open connections, threads or locks).  Each process opens its own
+(no copy of the caller's open connections, threads or locks; the server imports this module
+once, so that the workers need not import numpy and scipy each).  Each process opens its own
 :class:`~shuixiao.storage.Store` on :meth:`Store.url_to_reopen` and sends back the complete
 :class:`~shuixiao.assess.EnterpriseAssessment` objects, in the callers' order, so the result
 is the same as with one process.
@@ -90,9 +91,12 @@ def assess_many(
         (items[i : i + size], start, end, zone.key, variants, tuple(regions))
         for i in range(0, len(items), size)
     ]
+    context = multiprocessing.get_context("forkserver")
+    # The server imports the engines (numpy, scipy: seconds) once; the workers fork from it.
+    context.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(
         max_workers=min(workers, len(jobs)),
-        mp_context=multiprocessing.get_context("forkserver"),
+        mp_context=context,
         initializer=_open_worker_store,
         initargs=(url,),
     ) as pool:
