@@ -24,14 +24,19 @@ demo build writes it (readings, aggregates at every resolution, meter events, mo
 
 Timed, in the same run, each against its baseline:
 
-* the 500-meter enterprise: the twelve monthly assessments of 2025 (``assess_enterprise``: period
-  volumes, balance with inferred and design-estimated flows, reconciliation with gross-error
-  tests, indicators, benchmarks, tiers, findings), and the year's assessment; baseline: reading
-  the same monthly and daily aggregate rows through ``Store.read_aggregates``;
+* the 500-meter enterprise: each of the twelve monthly assessments of 2025 (``assess_enterprise``:
+  period volumes, balance with inferred and design-estimated flows, reconciliation with
+  gross-error tests, indicators, benchmarks, tiers, findings), timed month by month and judged
+  month by month (the target is met when every month's best time is under 2 s; the process's
+  CPU time is printed too, as the wall time on a shared machine is not), and the year's
+  assessment; baseline: reading the same monthly and daily aggregate rows through
+  ``Store.read_aggregates``;
 * the region: ``assess_region`` of the province for 2025 (every enterprise assessed, totals,
-  targets); baseline: one plain SQL ``SUM`` of the year's monthly volumes of the same flow meters.
+  targets) in one process and with ``--workers`` processes, alternately, so that both see the
+  load, the one-process run with its CPU time; the target is judged on the faster; baseline: one plain SQL ``SUM`` of the year's
+  monthly volumes of the same flow meters.
 
-    python benchmarks/assess_scale.py [--lines 14] [--parks 5] [--enterprises 200] [--db DIR] [--no-record]
+    python benchmarks/assess_scale.py [--lines 14] [--parks 5] [--enterprises 200] [--workers 2] [--db DIR] [--no-record]
 
 ``--db DIR`` keeps the built databases in DIR and reuses them in later runs (the build is not timed).
 """
@@ -41,6 +46,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import os
 import sqlite3
 import tempfile
 import time
@@ -257,6 +263,7 @@ def main() -> None:
     parser.add_argument("--parks", type=int, default=5, help="demo parks in the region")
     parser.add_argument("--enterprises", type=int, default=200, help="plants per park (at most 200)")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions of each case")
+    parser.add_argument("--workers", type=int, default=2, help="processes of the parallel region assessment")
     parser.add_argument("--skip", choices=("enterprise", "region"), help="leave one case out")
     parser.add_argument("--db", metavar="DIR", help="keep (and reuse) the built databases in DIR")
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
@@ -279,14 +286,21 @@ def main() -> None:
                     built = "reused from an earlier run"
                 e = store.load_enterprise(BASE_ID)
                 assess_enterprise(store, BASE_ID, *months[0])  # loads tables, scipy
-                monthly, yearly = [], []
+                per_month: list[list[float]] = [[] for _ in months]
+                cpu_month: list[list[float]] = [[] for _ in months]
+                yearly = []
                 for _ in range(args.repeat):
-                    t0 = time.perf_counter()
-                    results = [assess_enterprise(store, BASE_ID, s, t) for s, t in months]
-                    monthly.append(time.perf_counter() - t0)
+                    results = []
+                    for k, (s, t) in enumerate(months):
+                        t0, c0 = time.perf_counter(), time.process_time()
+                        results.append(assess_enterprise(store, BASE_ID, s, t))
+                        per_month[k].append(time.perf_counter() - t0)
+                        cpu_month[k].append(time.process_time() - c0)
                     t0 = time.perf_counter()
                     year = assess_enterprise(store, BASE_ID, year_start, year_end)
                     yearly.append(time.perf_counter() - t0)
+                month_best = [min(t) for t in per_month]
+                month_cpu = [min(t) for t in cpu_month]
                 read = [read_baseline(store, [BASE_ID], months) for _ in range(args.repeat)]
                 read_s, read_rows = min(r[0] for r in read), read[0][1]
             r = year.reconciliation
@@ -294,8 +308,11 @@ def main() -> None:
                 f"- 500-meter enterprise: {args.lines} demo steel works joined as one steel base: {n_meters} meters "
                 f"({len(flow_meters(e))} flow meters), {len(e.units)} units, {len(e.flows)} flows; a year of 15-min "
                 f"readings{f' ({n_rows:,} rows with the aggregates)' if n_rows else ''} ({built})",
-                f"- the twelve monthly assessments of 2025: {best(monthly)} → {min(monthly) / 12:.3f} s a month "
-                f"(target < 2 s: {'met' if min(monthly) < 2 else 'NOT met'})",
+                f"- the twelve monthly assessments of 2025, each month's best of {args.repeat}: "
+                f"{', '.join(f'{m:.2f}' for m in month_best)} s; mean {sum(month_best) / 12:.3f} s, slowest "
+                f"{max(month_best):.3f} s (target < 2 s a month: "
+                f"{'met' if max(month_best) < 2 else f'NOT met in {sum(m >= 2 for m in month_best)} of 12 months'}); "
+                f"CPU time of the process: mean {sum(month_cpu) / 12:.3f} s, slowest {max(month_cpu):.3f} s a month",
                 f"- the year's assessment: {best(yearly)}; intake {year.indicators['intake'].value:,.0f} m³, reuse rate "
                 f"{year.indicators['reuse_rate'].value:.2f} %, crude steel "
                 f"{next(iter(year.indicators.intake_per_product.values())).value:.2f} m³/t (quota variant "
@@ -303,7 +320,7 @@ def main() -> None:
                 f"{'γ = ' + format(r.initial_test.statistic, '.1f') + ' vs ' + format(r.initial_test.critical, '.1f') if r else 'not run'}"
                 f"; months reconciled: {sum(1 for x in results if x.reconciliation is not None)}/12",
                 f"- baseline, same run: read the same {read_rows:,} monthly and daily aggregate rows through the store: "
-                f"{read_s:.2f} s → ratio {min(monthly) / read_s:.1f}",
+                f"{read_s:.2f} s → ratio {sum(month_best) / read_s:.1f}",
             ]
         if args.skip != "region":
             db = directory / f"region-{args.parks}x{args.enterprises}.db"
@@ -320,11 +337,16 @@ def main() -> None:
                     built = "reused from an earlier run"
                 province = next(r for r in store.list_regions() if r.parent is None)
                 ids = [s.id for s in store.list_enterprises()]
-                timings = []
+                timings: dict[int, list[float]] = {1: [], args.workers: []}
+                cpu: list[float] = []
                 for _ in range(args.repeat):
-                    t0 = time.perf_counter()
-                    progress = assess_region(store, province.id, 2025)
-                    timings.append(time.perf_counter() - t0)
+                    for workers in timings:  # alternately, so that both see the same load
+                        t0, c0 = time.perf_counter(), time.process_time()
+                        progress = assess_region(store, province.id, 2025, workers=workers)
+                        timings[workers].append(time.perf_counter() - t0)
+                        if workers == 1:
+                            cpu.append(time.process_time() - c0)
+                single, parallel = min(timings[1]), min(timings[args.workers])
                 sql = [
                     sql_baseline(db, store, ids, int(year_start.timestamp()), int(year_end.timestamp()))
                     for _ in range(args.repeat)
@@ -339,10 +361,12 @@ def main() -> None:
                 f"meters, a year of daily readings{f' ({n_rows:,} rows with the aggregates)' if n_rows else ''} ({built})",
                 f"- assess_region of {province.name} for 2025 ({len(progress.enterprises)} enterprises, "
                 f"{len(progress.targets)} targets; headline targets by status: "
-                f"{', '.join(f'{k} {v}' for k, v in sorted(status.items()))}): {best(timings)} "
-                f"(target < 60 s: {'met' if min(timings) < 60 else 'NOT met'})",
+                f"{', '.join(f'{k} {v}' for k, v in sorted(status.items()))}): one process {best(timings[1])}, "
+                f"its CPU time {min(cpu):.1f} s; "
+                f"workers={args.workers} ({os.cpu_count()} CPUs) {best(timings[args.workers])} → speed-up "
+                f"{single / parallel:.2f} (target < 60 s: {'met' if min(single, parallel) < 60 else 'NOT met'})",
                 f"- baseline, same run: one plain SQL SUM of the year's monthly volumes of the {sql_meters:,} flow meters: "
-                f"{sql_s * 1000:.0f} ms → ratio {min(timings) / sql_s:,.0f}",
+                f"{sql_s * 1000:.0f} ms → ratio {min(single, parallel) / sql_s:,.0f}",
             ]
     if args.no_record:
         print("\n".join(lines))

@@ -16,8 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shuixiao.assess import _json
+from shuixiao.assess._parallel import assess_many
 from shuixiao.assess._period import as_zone
-from shuixiao.assess.enterprise import EnterpriseAssessment, assess_enterprise
+from shuixiao.assess.enterprise import EnterpriseAssessment
 from shuixiao.balance import Provenance, combine_provenance, percentile_rank, reuse_rate
 from shuixiao.errors import NotFoundError
 from shuixiao.model import NON_CONVENTIONAL_SOURCES, Park, UnitKind
@@ -210,6 +211,7 @@ def assess_park(
     zone: str | ZoneInfo = "Asia/Shanghai",
     facts: Mapping[str, Mapping[str, bool]] | None = None,
     variants: Mapping[str, str] | None = None,
+    workers: int = 1,
 ) -> ParkAssessment:
     """Assess every enterprise of a park over ``[start, end)`` and put them side by side.
 
@@ -224,11 +226,18 @@ def assess_park(
         Stated facts for the tier criteria, by enterprise id.
     variants : mapping of str to str, optional
         Quota variant by product key (see :func:`~shuixiao.assess.assess_enterprise`).
+    workers : int, optional
+        Processes that assess the enterprises (1: this process); see
+        :func:`~shuixiao.assess.assess_region`.  The result is the same.
 
     Raises
     ------
     NotFoundError
         If there is no such park.
+    InvalidInputError
+        If ``workers`` is not a whole number ≥ 1.
+    ConfigurationError
+        If ``workers`` > 1 and the store is an in-memory SQLite database.
     """
     tz = as_zone(zone)
     parks = {p.id: p for p in store.list_parks()}
@@ -236,11 +245,8 @@ def assess_park(
         raise NotFoundError(f"no park {park_id!r}; parks: {', '.join(sorted(parks)) or 'none'}")
     regions = store.list_regions()
     members = [s.id for s in store.list_enterprises() if s.park == park_id]
-    assessments = tuple(
-        assess_enterprise(
-            store, e, start, end, zone=tz, facts=(facts or {}).get(e), variants=variants, regions=regions
-        )
-        for e in members
+    assessments = assess_many(
+        store, members, start, end, zone=tz, facts=facts, variants=variants, regions=regions, workers=workers
     )
     return ParkAssessment(
         park=parks[park_id],

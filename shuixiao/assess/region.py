@@ -32,8 +32,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shuixiao.assess import _json
+from shuixiao.assess._parallel import assess_many
 from shuixiao.assess._period import as_zone, local_period
-from shuixiao.assess.enterprise import EnterpriseAssessment, assess_enterprise, region_chain
+from shuixiao.assess.enterprise import EnterpriseAssessment, region_chain
 from shuixiao.assess.park import ParkTotal, park_totals
 from shuixiao.errors import InvalidInputError, NotFoundError
 from shuixiao.model import Region
@@ -250,6 +251,7 @@ def assess_region(
     facts: Mapping[str, Mapping[str, bool]] | None = None,
     variants: Mapping[str, str] | None = None,
     baselines: Mapping[str, float] | None = None,
+    workers: int = 1,
 ) -> RegionProgress:
     """Assess a region's enterprises for ``year`` against the national and provincial targets.
 
@@ -272,13 +274,20 @@ def assess_region(
         2020 water use per 10⁴ CNY industrial value added of a target's region, by scope
         (``national`` or a GB/T 2260 code such as ``430000``), where the reference data have
         none. [m³/万元]
+    workers : int, optional
+        Processes that assess the enterprises (1: this process).  More than one pays off for
+        regions of some hundred enterprises or more on a machine with as many free cores; the
+        result is the same.  Each worker opens the database again
+        (:meth:`~shuixiao.storage.Store.url_to_reopen`), so an in-memory SQLite database needs 1.
 
     Raises
     ------
     NotFoundError
         If there is no such region.
     InvalidInputError
-        If a supplied base is not a positive number.
+        If a supplied base is not a positive number, or ``workers`` is not a whole number ≥ 1.
+    ConfigurationError
+        If ``workers`` > 1 and the store is an in-memory SQLite database.
     """
     tz = as_zone(zone)
     regions = store.list_regions()
@@ -289,13 +298,10 @@ def assess_region(
     inside = {r.id for r in regions if region_id in {c.id for c in region_chain(regions, r.id)}}
     members = [s.id for s in store.list_enterprises() if s.region in inside]
     start, end = period if period is not None else local_period(year, zone=tz)
-    assessments = tuple(
-        assess_enterprise(
-            store, e, start, end, zone=tz, facts=(facts or {}).get(e), variants=variants, regions=regions
-        )
-        for e in members
+    assessments = assess_many(
+        store, members, start, end, zone=tz, facts=facts, variants=variants, regions=regions, workers=workers
     )
-    base = _store_base(store, members, year, tz, regions, variants)
+    base = _store_base(store, members, year, tz, regions, variants, workers)
     targets = target_progress(
         assessments, year, region_chain(regions, region_id), base=base, baselines=baselines
     )
@@ -382,6 +388,7 @@ def _store_base(
     zone: ZoneInfo,
     regions: Sequence[Region],
     variants: Mapping[str, str] | None,
+    workers: int,
 ) -> dict[int, Mapping[str, ParkTotal]]:
     """Totals of the members for the base year 2020 when every member has data covering it."""
     base_year = 2020
@@ -392,9 +399,8 @@ def _store_base(
         span = store.reading_span(e)
         if span is None or span[0] > start or span[1] < end - dt.timedelta(days=1):
             return {}
-    assessments = tuple(
-        assess_enterprise(store, e, start, end, zone=zone, variants=variants, regions=regions)
-        for e in members
+    assessments = assess_many(
+        store, members, start, end, zone=zone, facts=None, variants=variants, regions=regions, workers=workers
     )
     return {base_year: park_totals(assessments)}
 

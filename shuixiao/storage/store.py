@@ -248,22 +248,37 @@ _ENUM_OF: Final[dict[tuple[type[Any], str], Callable[[str], Enum]]] = {
 }
 
 
+_Columns = tuple[tuple[str, str, Callable[[str], Enum] | None], ...]
+_COLUMNS: Final[dict[type[Any], _Columns]] = {}
+"""``(field, column, enum converter)`` of each model dataclass, filled by :func:`_columns`."""
+
+
+def _columns(cls: type[Any]) -> _Columns:
+    """The fields of a model dataclass with their columns and enum converters, worked out once per class."""
+    columns = _COLUMNS.get(cls)
+    if columns is None:
+        columns = _COLUMNS[cls] = tuple(
+            (f.name, _COLUMN_OF.get(f.name, f.name), _ENUM_OF.get((cls, f.name)))
+            for f in dataclasses.fields(cls)
+        )
+    return columns
+
+
 def _row(item: object, **extra: Any) -> dict[str, Any]:
     """Return the column values of a model dataclass (enums as their values)."""
     row = dict(extra)
-    for field in dataclasses.fields(item):  # type: ignore[arg-type]
-        value = getattr(item, field.name)
-        row[_COLUMN_OF.get(field.name, field.name)] = value.value if isinstance(value, Enum) else value
+    for name, column, _ in _columns(type(item)):
+        value = getattr(item, name)
+        row[column] = value.value if isinstance(value, Enum) else value
     return row
 
 
 def _entity(cls: type[_Entity], row: Mapping[Any, Any]) -> _Entity:
     """Build a model dataclass from its row."""
     kwargs: dict[str, Any] = {}
-    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
-        value = row[_COLUMN_OF.get(field.name, field.name)]
-        convert = _ENUM_OF.get((cls, field.name))
-        kwargs[field.name] = convert(value) if convert is not None and value is not None else value
+    for name, column, convert in _columns(cls):
+        value = row[column]
+        kwargs[name] = value if convert is None or value is None else convert(value)
     return cls(**kwargs)
 
 
@@ -1523,6 +1538,38 @@ class Store:
     def url(self) -> str:
         """The database URL, with any password masked."""
         return self._engine.url.render_as_string(hide_password=True)
+
+    def url_to_reopen(self) -> str:
+        """Return a URL with which another process can open this same database.
+
+        Unlike :attr:`url` it keeps the password; an SQLite path is made absolute, so the
+        URL means the same database whatever the other process's working directory.  Do not
+        log or print it.
+
+        Returns
+        -------
+        str
+            A URL for :meth:`Store.open`.
+
+        Raises
+        ------
+        ConfigurationError
+            If the database is an in-memory SQLite database, which no other process can see.
+        """
+        url = self._engine.url
+        if url.get_backend_name() != "sqlite":
+            return url.render_as_string(hide_password=False)
+        database = url.database or ""
+        # sqlite:///file:path?mode=ro&uri=true: SQLAlchemy keeps mode and uri in url.query
+        uri = database.startswith("file:")
+        path = database.removeprefix("file:")
+        if path in ("", ":memory:") or url.query.get("mode") == "memory":
+            raise ConfigurationError(
+                f"the SQLite database {self.url} is in memory, so no other process can open it; "
+                f"store it in a file (sqlite:///path/to/shuixiao.db) to share it ({_URL_HINT})"
+            )
+        path = str(Path(path).absolute())
+        return url.set(database=f"file:{path}" if uri else path).render_as_string(hide_password=False)
 
     def __repr__(self) -> str:
         return f"Store({self.url!r})"
