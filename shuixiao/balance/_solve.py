@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -93,6 +93,8 @@ class Solution:
         Works on the non-zero coefficients only: a unit's inputs touch a handful of flows.
         """
         nonzero = np.flatnonzero(c)
+        if not nonzero.size:  # an empty sum (a unit without consumption or leakage): exactly 0
+            return Functional(0.0, True, Provenance.MEASURED, 0.0, {}, ())
         coef = c[nonzero]
         flows = tuple(self.net.flows[j].id for j in nonzero)
         unknown, known = self._position
@@ -265,6 +267,20 @@ def components(a: FloatArray) -> list[tuple[npt.NDArray[np.intp], npt.NDArray[np
     ]
 
 
+@lru_cache(maxsize=256)
+def _svd(shape: tuple[int, ...], data: bytes) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Full SVD of a block given by its shape and float64 bytes, kept for blocks seen again.
+
+    Serial elimination moves one measured flow at a time to the unknowns, so all but one or two
+    components of ``A_U`` are the same in the next round; plants built of the same units give
+    equal blocks too.  The arrays are read-only.
+    """
+    u, sv, vt = np.linalg.svd(np.frombuffer(data, dtype=np.float64).reshape(shape), full_matrices=True)
+    for array in (u, sv, vt):
+        array.flags.writeable = False
+    return u, sv, vt
+
+
 def pinv_null(a: FloatArray) -> tuple[FloatArray, FloatArray, int, FloatArray]:
     """Return ``(A⁺, basis of null(A), rank A, basis of null(Aᵀ))``, block by connected component.
 
@@ -294,7 +310,7 @@ def pinv_null(a: FloatArray) -> tuple[FloatArray, FloatArray, int, FloatArray]:
                 left.append(rows)
             rank += 1
             continue
-        u, sv, vt = np.linalg.svd(block, full_matrices=True)
+        u, sv, vt = _svd(block.shape, np.ascontiguousarray(block).tobytes())
         r = int(np.sum(sv > 1e-10 * sv[0])) if sv.size else 0
         pinv[np.ix_(cj, ri)] = (vt[:r].T / sv[:r]) @ u[:, :r].T
         nulls.append((cj, vt[r:].T))

@@ -184,6 +184,19 @@ def reconcile_linear(
     >>> round(r.global_test.statistic, 3), r.global_test.dof
     (6.407, 4)
     """
+    a_m, a_u, y, sigma, c = _checked(measured, unmeasured, values, uncertainties, rhs, significance)
+    return _recover(_adjust(a_m, a_u, y, sigma, c, significance), a_m, a_u, c)
+
+
+def _checked(
+    measured: npt.ArrayLike,
+    unmeasured: npt.ArrayLike | None,
+    values: npt.ArrayLike,
+    uncertainties: npt.ArrayLike,
+    rhs: npt.ArrayLike | None,
+    significance: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Return ``(A_M, A_U, y, σ, rhs)`` as float arrays, or raise on shapes or values that disagree."""
     a_m = np.atleast_2d(np.asarray(measured, dtype=np.float64))
     y = np.asarray(values, dtype=np.float64).ravel()
     sigma = np.asarray(uncertainties, dtype=np.float64).ravel()
@@ -199,7 +212,31 @@ def reconcile_linear(
         raise InvalidInputError("every uncertainty must be > 0")
     if not 0.0 < significance < 1.0:
         raise InvalidInputError(f"the significance level must lie in (0, 1), not {significance}")
+    return a_m, a_u, y, sigma, c
 
+
+@dataclass(frozen=True)
+class _Adjustment:
+    """The WLS adjustment and both tests, before the unmeasured variables are recovered."""
+
+    x_hat: FloatArray
+    adjust: FloatArray
+    variances: FloatArray
+    gain: FloatArray
+    cb: FloatArray
+    statistics: FloatArray
+    redundant: npt.NDArray[np.bool_]
+    global_test: GlobalTest
+    critical: float
+    pinv: FloatArray | None
+    null: FloatArray | None
+
+
+def _adjust(
+    a_m: FloatArray, a_u: FloatArray, y: FloatArray, sigma: FloatArray, c: FloatArray, significance: float
+) -> _Adjustment:
+    """Adjust the measurements and run the global and measurement tests (see :func:`reconcile_linear`)."""
+    k, m = a_m.shape
     # Crowe et al. (1983): project out the unmeasured variables, P A_U = 0.
     # A_U falls apart into small components (the measured flows cut the graph): its pseudo-inverse
     # and both null spaces come block by block (shuixiao.balance._solve.pinv_null).
@@ -213,24 +250,22 @@ def reconcile_linear(
     else:
         rank = 0
     var = sigma**2
-    cov = np.diag(var)
     if rank:
         r = b @ y - d
         cb = var[:, None] * b.T  # Σ Bᵀ (Σ diagonal)
         v_inv = np.linalg.inv(b @ cb)
-        adjust = cb @ (v_inv @ r)  # y − x̂
-        w = cb @ v_inv @ cb.T
+        gain = cb @ v_inv  # W = Σ Bᵀ V⁻¹ B Σ = gain · cbᵀ, formed only when the covariance is wanted
+        adjust = gain @ r  # y − x̂
         gamma = float(r @ v_inv @ r)
     else:
+        cb = gain = np.zeros((m, 0))
         adjust = np.zeros(m)
-        w = np.zeros((m, m))
         gamma = 0.0
     x_hat = y - adjust
-    w_diag = np.clip(np.diag(w), 0.0, None)
+    w_diag = np.clip(np.einsum("ij,ij->i", gain, cb), 0.0, None)
     redundant = w_diag > _TOL * sigma**2
     z = np.full(m, math.nan)
     z[redundant] = np.abs(adjust[redundant]) / np.sqrt(w_diag[redundant])
-    cov_hat = cov - w
     # Narasimhan & Jordache (2000) ch. 7: global test γ ~ χ²(ν); Mah & Tamhane (1982): z ~ N(0, 1)
     if rank:
         critical_g = float(scipy.stats.chi2.ppf(1.0 - significance, rank))
@@ -240,6 +275,26 @@ def reconcile_linear(
     n_tested = int(redundant.sum())
     beta = 1.0 - (1.0 - significance) ** (1.0 / max(n_tested, 1))  # Šidák
     critical_z = float(scipy.stats.norm.ppf(1.0 - beta / 2.0))
+    return _Adjustment(
+        x_hat,
+        adjust,
+        var,
+        gain,
+        cb,
+        z,
+        redundant,
+        GlobalTest(gamma, rank, critical_g, p_value, bool(rank == 0 or gamma <= critical_g)),
+        critical_z,
+        pinv,
+        null,
+    )
+
+
+def _recover(adj: _Adjustment, a_m: FloatArray, a_u: FloatArray, c: FloatArray) -> LinearReconciliation:
+    """Recover the unmeasured variables with their uncertainties and assemble the result."""
+    x_hat, pinv, null = adj.x_hat, adj.pinv, adj.null
+    cov_hat = np.diag(adj.variances) - adj.gain @ adj.cb.T
+
     # Unmeasured: x̂_U = A_U⁺ (c − A_M x̂); observable where the null space of A_U has a zero row.
     n_u = a_u.shape[1]
     if n_u and pinv is not None and null is not None:
@@ -253,14 +308,14 @@ def reconcile_linear(
         x_u, u_u = np.zeros(0), np.zeros(0)
     return LinearReconciliation(
         reconciled=x_hat,
-        adjustments=-adjust,
+        adjustments=-adj.adjust,
         reconciled_uncertainty=np.sqrt(np.clip(np.diag(cov_hat), 0.0, None)),
-        statistics=z,
-        redundant=redundant,
+        statistics=adj.statistics,
+        redundant=adj.redundant,
         unmeasured=x_u,
         unmeasured_uncertainty=u_u,
-        global_test=GlobalTest(gamma, rank, critical_g, p_value, bool(rank == 0 or gamma <= critical_g)),
-        critical=critical_z,
+        global_test=adj.global_test,
+        critical=adj.critical,
     )
 
 
@@ -332,31 +387,25 @@ def serial_elimination(
     >>> [s.index for s in steps], result.global_test.passed
     ([1], True)
     """
-    a_m = np.atleast_2d(np.asarray(measured, dtype=np.float64))
-    k, m = a_m.shape
-    a_u = np.zeros((k, 0)) if unmeasured is None else np.asarray(unmeasured, dtype=np.float64).reshape(k, -1)
-    y = np.asarray(values, dtype=np.float64).ravel()
-    sigma = np.asarray(uncertainties, dtype=np.float64).ravel()
+    a_m, a_u, y, sigma, c = _checked(measured, unmeasured, values, uncertainties, rhs, significance)
+    m = a_m.shape[1]
     kept = list(range(m))
     removed: list[int] = []
     steps: list[Elimination] = []
     limit = m if max_eliminations is None else max_eliminations
-    while True:
-        extra = a_m[:, removed]
-        result = reconcile_linear(
-            a_m[:, kept], np.hstack([a_u, extra]), y[kept], sigma[kept], rhs, significance=significance
-        )
-        if result.global_test.passed or len(steps) >= limit:
-            return result, steps, kept
-        z = result.statistics
-        if not np.any(np.isfinite(z)):
-            return result, steps, kept
+    while True:  # the unmeasured variables are recovered once, for the final set
+        hidden = np.hstack([a_u, a_m[:, removed]])
+        adj = _adjust(a_m[:, kept], hidden, y[kept], sigma[kept], c, significance)
+        z = adj.statistics
+        if adj.global_test.passed or len(steps) >= limit or not np.any(np.isfinite(z)):
+            break
         best = int(np.nanargmax(z))
-        if not z[best] > result.critical:
-            return result, steps, kept
+        if not z[best] > adj.critical:
+            break
         same = tuple(kept[i] for i in np.flatnonzero(np.abs(z - z[best]) <= 1e-6 * z[best]) if i != best)
-        steps.append(Elimination(kept[best], float(z[best]), result.critical, result.global_test, same))
+        steps.append(Elimination(kept[best], float(z[best]), adj.critical, adj.global_test, same))
         removed.append(kept.pop(best))
+    return _recover(adj, a_m[:, kept], hidden, c), steps, kept
 
 
 @dataclass(frozen=True)
@@ -542,13 +591,20 @@ def reconcile(
     unmeasured_cols = np.array([j for j in range(n_vars) if j not in set(columns)], dtype=np.intp)
     a_m, a_u = a[:, measured_cols], a[:, unmeasured_cols]
 
-    first = reconcile_linear(a_m, a_u, y, sigma, rhs, significance=alpha)
     if eliminate:
         final, steps, kept = serial_elimination(
             a_m, a_u, y, sigma, rhs, significance=alpha, max_eliminations=max_eliminations
         )
     else:
-        final, steps, kept = first, [], list(range(len(items)))
+        final, steps, kept = (
+            reconcile_linear(a_m, a_u, y, sigma, rhs, significance=alpha),
+            [],
+            list(range(len(items))),
+        )
+    # the tests before any elimination: the first step's, or the final ones when nothing was eliminated
+    initial_test, critical = (
+        (steps[0].global_before, steps[0].critical) if steps else (final.global_test, final.critical)
+    )
 
     # reconciled value of every variable: kept measurements, then unmeasured and eliminated ones
     value = np.full(n_vars, math.nan)
@@ -581,8 +637,8 @@ def reconcile(
     return Reconciliation(
         measurements=adjusted,
         flows=flows,
-        initial_test=first.global_test,
+        initial_test=initial_test,
         global_test=final.global_test,
-        critical=first.critical,
+        critical=critical,
         eliminations=tuple(steps),
     )
