@@ -228,11 +228,11 @@ class MqttWorker:
             )
         if timezone is not None:
             zone(timezone)
-        unknown = set(enterprises) - {e.id for e in store.list_enterprises()}
+        unknown = set(enterprises) - {e.id for e in store.list_enterprises()} if enterprises else set()
         if unknown:
             raise InvalidInputError(
-                f"enterprise {', '.join(map(repr, sorted(unknown)))} is not in the store; the broker would drop "
-                "its messages unless another worker takes them (list the ids with: shuixiao model show)"
+                f"enterprise {', '.join(map(repr, sorted(unknown)))} is not in the store; check the ids "
+                "(shuixiao model show lists the enterprises)"
             )
         self._store = store
         self._host, self._port = host, port
