@@ -21,7 +21,8 @@ measured on a fresh database:
   unique topic prefix: messages of 1 reading (per-meter topic) and of 100 readings (gateway batch
   topic), with one worker process and, for the batches, two workers in one shared-subscription group;
   for the whole park's gateways also two workers each given half the enterprises (``--enterprise``,
-  balanced by meters), so that one gateway's messages always reach the same worker.
+  balanced by meters), so that one gateway's messages always reach the same worker.  The gateways
+  send one message each per 15 minutes, in a random order within each 15 minutes.
 
 Small batches are time-boxed (``--budget`` seconds each): the rate is over what was committed in that
 time.  Every rate is also given as a ratio to the baseline of its backend in the same run.
@@ -42,7 +43,9 @@ import argparse
 import contextlib
 import csv
 import datetime as dt
+import itertools
 import json
+import random
 import signal
 import socket
 import sqlite3
@@ -97,7 +100,12 @@ def dataset(days: int) -> tuple[DemoPark, EnterpriseData, list[Row]]:
 
 
 def park_dataset(days: int) -> tuple[DemoPark, list[EnterpriseData], list[tuple[str, list[Row]]]]:
-    """Every enterprise of the demo park; per time slot and enterprise the readings one gateway sends."""
+    """Every enterprise of the demo park; per time slot and enterprise the readings one gateway sends.
+
+    The slots are in time order, the gateways within a slot in a (seeded) random order, as independent
+    gateways send: in a fixed cycle of six gateways, a shared subscription's round robin would deal
+    each of two workers the same three gateways, a partition by enterprise that real traffic lacks.
+    """
     config = DemoConfig(days=days, seed=7, start=dt.date(2025, 3, 1))
     park = build_park(config)
     enterprises = list(simulate(park, config))
@@ -106,7 +114,13 @@ def park_dataset(days: int) -> tuple[DemoPark, list[EnterpriseData], list[tuple[
         for s in data.series:
             for ts, value, quality in zip(s.ts.tolist(), s.value.tolist(), s.quality.tolist(), strict=True):
                 slots.setdefault((ts, data.enterprise.id), []).append((ts, s.meter_id, value, quality))
-    return park, enterprises, [(enterprise, rows) for (_, enterprise), rows in sorted(slots.items())]
+    rng = random.Random(config.seed)
+    ordered: list[tuple[str, list[Row]]] = []
+    for _, slot in itertools.groupby(sorted(slots.items()), key=lambda item: item[0][0]):
+        gateways = [(enterprise, rows) for (_, enterprise), rows in slot]
+        rng.shuffle(gateways)
+        ordered += gateways
+    return park, enterprises, ordered
 
 
 @contextlib.contextmanager
