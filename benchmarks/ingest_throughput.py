@@ -19,13 +19,16 @@ measured on a fresh database:
   clients at once (decoding a body overlaps with committing another);
 * the MQTT worker end to end, through the broker at ``--broker`` (default 127.0.0.1:1883) under a
   unique topic prefix: messages of 1 reading (per-meter topic) and of 100 readings (gateway batch
-  topic), with one worker process and, for the batches, two workers in one shared-subscription group.
+  topic), with one worker process and, for the batches, two workers in one shared-subscription group;
+  for the whole park's gateways also two workers each given half the enterprises (``--enterprise``,
+  balanced by meters), so that one gateway's messages always reach the same worker.  The gateways
+  send one message each per 15 minutes, in a random order within each 15 minutes.
 
 Small batches are time-boxed (``--budget`` seconds each): the rate is over what was committed in that
 time.  Every rate is also given as a ratio to the baseline of its backend in the same run.
 
     python benchmarks/ingest_throughput.py [--days 10] [--budget 6] [--no-postgres] [--no-mqtt]
-                                           [--no-http] [--no-record] [--label TEXT]
+                                           [--no-http] [--no-record] [--label TEXT] [--only mqtt]
     python benchmarks/ingest_throughput.py --replay-days 365 [--replay-enterprises 6]
 
 With ``--replay-days`` it replays instead the demo (default: the whole park; 365 days is its year)
@@ -40,7 +43,9 @@ import argparse
 import contextlib
 import csv
 import datetime as dt
+import itertools
 import json
+import random
 import signal
 import socket
 import sqlite3
@@ -95,7 +100,12 @@ def dataset(days: int) -> tuple[DemoPark, EnterpriseData, list[Row]]:
 
 
 def park_dataset(days: int) -> tuple[DemoPark, list[EnterpriseData], list[tuple[str, list[Row]]]]:
-    """Every enterprise of the demo park; per time slot and enterprise the readings one gateway sends."""
+    """Every enterprise of the demo park; per time slot and enterprise the readings one gateway sends.
+
+    The slots are in time order, the gateways within a slot in a (seeded) random order, as independent
+    gateways send: in a fixed cycle of six gateways, a shared subscription's round robin would deal
+    each of two workers the same three gateways, a partition by enterprise that real traffic lacks.
+    """
     config = DemoConfig(days=days, seed=7, start=dt.date(2025, 3, 1))
     park = build_park(config)
     enterprises = list(simulate(park, config))
@@ -104,7 +114,13 @@ def park_dataset(days: int) -> tuple[DemoPark, list[EnterpriseData], list[tuple[
         for s in data.series:
             for ts, value, quality in zip(s.ts.tolist(), s.value.tolist(), s.quality.tolist(), strict=True):
                 slots.setdefault((ts, data.enterprise.id), []).append((ts, s.meter_id, value, quality))
-    return park, enterprises, [(enterprise, rows) for (_, enterprise), rows in sorted(slots.items())]
+    rng = random.Random(config.seed)
+    ordered: list[tuple[str, list[Row]]] = []
+    for _, slot in itertools.groupby(sorted(slots.items()), key=lambda item: item[0][0]):
+        gateways = [(enterprise, rows) for (_, enterprise), rows in slot]
+        rng.shuffle(gateways)
+        ordered += gateways
+    return park, enterprises, ordered
 
 
 @contextlib.contextmanager
@@ -339,13 +355,14 @@ def gateways_of(slots: list[tuple[str, list[Row]]], prefix: str) -> list[tuple[s
 def mqtt_rate(
     store: Store,
     messages: Callable[[str], list[tuple[str, bytes, int]]],
-    workers: int,
+    workers: list[list[str]],
     budget: float,
     broker: tuple[str, int],
 ) -> tuple[int, float]:
     """Readings and seconds from the first publication until every published reading was committed.
 
-    Worker processes run :class:`MqttWorker` (one shared-subscription group); the publisher keeps at
+    Worker processes run :class:`MqttWorker` (one shared-subscription group), one per item of
+    ``workers``: the enterprises it consumes (empty: all of them).  The publisher keeps at
     most ``OUTSTANDING`` messages and readings published beyond what the store holds, so the broker's
     per-session queue (1000 messages on a default Mosquitto) never overflows and the drain after the
     time box is short.
@@ -353,7 +370,7 @@ def mqtt_rate(
     tag = uuid.uuid4().hex[:8]
     prefix, group = f"bench-{tag}/shuixiao/v1", f"bench-{tag}"
     processes = []
-    for n in range(workers):
+    for n, enterprises in enumerate(workers):
         command = [
             sys.executable,
             __file__,
@@ -363,6 +380,7 @@ def mqtt_rate(
             prefix,
             group,
             f"{group}-{n}",
+            *enterprises,
         ]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert process.stdout is not None
@@ -410,12 +428,14 @@ def mqtt_rate(
     return stored, seconds
 
 
-def run_worker(url: str, host: str, port: str, prefix: str, group: str, client_id: str) -> None:
-    """A worker process: consume the benchmark's topics until SIGTERM, then leave the group."""
+def run_worker(
+    url: str, host: str, port: str, prefix: str, group: str, client_id: str, *enterprises: str
+) -> None:
+    """A worker process: consume the benchmark's topics (of ``enterprises``, or all) until SIGTERM, then leave the group."""
     with Store.open(url) as store:
         worker = MqttWorker(
             store, host=host, port=int(port), prefix=prefix, group=group, client_id=client_id,
-            session_expiry=60, on_status=lambda line: print(line, flush=True),
+            enterprises=enterprises, session_expiry=60, on_status=lambda line: print(line, flush=True),
         )  # fmt: skip
         signal.signal(signal.SIGTERM, lambda *_: worker.stop(retire=True))
         worker.run()
@@ -475,7 +495,7 @@ def replay(args: argparse.Namespace, tmp: Path) -> list[str]:
             print(f"HTTP: {total / seconds:,.0f} readings/s", flush=True)
         host, port = args.broker.rsplit(":", 1)
         with fresh_store("sqlite", tmp, park, enterprises, args.postgres) as s:
-            n, seconds = mqtt_rate(s, partial(gateways_of, ordered), 1, float("inf"), (host, int(port)))
+            n, seconds = mqtt_rate(s, partial(gateways_of, ordered), [[]], float("inf"), (host, int(port)))
             what = "MQTT, one message per gateway and 15 min, 1 worker"
             lines.append(
                 f"  | {what} | {n:,} | {seconds:.1f} | {n / seconds:,.0f} | {compare(direct, s, enterprises)} |"
@@ -532,15 +552,18 @@ def measure(
         lines.append(f"  | {what} | {n:,} | {seconds:.2f} | {rate:,.0f} | {rate / baseline:.3f} |")
         print(f"{backend}: {what}: {rate:,.0f} readings/s", flush=True)
 
-    for batch in BATCHES:
+    for batch in () if args.only else BATCHES:
         with store() as s:
             line(
                 f"`Pipeline.ingest`, batches of {batch:,}",
                 *pipeline_rate(s, enterprise, rows, batch, args.budget),
             )
-    with store() as s:
-        line("CSV file import (`import_file`, 50 000-record chunks)", *file_rate(s, enterprise, rows, tmp))
-    if not args.no_http:
+    if not args.only:
+        with store() as s:
+            line(
+                "CSV file import (`import_file`, 50 000-record chunks)", *file_rate(s, enterprise, rows, tmp)
+            )
+    if not args.no_http and not args.only:
         for clients in (1, 2):
             with store() as s:
                 n, seconds = http_rate(s, enterprise, rows, clients)
@@ -554,16 +577,34 @@ def measure(
     broker = (host, int(port))
     for size, workers in ((1, 1), (100, 1), (100, 2)):
         with store() as s:
-            n, seconds = mqtt_rate(s, partial(payloads, enterprise, rows, size), workers, args.budget, broker)
+            n, seconds = mqtt_rate(
+                s, partial(payloads, enterprise, rows, size), [[]] * workers, args.budget, broker
+            )
         what = f"{size} reading{'s' if size > 1 else ''}/message from one gateway (its 38 meters)"
         line(f"MQTT end to end, {what}, {workers} worker{'s' if workers > 1 else ''}", n, seconds)
     park, enterprises, slots = park_data
-    for workers in (1, 2):
+    halves = halves_by_meters(enterprises)
+    for workers, how in (
+        ([[]], "1 worker"),
+        ([[], []], "2 workers sharing every enterprise"),
+        (halves, f"2 workers with half the enterprises each ({' / '.join(map(', '.join, halves))})"),
+    ):
         with fresh_store(backend, tmp, park, enterprises, args.postgres) as s:
             n, seconds = mqtt_rate(s, partial(gateways_of, slots), workers, args.budget, broker)
         what = f"{len(enterprises)} gateways (the park's {sum(len(d.series) for d in enterprises)} meters), one message each per 15 min"
-        line(f"MQTT end to end, {what}, {workers} worker{'s' if workers > 1 else ''}", n, seconds)
+        line(f"MQTT end to end, {what}, {how}", n, seconds)
     return lines
+
+
+def halves_by_meters(enterprises: list[EnterpriseData]) -> list[list[str]]:
+    """Split the enterprises between two workers, largest first to the one with fewer meters so far."""
+    halves: list[list[str]] = [[], []]
+    meters = [0, 0]
+    for data in sorted(enterprises, key=lambda d: -len(d.series)):
+        lighter = meters.index(min(meters))
+        halves[lighter].append(data.enterprise.id)
+        meters[lighter] += len(data.series)
+    return [sorted(half) for half in halves]
 
 
 def main() -> None:
@@ -579,6 +620,11 @@ def main() -> None:
     parser.add_argument("--broker", default="127.0.0.1:1883", help="MQTT broker host:port")
     parser.add_argument("--no-mqtt", action="store_true")
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=("mqtt",),
+        help="run only these measurements (and the raw baseline they are compared with)",
+    )
     parser.add_argument(
         "--park-days", type=int, default=2, help="days of the whole park for the gateway runs"
     )
@@ -599,9 +645,11 @@ def main() -> None:
     )
     parser.add_argument("--label", default="", help="a note for the results section (e.g. before/after)")
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
-    parser.add_argument("--worker", nargs=6, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.only == "mqtt" and args.no_mqtt:
+        parser.error("--only mqtt and --no-mqtt exclude each other")
     if args.worker:
         run_worker(*args.worker)
         return

@@ -189,6 +189,15 @@ def register(nouns: Any) -> None:
         "--group", default="shuixiao", help="shared-subscription group; workers of a group split the load"
     )
     worker.add_argument(
+        "--enterprise",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="consume only this enterprise's topics (repeatable; default: every enterprise). Give each worker "
+        "its own enterprises so that one gateway's messages reach one worker; together the workers must cover "
+        "every enterprise, as the broker drops messages nobody subscribed to",
+    )
+    worker.add_argument(
         "--client-id",
         metavar="ID",
         help="fixed client id naming the persistent session; one per worker (default shuixiao-ingest-<host>)",
@@ -444,6 +453,7 @@ def run_mqtt(ctx: Context, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         group=args.group,
+        enterprises=args.enterprise,
         client_id=args.client_id,
         prefix=args.prefix,
         username=args.username,

@@ -13,6 +13,7 @@ Each object has ``ts`` (ISO 8601 with an offset, or epoch seconds), ``value``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -102,16 +103,43 @@ def batch_topic(enterprise: str, prefix: str = DEFAULT_PREFIX) -> str:
     return f"{prefix}/{_level(enterprise, 'enterprise')}/batch"
 
 
-def subscriptions(group: str, prefix: str = DEFAULT_PREFIX) -> list[str]:
-    """Return the shared subscriptions of a worker group (the broker splits messages among its members).
+def subscriptions(group: str, prefix: str = DEFAULT_PREFIX, enterprises: Sequence[str] = ()) -> list[str]:
+    """Return the shared subscriptions of a worker (the broker splits messages among a group's members).
+
+    Each enterprise gets its readings, batch and signed-batch topics; with no
+    enterprise, the worker takes every enterprise's (``+``).  A worker given
+    some enterprises consumes a static partition: one gateway's messages
+    always reach the same worker, or the same few, which share them.
+
+    Parameters
+    ----------
+    group : str
+        Shared-subscription group.
+    prefix : str
+        Topic prefix of the scheme.
+    enterprises : sequence of str
+        Enterprise ids, each a topic level; repeats are dropped.
+
+    Raises
+    ------
+    InvalidInputError
+        If the group or an enterprise id cannot be a topic level (empty, or contains ``/ + #`` or NUL).
 
     Examples
     --------
-    >>> subscriptions("shuixiao")
-    ['$share/shuixiao/shuixiao/v1/+/+/reading', '$share/shuixiao/shuixiao/v1/+/batch']
+    >>> subscriptions("shuixiao")  # doctest: +NORMALIZE_WHITESPACE
+    ['$share/shuixiao/shuixiao/v1/+/+/reading', '$share/shuixiao/shuixiao/v1/+/batch',
+     '$share/shuixiao/shuixiao/v1/+/batch/signed/+']
+    >>> subscriptions("shuixiao", enterprises=["xg-steel"])[0]
+    '$share/shuixiao/shuixiao/v1/xg-steel/+/reading'
     """
     _level(group, "group")
-    return [f"$share/{group}/{prefix}/+/+/reading", f"$share/{group}/{prefix}/+/batch"]
+    levels = [_level(e, "enterprise") for e in dict.fromkeys(enterprises)] or ["+"]
+    return [
+        f"$share/{group}/{prefix}/{level}/{topic}"
+        for level in levels
+        for topic in ("+/reading", "batch", "batch/signed/+")
+    ]
 
 
 def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Message:

@@ -17,6 +17,9 @@ Delivery:
 
 * The worker subscribes with QoS 1 through **shared subscriptions**
   (``$share/<group>/…``), so several workers of one group split the messages.
+  Given ``enterprises``, it subscribes to those enterprises' topics only
+  (:func:`~shuixiao.ingest._messages.subscriptions`): a static partition, so one gateway's
+  messages always reach the same worker (or the same few, which share them).
 * It uses MQTT 5 with a **persistent session** (``clean_start=False``, a
   session expiry, a fixed client id): messages that arrive while it is down
   wait in the broker, and messages it received but did not acknowledge are
@@ -45,7 +48,7 @@ import queue
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -155,6 +158,11 @@ class MqttWorker:
         The broker.
     group : str
         Shared-subscription group; workers of one group split the messages.
+    enterprises : sequence of str
+        Consume only these enterprises' messages (each must be in the store);
+        empty: every enterprise's.  The broker drops messages that match no
+        subscription, so the workers' sets together must cover every
+        enterprise that sends.
     client_id : str, optional
         Fixed client id, which names the persistent session; each worker of
         a group needs its own.  :func:`default_client_id` when omitted.
@@ -186,7 +194,7 @@ class MqttWorker:
     Raises
     ------
     InvalidInputError
-        If an option cannot work.
+        If an option cannot work, or an enterprise is not in the store.
     """
 
     def __init__(
@@ -196,6 +204,7 @@ class MqttWorker:
         host: str = "127.0.0.1",
         port: int = 1883,
         group: str = "shuixiao",
+        enterprises: Sequence[str] = (),
         client_id: str | None = None,
         prefix: str = DEFAULT_PREFIX,
         username: str | None = None,
@@ -210,7 +219,7 @@ class MqttWorker:
         on_commit: Callable[[CommitReport], None] | None = None,
         on_status: Callable[[str], None] | None = None,
     ) -> None:
-        self._topics = [*subscriptions(group, prefix), f"$share/{group}/{prefix}/+/batch/signed/+"]
+        self._topics = subscriptions(group, prefix, enterprises)
         if not 0 < port < 65_536:
             raise InvalidInputError(f"port must be between 1 and 65535, not {port}")
         if batch_size < 1 or session_expiry < 0 or keepalive < 5 or linger < 0:
@@ -219,6 +228,12 @@ class MqttWorker:
             )
         if timezone is not None:
             zone(timezone)
+        unknown = set(enterprises) - {e.id for e in store.list_enterprises()} if enterprises else set()
+        if unknown:
+            raise InvalidInputError(
+                f"enterprise {', '.join(map(repr, sorted(unknown)))} is not in the store; check the ids "
+                "(shuixiao model show lists the enterprises)"
+            )
         self._store = store
         self._host, self._port = host, port
         self._client_id = client_id or default_client_id()

@@ -185,3 +185,13 @@ def test_every_rejection_reason_has_a_text_in_both_languages() -> None:
 
     missing = [f"reason.{r.value}" for r in Reason if f"reason.{r.value}" not in TEXTS]
     assert missing == []
+
+
+def test_mqtt_worker_refuses_an_enterprise_it_cannot_take(run: Any) -> None:
+    for enterprise, fragment in [
+        ("xt-paper/2", "enterprise 'xt-paper/2' cannot be a topic level"),
+        ("xt-nowhere", "enterprise 'xt-nowhere' is not in the store"),
+    ]:
+        status, out, err = run("ingest", "mqtt", "--enterprise", E, "--enterprise", enterprise)
+        assert (status, out) == (1, ""), err
+        assert fragment in err

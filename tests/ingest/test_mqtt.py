@@ -31,7 +31,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from shuixiao.errors import InvalidInputError, StorageError
-from shuixiao.ingest import Pipeline
+from shuixiao.ingest import Batch, Pipeline
 from shuixiao.ingest.mqtt import CommitReport, MqttWorker, batch_topic, reading_topic
 from shuixiao.model import Enterprise, Park, Region
 from shuixiao.storage import LedgerStore, Store
@@ -207,6 +207,84 @@ def test_workers_of_a_group_split_the_messages(
     assert len(saved.read_aggregates(E, "FT-103", "PT15M")) == 40
 
 
+def test_a_worker_given_enterprises_receives_only_theirs(
+    saved: Store, broker: tuple[str, int], mqtt_names: dict[str, str], publisher: Publisher
+) -> None:
+    prefix = mqtt_names["prefix"]
+    running = Running(saved, broker, prefix, mqtt_names["group"], mqtt_names["a"], enterprises=[E, E])
+    try:
+        assert running.lines[-1] == (
+            f"subscribed to $share/{mqtt_names['group']}/{prefix}/{E}/+/reading, "
+            f"$share/{mqtt_names['group']}/{prefix}/{E}/batch, "
+            f"$share/{mqtt_names['group']}/{prefix}/{E}/batch/signed/+"
+        )
+        # an unrestricted worker would quarantine these as unknown_enterprise and malformed_payload
+        publisher.publish(reading_topic("xg-other", "FT-103", prefix), {"ts": T0, "value": 1.0})
+        publisher.publish(batch_topic("xg-other", prefix), [{"meter": "FT-103", "ts": T0, "value": 1.0}])
+        publisher.publish(f"{batch_topic('xg-other', prefix)}/signed/gw-1", b"not signed")
+        publisher.publish(reading_topic(E, "FT-103", prefix), {"ts": T0, "value": 2.0})
+        _wait(lambda: saved.count_readings(E) == 1, "the reading of the worker's enterprise")
+        time.sleep(0.5)  # room for a wrongly routed message to arrive
+    finally:
+        running.stop()
+    assert sum(c.messages for c in running.commits) == 1
+    assert saved.count_quarantine() == {}
+
+
+def _recording(pipeline: Pipeline, enterprises: list[str]) -> Pipeline:
+    """``pipeline``, noting the enterprise of every batch it commits in ``enterprises``."""
+    real = pipeline.ingest_many
+
+    def ingest_many(batches: list[Batch], **kwargs: Any) -> Any:
+        results = real(batches, **kwargs)
+        enterprises.extend(batch.enterprise for batch in batches)
+        return results
+
+    pipeline.ingest_many = ingest_many  # type: ignore[method-assign]
+    return pipeline
+
+
+def test_workers_with_disjoint_enterprises_commit_everything_once(
+    saved: Store,
+    broker: tuple[str, int],
+    mqtt_names: dict[str, str],
+    publisher: Publisher,
+    regions: list[Region],
+    parks: list[Park],
+    make_enterprise: Callable[..., Enterprise],
+) -> None:
+    other = "xt-paper"
+    saved.save_model(regions, parks, [make_enterprise(other)])
+    prefix, group = mqtt_names["prefix"], mqtt_names["group"]
+    seen: dict[str, list[str]] = {E: [], other: []}  # enterprise of every message each worker committed
+    pipelines = {enterprise: _recording(Pipeline(saved), seen[enterprise]) for enterprise in seen}
+    steel = Running(saved, broker, prefix, group, mqtt_names["a"], enterprises=[E], pipeline=pipelines[E])
+    paper = Running(
+        saved, broker, prefix, group, mqtt_names["b"], enterprises=[other], pipeline=pipelines[other]
+    )
+    try:
+        for enterprise in (
+            E,
+            other,
+        ):  # one gateway catching up, then the other (a shared split would mix them)
+            for k in range(25):
+                batch = [{"meter": m, "ts": T0 + 900 * k, "value": 100.0 + k} for m in ("FT-103", "FT-201")]
+                publisher.publish(batch_topic(enterprise, prefix), batch)
+        _wait(lambda: saved.count_readings(E) == 50 and saved.count_readings(other) == 50, "100 readings")
+        time.sleep(0.5)  # room for a message delivered twice to arrive
+    finally:
+        steel.stop()
+        paper.stop()
+    assert seen == {E: [E] * 25, other: [other] * 25}
+    for running in (steel, paper):
+        assert sum(c.messages for c in running.commits) == 25
+        assert sum(c.acknowledged for c in running.commits) == 25
+        assert sum(c.accepted for c in running.commits) == 50
+        assert sum(c.duplicate + c.rejected + c.malformed for c in running.commits) == 0
+    for enterprise in (E, other):
+        assert len(saved.read_aggregates(enterprise, "FT-103", "PT15M")) == 25
+
+
 def test_a_retired_worker_leaves_the_group(
     saved: Store, broker: tuple[str, int], mqtt_names: dict[str, str], publisher: Publisher
 ) -> None:
@@ -317,6 +395,8 @@ def test_worker_options_are_checked(saved: Store) -> None:
         ({"batch_size": 0}, "batch_size must be at least 1"),
         ({"group": "a/b"}, "cannot be a topic level"),
         ({"timezone": "Moon/Base"}, "unknown time zone"),
+        ({"enterprises": [E, "xg+"]}, r"enterprise 'xg\+' cannot be a topic level"),
+        ({"enterprises": [E, "xg-nowhere"]}, "enterprise 'xg-nowhere' is not in the store"),
     ]:
         with pytest.raises(InvalidInputError, match=fragment):
             MqttWorker(saved, **options)  # type: ignore[arg-type]
