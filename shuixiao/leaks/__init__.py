@@ -83,12 +83,12 @@ from shuixiao.leaks.zones import (
 )
 
 __all__ = [
+    "EVENTS_FORMAT",
     "BoundaryMeter",
     "Candidate",
     "DetectionResult",
     "DetectionScore",
     "DetectorSettings",
-    "EVENTS_FORMAT",
     "IwaWaterBalance",
     "Leak",
     "LeakEvent",
