@@ -1,7 +1,8 @@
 """``shuixiao leak``: simulate leak scenarios, detect and localise leaks, score detections, zones, leak events.
 
 ``simulate``, ``detect``, ``score`` and ``zones`` work on files only: they open no database and need no
-network access.  ``detect --store --enterprise E`` also records the leaks found as leak events
+network access.  ``readings`` exports an enterprise's stored meter data as the readings file those
+commands read; ``detect --store --enterprise E`` also records the leaks found as leak events
 with their alarms, and ``leak event`` follows those events from suspicion to a verified repair.
 """
 
@@ -20,12 +21,14 @@ from rich.table import Table
 from shuixiao.alarms import LeakState, load_rules, resolve_rules
 from shuixiao.cli._alarm import actor, local_time, notify_config
 from shuixiao.cli._context import Context
+from shuixiao.cli._demo import interval_seconds
 from shuixiao.errors import InvalidInputError
 from shuixiao.leaks import (
     DetectorSettings,
     LeakEvent,
     ScenarioSettings,
     detect_leaks,
+    interval_readings,
     place_sensors,
     random_leaks,
     read_events,
@@ -42,7 +45,9 @@ from shuixiao.leaks import (
 )
 from shuixiao.leaks.zones import ZoneBalance, district_metered_areas, zone_balance
 from shuixiao.notify import make_outbox
+from shuixiao.series.aggregate import iso_duration
 from shuixiao.storage import AlarmStore, LeakEventRecord, LeakEventStore
+from shuixiao.units import from_canonical
 
 
 def _positive_float(text: str) -> float:
@@ -69,12 +74,14 @@ def register(nouns: Any) -> None:
     """Add the ``leak`` command and its verbs to ``nouns``."""
     leak = nouns.add_parser(
         "leak",
-        help="pipe-network leaks: simulate, detect, score, zones",
+        help="pipe-network leaks: simulate, detect, score, zones, readings, events",
         description=(
             "Leak monitoring on EPANET networks from files: simulate scenarios with ground truth, "
             "detect and localise leaks in flow and pressure readings, score detections "
-            "with the BattLeDIM 2020 rules, and split the network into district-metered areas. "
-            "No database is used. See docs/leaks.md."
+            "with the BattLeDIM 2020 rules, and split the network into district-metered areas; "
+            "these use no database. `readings` exports an enterprise's stored meter data as such a "
+            "readings file, `detect --store` records the leaks found and `event` follows them. "
+            "See docs/leaks.md."
         ),
     )
     verbs = leak.add_subparsers(dest="verb", metavar="<verb>", required=True)
@@ -145,6 +152,43 @@ def register(nouns: Any) -> None:
     )
     det.set_defaults(handler=detect)
     _register_events(verbs)
+
+    rea = verbs.add_parser(
+        "readings",
+        help="export stored meter data as leak readings (READINGS.csv)",
+        description=(
+            "Write the readings file of `leak detect` and `leak zones` from the store: for every sensor "
+            "of SENSORS.yaml, the enterprise's meter of the same id, one value per base interval of the "
+            "aggregates — totalizers as the interval's mean flow [m³/h], flow-rate meters as their mean "
+            "[m³/h], pressure meters as their mean head [m] and level meters as their mean level [m]. "
+            "Gaps stay empty. Times in the instance's time zone."
+        ),
+    )
+    rea.add_argument(
+        "--enterprise", required=True, metavar="ID", help="the enterprise whose meters these are"
+    )
+    rea.add_argument(
+        "--sensors",
+        required=True,
+        type=Path,
+        metavar="SENSORS.yaml",
+        help="sensor file; sensor ids are meter ids",
+    )
+    rea.add_argument(
+        "--from", dest="start", required=True, metavar="TIME", help="from this ISO date or date-time"
+    )
+    rea.add_argument(
+        "--to", dest="end", required=True, metavar="TIME", help="to this ISO date or date-time (excluded)"
+    )
+    rea.add_argument(
+        "--interval",
+        type=interval_seconds,
+        default=900,
+        metavar="SECONDS",
+        help="base interval of the stored aggregates (default 900 = 15 min)",
+    )
+    rea.add_argument("--out", required=True, type=Path, metavar="READINGS.csv", help="readings file to write")
+    rea.set_defaults(handler=readings)
 
     sim = verbs.add_parser(
         "simulate",
@@ -306,6 +350,59 @@ def detect(ctx: Context, args: argparse.Namespace) -> int:
     if args.store:
         _keep_network(ctx, network.name, network.inp_text)
         _record(ctx, args, result.events, network.name)
+    return 0
+
+
+# quantity of a meter → (sensor types it can be, unit of the readings file, taken as a mean)
+_EXPORTABLE = {
+    "volume": (("flow", "demand"), "m³", False),
+    "flow_rate": (("flow", "demand"), "m³/h", True),
+    "pressure": (("pressure",), "m", True),
+    "level": (("pressure",), "m", True),
+}
+
+
+def readings(ctx: Context, args: argparse.Namespace) -> int:
+    """Export an enterprise's stored meter aggregates as leak readings."""
+    tz = ctx.settings.timezone
+    start, end = local_time(args.start, tz, "--from"), local_time(args.end, tz, "--to")
+    if start is None or end is None or start >= end:
+        raise InvalidInputError(f"--from {args.start} must be before --to {args.end}")
+    sensors = read_sensors(args.sensors)
+    store = ctx.store()
+    meters = {m.id: m for m in store.load_enterprise(args.enterprise).meters}
+    unknown = sorted(set(sensors) - set(meters))
+    if unknown:
+        raise InvalidInputError(
+            f"{args.sensors}: {', '.join(unknown)} are not meters of enterprise {args.enterprise}; "
+            "name each sensor after the meter that reads it (shuixiao demo build writes such a file, "
+            "networks/<enterprise>.meters.yaml)"
+        )
+    resolution = iso_duration(args.interval)
+    aggregates, means = {}, []
+    for sid, sensor in sensors.items():
+        quantity = str(meters[sid].quantity)
+        types, unit, mean = _EXPORTABLE.get(quantity, ((), "", False))
+        if sensor.type not in types:
+            raise InvalidInputError(
+                f"{args.sensors}: sensor {sid} is a {sensor.type} sensor but meter {sid} measures {quantity}; "
+                "flow and demand sensors need totalizers or flow-rate meters, pressure sensors pressure or level meters"
+            )
+        frame = store.read_aggregates(args.enterprise, sid, resolution, start, end)
+        frame["value"] = from_canonical(frame["value"].to_numpy(dtype=float), unit, quantity)
+        aggregates[sid] = frame
+        if mean:
+            means.append(sid)
+    table = interval_readings(aggregates, dt.timedelta(seconds=args.interval), ctx.settings.zone, means=means)
+    if table.empty:
+        raise InvalidInputError(
+            f"enterprise {args.enterprise} has no {resolution} aggregates of these meters from {args.start} "
+            f"to {args.end}; check the period, or --interval if its meters report at another interval"
+        )
+    write_readings(table, args.out)
+    ctx.out.print(
+        ctx.t("leak.readings", sensors=len(aggregates), rows=len(table), path=str(args.out)), markup=False
+    )
     return 0
 
 

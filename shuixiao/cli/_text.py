@@ -576,6 +576,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "leakstate.dismissed": ("已排除", "dismissed"),
     "leak.events": ("漏损事件", "Leak events"),
     "leak.no_events": ("没有符合条件的漏损事件。", "No leak events match."),
+    "leak.readings": (
+        "已导出 {sensors} 个传感器的 {rows} 个时段读数：{path}（时间戳,传感器,数值；压力 m 水头，流量 m³/h）",
+        "Wrote {rows} intervals of {sensors} sensors to {path} (timestamp,sensor,value; pressure m head, flow m³/h)",
+    ),
     "leak.stored": (
         "已记入数据库（企业 {enterprise}）：新漏损事件 {new} 起，更新 {updated} 起。查看：shuixiao leak event list",
         "Recorded for {enterprise}: {new} new leak events, {updated} updated. See: shuixiao leak event list",

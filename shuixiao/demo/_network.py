@@ -14,22 +14,33 @@ the leak engine's default placement (:func:`shuixiao.leaks.place_sensors`) plus 
 level-2 meter on fresh water from the network root, on the branch pipe ``P-<unit>`` it
 measures, so that the meter placement cuts the network into one district-metered area per
 metered workshop (:func:`shuixiao.leaks.zones.district_metered_areas`).
+:func:`meter_sensors` places only the plant's own fresh-water totalizers on the network,
+under their meter ids, and :func:`meter_readings` turns their simulated interval volumes into
+the leak engine's readings, so that the detector runs on the plant's own meter data.
 
 ``wntr`` is imported inside :func:`network_inp` only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import tempfile
 from collections import deque
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
 
+import pandas as pd
+
+from shuixiao.demo import _parameters as P
 from shuixiao.demo._plant import PlantTemplate
-from shuixiao.leaks import PipeNetwork, Sensor, place_sensors
+from shuixiao.demo._records import DemoConfig, EnterpriseData
+from shuixiao.demo._simulate import resolutions
+from shuixiao.leaks import PipeNetwork, Sensor, interval_readings, place_sensors
 from shuixiao.model import Enterprise, FlowCategory, UnitKind
 
-__all__ = ["network_inp", "network_sensors"]
+__all__ = ["meter_readings", "meter_sensors", "network_inp", "network_sensors"]
 
 # Ductile-iron and steel pipe sizes (DN, mm) used for plant water mains.
 _DN = (80, 100, 150, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000, 1200)
@@ -232,3 +243,93 @@ def network_sensors(enterprise: Enterprise, network: PipeNetwork) -> dict[str, S
         if flow and meter.level == 2 and flow.from_unit == root and network.has_link(f"P-{flow.to_unit}"):
             sensors[meter.id] = Sensor("flow", link=f"P-{flow.to_unit}")
     return sensors
+
+
+def meter_sensors(enterprise: Enterprise, network: PipeNetwork) -> dict[str, Sensor]:
+    """Return the plant's own fresh-water totalizers as leak sensors on its supply network.
+
+    Parameters
+    ----------
+    enterprise : Enterprise
+        The plant and its meters.
+    network : PipeNetwork
+        The plant's network, as :func:`network_inp` built it (junction ids are unit ids, the
+        branch pipe into unit ``u`` is ``P-<u>``).
+
+    Returns
+    -------
+    dict of str to Sensor
+        By meter id, in the enterprise's meter order:
+
+        * the meter of the one fresh-water flow into the network root, as the flow the root
+          supplies (``{type: flow, node: <root>}``); none when several flows enter the root
+          (their sum is not a meter's reading).  A root with storage (a clear-water
+          reservoir) supplies its intake less its storage change; the daily filling and
+          drawing is normal behaviour the detector learns;
+        * a meter on fresh water from a node of the network into a junction with one pipe (a consumer at the end of a
+          branch), as its customer meter (``{type: demand, node: <unit>}``);
+        * a meter on fresh water from a node of the network into any other junction, on the branch pipe ``P-<unit>``
+          that carries it (``{type: flow, link: P-<unit>}``): the workshop meters.
+
+        Only volume meters (totalizers) count; rate meters and analysers are left out.
+    """
+    (root,) = network.sources
+    ends: dict[str, int] = {}
+    for link in network.links:
+        for node in network.link_nodes(link):
+            ends[node] = ends.get(node, 0) + 1
+    flows = {f.id: f for f in enterprise.flows}
+    fresh = [
+        (m, flows[str(m.flow)])
+        for m in enterprise.meters
+        if m.flow is not None
+        and str(m.quantity) == "volume"
+        and flows[str(m.flow)].category == FlowCategory.FRESH
+    ]
+    into_root = [(m, f) for m, f in fresh if f.to_unit == root]
+    sensors: dict[str, Sensor] = {}
+    for meter, flow in fresh:
+        target = str(flow.to_unit)
+        if flow.to_unit == root:
+            if len(into_root) == 1:
+                sensors[meter.id] = Sensor("flow", node=root)
+        elif (
+            network.has_node(str(flow.from_unit))
+            and network.has_node(target)
+            and network.node_kind(target) == "junction"
+        ):
+            if ends.get(target) == 1:
+                sensors[meter.id] = Sensor("demand", node=target)
+            elif network.has_link(f"P-{target}"):
+                sensors[meter.id] = Sensor("flow", link=f"P-{target}")
+    return sensors
+
+
+def meter_readings(data: EnterpriseData, sensors: Mapping[str, Sensor], config: DemoConfig) -> pd.DataFrame:
+    """Return the leak engine's readings of ``sensors`` from a simulated plant's aggregates.
+
+    Parameters
+    ----------
+    data : EnterpriseData
+        What :func:`shuixiao.demo.simulate` yielded for the plant.
+    sensors : mapping of str to Sensor
+        Sensors named by meter id, e.g. from :func:`meter_sensors`.
+    config : DemoConfig
+        The configuration it was simulated with (its reading interval).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The mean flow of every base interval (15 min by default) of each sensor's meter
+        [m³/h], indexed in Asia/Shanghai time; gaps are NaN
+        (:func:`shuixiao.leaks.interval_readings`, as for stored aggregates).
+    """
+    base = resolutions(config.interval)[0]
+    volumes = {
+        a.meter_id: pd.DataFrame(
+            {"start": pd.to_datetime(a.start, unit="s", utc=True), "value": a.value, "count": a.count}
+        )
+        for a in data.aggregates
+        if a.resolution == base and a.meter_id in sensors
+    }
+    return interval_readings(volumes, dt.timedelta(seconds=config.interval), ZoneInfo(P.TIMEZONE))

@@ -10,7 +10,10 @@ database it leaves, under ``directory``:
 * ``models/<enterprise>.yaml`` — each plant as an editable model file;
 * ``networks/<enterprise>.inp`` — each plant's EPANET supply network;
 * ``networks/<enterprise>.sensors.yaml`` — its leak-monitoring sensors, the workshop meters
-  among them, for ``shuixiao leak detect`` and ``shuixiao leak zones``;
+  among them, for ``shuixiao leak simulate``, ``detect`` and ``zones``;
+* ``networks/<enterprise>.meters.yaml`` — its own fresh-water totalizers placed on the network,
+  by meter id, for ``shuixiao leak readings`` (the stored data as leak readings) and then
+  ``leak detect`` and ``leak zones``;
 * ``truth.json`` — the ground truth of the simulation (injected events, true
   volumes and indicators), for tests and for checking the engines.
 """
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from shuixiao.demo import DemoConfig, EnterpriseData, build_park, enterprise_ids, simulate
-from shuixiao.demo._network import network_sensors
+from shuixiao.demo._network import meter_sensors, network_sensors
 from shuixiao.demo.plans import demo_plans
 from shuixiao.io import ModelDocument, write_model_file
 from shuixiao.leaks import network_from_text, write_sensors
@@ -101,8 +104,13 @@ def build_demo(store: Store, config: DemoConfig, directory: Path, *, replace: bo
     for enterprise in park.enterprises:
         inp = park.networks[enterprise.id]
         (directory / "networks" / f"{enterprise.id}.inp").write_text(inp, encoding="utf-8")
-        sensors = network_sensors(enterprise, network_from_text(inp, name=enterprise.id))
-        write_sensors(sensors, directory / "networks" / f"{enterprise.id}.sensors.yaml")
+        network = network_from_text(inp, name=enterprise.id)
+        write_sensors(
+            network_sensors(enterprise, network), directory / "networks" / f"{enterprise.id}.sensors.yaml"
+        )
+        write_sensors(
+            meter_sensors(enterprise, network), directory / "networks" / f"{enterprise.id}.meters.yaml"
+        )
 
     truth: dict[str, Any] = {"config": _config_json(config), "enterprises": {}}
     meters = readings = aggregates = 0

@@ -37,6 +37,7 @@ from shuixiao.leaks.detect import (
 )
 from shuixiao.leaks.files import (
     EVENTS_FORMAT,
+    interval_readings,
     read_events,
     read_readings,
     read_sensors,
@@ -110,6 +111,7 @@ __all__ = [
     "detect_leaks",
     "district_metered_areas",
     "infrastructure_leakage_index",
+    "interval_readings",
     "iwa_water_balance",
     "leak_defaults",
     "leak_impact",

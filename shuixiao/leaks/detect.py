@@ -744,6 +744,27 @@ class _Bank:
         out: npt.NDArray[np.float64] = np.einsum("hj,hjk->hk", signature, self.ws) / self.energy
         return out
 
+    def mix_flow(
+        self,
+        row: int,
+        weights: npt.NDArray[np.float64],
+        others: list[tuple[float, npt.NDArray[np.float64]]],
+    ) -> float:
+        """Leak-flow estimate at row ``row`` for a leak at the junction mix ``weights``. [m³/h]
+
+        ``others`` are (flow [m³/h], junction mix) of leaks whose effect is taken out first.
+        """
+        if not self.valid[row]:
+            return float("nan")
+        h = int(self.hour[row])
+        signature = self.s[h] @ weights
+        ws = self.w @ signature
+        energy = float(signature @ ws)
+        if not energy > 1e-12:
+            return float("nan")
+        residual = self.filled[row] - sum((f * (self.s[h] @ m) for f, m in others), np.zeros(len(ws)))
+        return float(residual @ ws) / energy
+
     def window_signatures(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
         """Junction signatures averaged over the hours of ``rows``: (M, K)."""
         counts = np.bincount(self.hour[rows], minlength=24).astype(np.float64)
@@ -782,6 +803,7 @@ class _Open:
     candidates: tuple[Candidate, ...] = ()
     location: Location | None = None
     uncertainty: float = float("nan")
+    from_normal: bool = False  # localised against normal behaviour, not the day before (a slow leak)
 
 
 class _Tracker:
@@ -845,7 +867,7 @@ class _Tracker:
             active = [e for e in self.events if e.end is None]
             self._refine(active, i)
             active = [e for e in self.events if e.end is None]
-            self._watch_end(active, raw, i)
+            self._watch_end(active, i)
             explained = sum((e.flow * e.response[h] for e in active if e.end is None), np.zeros(k_count))
             q = raw - explained
             self.flow[i] = float(np.nanmedian(raw[self.bank.usable]))
@@ -903,6 +925,8 @@ class _Tracker:
             if i - e.alarm >= self.holdoff:
                 e.fixed = True
                 best = self._localise(e, until=i + 1)
+                if best is None or best[1] < self.keep:
+                    best = self._slow_leak(e, i + 1) or best
                 if best is not None:
                     e.weights, e.flow = best
                     e.response = self.bank.response(e.weights)
@@ -919,16 +943,52 @@ class _Tracker:
             if np.isfinite(q).any():
                 e.flow = float(np.nanmean(q))
 
-    def _watch_end(self, active: list[_Open], raw: npt.NDArray[np.float64], i: int) -> None:
+    def _slow_leak(self, event: _Open, until: int) -> tuple[npt.NDArray[np.float64], float] | None:
+        """Localise ``event`` against normal behaviour when the day before it explains too little.
+
+        A leak that grows over days or weeks has reached most of its size before its CUSUM
+        alarms, so the change over the day before the alarm is small and the event would be
+        dropped as a misfit.  Its residuals against the normal-behaviour model (what the
+        CUSUM saw) are then used instead, if one leak explains them (the confirmation) with at
+        least 75 % of the smallest leak of interest; otherwise the event keeps its first
+        localisation.
+        """
+        kept = (event.candidates, event.location, event.uncertainty, event.flow)
+        best = self._localise(event, until=until, from_normal=True)
+        if (
+            best is not None
+            and best[1] >= self.keep
+            and event.candidates
+            and event.candidates[0].score >= self.confirm
+        ):
+            event.from_normal = True
+            return best
+        event.candidates, event.location, event.uncertainty, event.flow = kept
+        return None
+
+    def _others(self, event: _Open, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
+        """What the other events, at their estimated flows, add to the residuals at ``rows``: (rows, M)."""
+        out = np.zeros((len(rows), self.full.s.shape[1]))
+        hours = self.full.hour[rows]
+        for o in self.events:
+            if o is event:
+                continue
+            on = (rows >= o.start) & ((rows < o.end) if o.end is not None else True)
+            if on.any():
+                out[on] += o.flow * np.einsum("rjk,k->rj", self.full.s[hours[on]], o.weights)
+        return out
+
+    def _watch_end(self, active: list[_Open], i: int) -> None:
         """A second CUSUM per open event: has its flow gone (a repair)?"""
-        h = int(self.bank.hour[i])
         for e in active:
             if not e.fixed or e.flow <= self.drift:
                 continue
-            node = int(np.argmax(e.weights))
-            q = raw[node] - sum(o.flow * o.response[h, node] for o in active if o is not e)
+            # the flow estimate of the event's own location (a junction, or a pipe's mix of its
+            # ends), less what the other open events add to it: how its flow was estimated
+            q = self.bank.mix_flow(i, e.weights, [(o.flow, o.weights) for o in active if o is not e])
             if not np.isfinite(q):
                 continue
+            node = int(np.argmax(e.weights))
             e.down = max(0.0, e.down + (e.flow / 2.0 - q) / self.sigma[node])
             if e.down == 0.0 or e.down_zero < 0:
                 e.down_zero = i
@@ -936,12 +996,19 @@ class _Tracker:
                 e.end = e.down_zero + 1
 
     def _localise(
-        self, event: _Open, until: int | None = None
+        self, event: _Open, until: int | None = None, *, from_normal: bool | None = None
     ) -> tuple[npt.NDArray[np.float64], float] | None:
         """Rank candidates by whitened correlation of the mean residual change with their signatures.
 
+        The change is the mean residual after the event's start less the mean over the window
+        before it (after any earlier event's start); with ``from_normal`` (default: the
+        event's own choice, see :meth:`_slow_leak`) it is the mean residual itself, i.e. the
+        change from the normal behaviour learned on the training window.
+
         Returns the best candidate's junction mix and leak flow [m³/h], or None.
         """
+        if from_normal is None:
+            from_normal = event.from_normal
         residual = self.full.residual
         n = len(residual)
         later = [e.start for e in self.events if e.start > event.start]
@@ -952,11 +1019,13 @@ class _Tracker:
         begin = max([0, event.start - self.window, *earlier])
         after_rows = np.arange(event.start, stop)
         after = residual[after_rows]
+        if from_normal:
+            after = after - self._others(event, after_rows)
         before = residual[begin : event.start]
         if len(after) == 0 or not np.isfinite(after).any():
             return None
         delta = np.nanmean(after, axis=0)
-        if len(before) and np.isfinite(before).any():
+        if not from_normal and len(before) and np.isfinite(before).any():
             delta = delta - np.nanmean(before, axis=0)
         delta = np.nan_to_num(delta)
         if not self.locations:

@@ -42,6 +42,7 @@ from shuixiao.leaks.network import Location
 
 __all__ = [
     "EVENTS_FORMAT",
+    "interval_readings",
     "read_events",
     "read_readings",
     "read_sensors",
@@ -265,6 +266,61 @@ def to_long(readings: pd.DataFrame) -> pd.DataFrame:
 def write_readings(readings: pd.DataFrame, path: str | Path) -> None:
     """Write wide readings as the long CSV ``timestamp,sensor,value`` (missing values left empty)."""
     to_long(readings).to_csv(Path(path), index=False, float_format="%.6g", lineterminator="\n")
+
+
+def interval_readings(
+    aggregates: Mapping[str, pd.DataFrame],
+    interval: dt.timedelta,
+    timezone: dt.tzinfo,
+    *,
+    means: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Readings of sensors from the interval aggregates of their meters.
+
+    Parameters
+    ----------
+    aggregates : mapping of str to pandas.DataFrame
+        Sensor id → the meter's interval aggregates, as ``Store.read_aggregates`` returns
+        them: columns ``start`` (timezone-aware), ``value`` and ``count`` (readings behind
+        it; 0 marks a gap).  ``value`` is the volume of the interval [m³] for a totalizer,
+        the mean in the sensor's unit (m head, m³/h) for the sensors in ``means``.
+    interval : datetime.timedelta
+        Length of the intervals (the base interval of the aggregates, e.g. 15 min).
+    timezone : datetime.tzinfo
+        The plant's time zone: the readings' wall-clock hour selects the detector's hourly
+        signatures and daily harmonics.
+    means : iterable of str
+        Sensors whose aggregates are means (pressure, level and flow-rate meters), taken as
+        they are.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per sensor, indexed by interval start in ``timezone``: the mean flow of
+        the interval [m³/h] for totalizers, the mean for the others; a gap (count 0) or a
+        missing interval is NaN, never zero.
+
+    Raises
+    ------
+    InvalidInputError
+        If the interval is not positive or a frame lacks a column.
+    """
+    hours = interval.total_seconds() / 3600.0
+    if not hours > 0:
+        raise InvalidInputError(f"the interval must be positive, not {interval}")
+    averaged = set(means)
+    columns = {}
+    for sid, frame in aggregates.items():
+        missing = {"start", "value", "count"} - set(frame.columns)
+        if missing:
+            raise InvalidInputError(f"the aggregates of sensor {sid} lack {', '.join(sorted(missing))}")
+        index = pd.DatetimeIndex(frame["start"]).tz_convert(timezone)
+        value = frame["value"].to_numpy(dtype=np.float64) / (1.0 if sid in averaged else hours)
+        value[frame["count"].to_numpy() <= 0] = np.nan
+        columns[sid] = pd.Series(value, index=index)
+    readings = pd.DataFrame(columns).sort_index()
+    readings.index.name = "timestamp"
+    return readings
 
 
 # --- ground truth ---------------------------------------------------------------------------------

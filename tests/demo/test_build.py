@@ -40,6 +40,9 @@ def test_build_writes_everything(store: Store, tmp_path: Path) -> None:
         sensors = read_sensors(tmp_path / "networks" / f"{e.id}.sensors.yaml")
         assert {s.type for s in sensors.values()} == {"pressure", "flow", "demand"}
         assert {m.id for m in e.meters if m.level == 2} & set(sensors)  # the workshop meters
+        own = read_sensors(tmp_path / "networks" / f"{e.id}.meters.yaml")
+        assert set(own) <= {m.id for m in e.meters} and {s.type for s in own.values()} <= {"flow", "demand"}
+        assert {m.id for m in e.meters if m.level == 2} & set(own)
         assert len(store.list_meter_events(e.id)) == len(data.events)
 
     # Readings are stored in canonical units: a meter reporting in another unit is converted.
