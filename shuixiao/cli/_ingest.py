@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
 import os
 import signal
 import sys
@@ -15,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from rich.table import Table
 
+from shuixiao.cli._alarm import local_time
 from shuixiao.cli._context import Context
 from shuixiao.cli._demo import interval_seconds
 from shuixiao.errors import InvalidInputError
@@ -305,24 +305,14 @@ def ingest_file(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _local(text: str | None, tz: str, what: str) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError as err:
-        raise InvalidInputError(f"{what} {text!r} is not an ISO date or date-time, e.g. 2025-03-01") from err
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(tz))
-
-
 def list_quarantine(ctx: Context, args: argparse.Namespace) -> int:
     """Show quarantined records with their reasons."""
     store = ctx.store()
     tz = ctx.settings.timezone
     filters: dict[str, Any] = {
         "reason": args.reason,
-        "start": _local(args.since, tz, "--since"),
-        "end": _local(args.until, tz, "--until"),
+        "start": local_time(args.since, tz, "--since"),
+        "end": local_time(args.until, tz, "--until"),
         "replayed": None if args.all else False,
     }
     counts = store.count_quarantine(args.enterprise, **filters)
@@ -406,7 +396,7 @@ def replay_quarantine(ctx: Context, args: argparse.Namespace) -> int:
 def rebuild_aggregates(ctx: Context, args: argparse.Namespace) -> int:
     """Recompute aggregates from the stored readings and report the rows written."""
     tz = ctx.settings.timezone
-    start, end = _local(args.start, tz, "--from"), _local(args.end, tz, "--to")
+    start, end = local_time(args.start, tz, "--from"), local_time(args.end, tz, "--to")
     if start is not None and end is not None and start > end:
         raise InvalidInputError(f"--from {args.start} is after --to {args.end}; swap them")
     meters = list(dict.fromkeys(args.meters)) if args.meters else None
