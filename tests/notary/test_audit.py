@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from shuixiao.errors import LedgerVerificationError
+from shuixiao.errors import InvalidInputError, LedgerVerificationError
 from shuixiao.ledger import Batch, Reading, generate_ed25519_key
 from shuixiao.model import Origin, Quality
-from shuixiao.notary import audit_store
+from shuixiao.notary import AuditReport, audit_store
 from shuixiao.notary.audit import _parse
-from shuixiao.storage import schema
+from shuixiao.storage import Store, schema
 from shuixiao.storage.ledger import (
     ledger_batch_readings,
     ledger_batches,
@@ -214,3 +214,51 @@ def test_changed_inner_nodes_of_a_full_tile_are_named(log: LogNode) -> None:
     assert _problems(log.node) == [("tree", "tile 0/0")]
     _execute(log.node, sa.update(t).where(t.c.level == 0, t.c.idx == 0).values(nodes=None))
     assert audit_store(log.node.store).ok  # a tile written before migration 0007 holds none
+
+
+def _findings(report: AuditReport) -> tuple[object, ...]:
+    return (
+        report.problems,
+        report.batches,
+        report.readings,
+        report.unnotarised,
+        report.checkpoints,
+        report.warnings,
+    )
+
+
+def test_worker_processes_find_what_one_process_finds(log: LogNode) -> None:
+    log.grow(34)  # 40 batches: with 2 workers, 8 ranges of 5 leaves (leaves 0..4, 5..9, ...)
+    assert _findings(audit_store(log.node.store, workers=2)) == _findings(audit_store(log.node.store))
+    keys = log.node.store.meter_keys(E)
+    r, b = schema.readings, ledger_batches
+    _execute(
+        log.node,
+        sa.update(r).where(r.c.meter_key == keys["FT-101"], r.c.ts == _at(T0 + 900 * 7)).values(value=1.0),
+    )
+    _execute(log.node, sa.delete(r).where(r.c.meter_key == keys["PT-201"], r.c.ts == _at(T0 + 900 * 30)))
+    log.node.store.write_readings(keys["PT-201"], [T0 + 450], [5.0], [int(Quality.GOOD)], int(Origin.MANUAL))
+    batches = {bb.leaf_index: bb for bb in log.node.ledger.iter_batches(1)}
+    # leaves 9 and 10 on either side of a range boundary, and leaf 39, the last
+    _execute(log.node, sa.delete(b).where(b.c.id.in_([batches[9].id, batches[10].id, batches[39].id])))
+    changed = batches[22].encoding[:-1] + bytes([batches[22].encoding[-1] ^ 1])
+    _execute(log.node, sa.update(b).where(b.c.id == batches[22].id).values(encoding=changed))
+    _execute(log.node, sa.update(b).where(b.c.id == batches[30].id).values(leaf_index=45))
+    one = audit_store(log.node.store, workers=1)
+    kinds = {p.kind for p in one.problems}
+    assert {
+        "tree",
+        "batch",
+        "signature",
+        "reading_changed",
+        "reading_missing",
+        "reading_unnotarised",
+    } <= kinds
+    assert ("tree", "leaf 9") in [(p.kind, p.subject) for p in one.problems]
+    for workers in (2, 3):
+        assert _findings(audit_store(log.node.store, workers=workers)) == _findings(one)
+
+
+def test_the_audit_refuses_a_number_of_workers_that_is_not_one_or_more() -> None:
+    with pytest.raises(InvalidInputError, match="workers must be a whole number"):
+        audit_store(Store.open("sqlite://"), workers=0)
