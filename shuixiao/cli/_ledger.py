@@ -281,9 +281,9 @@ def _register_verify(verbs: Any) -> None:
         type=int,
         metavar="N",
         help=(
-            "check the batches and read the stored readings in N processes (default: one per CPU core for a "
-            "log of 20,000 batches or more, else 1). The report is the same. Needs a database file or "
-            "server, not an in-memory SQLite database"
+            "check the batches and read the stored readings in N processes (default: one per CPU core from "
+            "1,000 logged batches on, else 1). The report is the same. Needs a database file or server, not "
+            "an in-memory SQLite database"
         ),
     )
     verify.set_defaults(handler=verify_log)

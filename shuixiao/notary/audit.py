@@ -729,7 +729,7 @@ class _Audit:
                 _stored_readings(self.store, *w) for w in wanted
             )
         else:
-            size = max(1, math.ceil(len(wanted) / (CHUNKS_PER_WORKER * self.pool.workers)))
+            size = max(1, len(wanted) // (CHUNKS_PER_WORKER * self.pool.workers))
             stored = self.pool.executor.map(_stored_in_worker, wanted, chunksize=size)
         for check, held in zip(checks, stored, strict=True):
             self._meter(*check, held)
@@ -853,9 +853,10 @@ CHUNKS_PER_WORKER: Final = 4
 """Ranges of leaves (and groups of meters) handed to each worker process: enough to even out their
 work, few enough that each range is read in long pages."""
 
-_POOL_BATCHES: Final = 20_000
-"""Logged batches from which :func:`audit_store` checks on every core when ``workers`` is not given:
-about a second of work on one core, against some 50 ms to start the worker processes."""
+_POOL_BATCHES: Final = {"fork": 1_000, "forkserver": 20_000, "spawn": 20_000}
+"""Logged batches from which :func:`audit_store` checks on every core when ``workers`` is not given,
+by how the workers start: some 0.1 s of work on one core against some 50 ms to fork them, some
+1.5 s against about a second for a server or fresh processes to import this module."""
 
 
 @dataclass
@@ -944,18 +945,21 @@ def audit_store(
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise InvalidInputError(f"workers must be a whole number of processes ≥ 1, not {workers!r}")
     started = time.perf_counter()
+    context = _context()
     if workers is None:
         workers = 1
-        if LedgerStore(store).local_log().size >= _POOL_BATCHES:
+        if LedgerStore(store).local_log().size >= _POOL_BATCHES[context.get_start_method()]:
             with contextlib.suppress(ConfigurationError):
                 store.url_to_reopen()
-                workers = os.cpu_count() or 1
+                workers = (
+                    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+                )
     with contextlib.ExitStack() as stack:
         pool = None
         if workers > 1:
             executor = ProcessPoolExecutor(
                 max_workers=workers,
-                mp_context=_context(),
+                mp_context=context,
                 initializer=_open_worker_store,
                 initargs=(store.url_to_reopen(),),
             )
