@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from shuixiao.errors import InvalidInputError, LedgerVerificationError
-from shuixiao.ledger import Batch, Reading, generate_ed25519_key
+from shuixiao.ledger import BATCH_LABELS, Batch, Reading, generate_ed25519_key
 from shuixiao.model import Origin, Quality
 from shuixiao.notary import AuditReport, audit_store
-from shuixiao.notary.audit import _parse
+from shuixiao.notary.audit import _page_rows, _parse
 from shuixiao.storage import Store, schema
 from shuixiao.storage.ledger import (
     ledger_batch_readings,
@@ -262,3 +263,35 @@ def test_worker_processes_find_what_one_process_finds(log: LogNode) -> None:
 def test_the_audit_refuses_a_number_of_workers_that_is_not_one_or_more() -> None:
     with pytest.raises(InvalidInputError, match="workers must be a whole number"):
         audit_store(Store.open("sqlite://"), workers=0)
+
+
+def _columns(rows: Any) -> list[tuple[str, int, float, str | None]]:
+    return [
+        (rows.meters[m], int(t), float(v), rows.units[u])
+        for m, t, v, u in zip(rows.meter_codes, rows.ts, rows.values, rows.unit_codes, strict=True)
+    ]
+
+
+def test_a_page_of_batches_is_read_as_its_batches_are_one_by_one() -> None:
+    encodings = [
+        Batch(
+            "gw-01",
+            s,
+            bytes(32),
+            tuple(Reading(f"FT-10{i % 2}", T0 + 900 * (10 * s + i), 1.5 * i, "m3") for i in range(10)),
+            T0,
+        ).encode()
+        for s in range(8)
+    ]
+    read = _page_rows(encodings)
+    assert read is not None
+    headers, rows, counts = read
+    assert [h[2] for h in headers] == list(range(8)) and counts.tolist() == [10] * 8
+    assert _columns(rows) == [c for e in encodings for c in _columns(_parse(e)[4])]
+    # 11 and 9 records under counts of 10 add up for the page, not for the batches: read one by one
+    at = len(BATCH_LABELS[2]) + 1 + len("gw-01") + 8 + 32 + 8
+    shifted = [
+        e[:at] + (10 + d).to_bytes(4, "big") + e[at + 4 :]
+        for e, d in zip(encodings[:2], (1, -1), strict=True)
+    ]
+    assert _page_rows(shifted + encodings[2:]) is None
