@@ -17,6 +17,11 @@ can check, and names every mismatch:
   ingestion rejected it and it waits in the quarantine; every stored reading
   of a notarised meter (bound to a device, unsigned ingestion not allowed) is
   carried by a logged batch.
+
+With ``workers`` > 1, worker processes check the batches in ranges of leaves
+and read the stored readings meter by meter; this process gathers what they
+found in leaf order and in meter order, so the report is the one a single
+process makes.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -234,7 +239,10 @@ class _Signed:
     def latest(self, meter: str) -> npt.NDArray[np.intp]:
         """Indexes of the meter's readings to check: where batches repeat a time, the last logged one's."""
         group = self._groups.get(meter, np.zeros(0, dtype=np.intp))
-        backwards = self.ts[group][::-1]
+        ts = self.ts[group]
+        if np.all(ts[1:] > ts[:-1]):  # as usual, each time once and in order: all of them
+            return group
+        backwards = ts[::-1]
         _, first = np.unique(backwards, return_index=True)
         return np.sort(group[len(group) - 1 - first])
 
@@ -403,6 +411,7 @@ class _Scanned:
 
 
 _PAGE: Final = 2_000  # batches read in one query
+_Check = tuple[str, Meter, bool]  # enterprise, meter, whether every stored reading must be signed
 
 
 class _Scan:
@@ -690,11 +699,16 @@ class _Audit:
 
     # --- readings ---------------------------------------------------------------------------------
 
-    def readings(self) -> None:
+    def plan(self) -> tuple[list[_Check], Iterator[tuple[npt.NDArray[Any], ...]]]:
+        """List the meters whose readings to compare and start reading their stored readings.
+
+        Returns the checks and, in the same order, the meters' stored readings as they come: in the
+        worker processes, which read them while this process recomputes the tree.
+        """
         enterprises = set(self.expected)
         policies = self.ledger.meter_policies(self.enterprise)
         enterprises |= {p.enterprise for p in policies}
-        checks: list[tuple[str, Meter, _Signed, bool, set[int]]] = []
+        checks: list[_Check] = []
         for enterprise in sorted(enterprises):
             try:
                 model = self.store.load_enterprise(enterprise)
@@ -710,11 +724,7 @@ class _Audit:
                 if p.enterprise == enterprise and p.device and not p.unsigned_allowed
             }
             lenient = {p.meter for p in policies if p.enterprise == enterprise and p.unsigned_allowed}
-            expected = self.expected.get(enterprise, _Expected())
-            quarantined = self.ledger.quarantined(
-                [q for _, q in expected.exceptions.values() if q is not None]
-            )
-            columns = _Signed(expected)
+            expected = self.expected.setdefault(enterprise, _Expected())
             for meter_id in sorted(set(expected.meters) | strict | lenient):
                 meter = meters.get(meter_id)
                 if meter is None:
@@ -722,25 +732,32 @@ class _Audit:
                         f"meter {enterprise}/{meter_id} is no longer in the model; not checked"
                     )
                     continue
-                checks.append((enterprise, meter, columns, meter_id in strict, quarantined))
-        wanted = [(enterprise, meter.id) for enterprise, meter, *_ in checks]
+                checks.append((enterprise, meter, meter_id in strict))
+        wanted = [(enterprise, meter.id) for enterprise, meter, _ in checks]
         if self.pool is None:
-            stored: Iterable[tuple[npt.NDArray[Any], ...]] = (
-                _stored_readings(self.store, *w) for w in wanted
-            )
-        else:
-            size = max(1, len(wanted) // (CHUNKS_PER_WORKER * self.pool.workers))
-            stored = self.pool.executor.map(_stored_in_worker, wanted, chunksize=size)
-        for check, held in zip(checks, stored, strict=True):
-            self._meter(*check, held)
+            return checks, (_stored_readings(self.store, *w) for w in wanted)
+        size = max(1, len(wanted) // (CHUNKS_PER_WORKER * self.pool.workers))
+        return checks, self.pool.executor.map(_stored_in_worker, wanted, chunksize=size)
+
+    def readings(self, checks: list[_Check], stored: Iterator[tuple[npt.NDArray[Any], ...]]) -> None:
+        """Compare the stored readings of the meters of :meth:`plan` with the signed ones."""
+        signed: dict[str, tuple[_Signed, set[int]]] = {}
+        for (enterprise, meter, strict), held in zip(checks, stored, strict=True):
+            if enterprise not in signed:
+                expected = self.expected[enterprise]
+                quarantined = self.ledger.quarantined(
+                    [q for _, q in expected.exceptions.values() if q is not None]
+                )
+                signed[enterprise] = (_Signed(expected), quarantined)
+            self._meter(enterprise, meter, *signed[enterprise], strict, held)
 
     def _meter(
         self,
         enterprise: str,
         meter: Meter,
         signed_rows: _Signed,
-        strict: bool,
         quarantined: set[int],
+        strict: bool,
         held_rows: tuple[npt.NDArray[Any], ...],
     ) -> None:
         """Compare a meter's stored readings (by time) with the signed ones, as arrays; name each mismatch."""
@@ -966,9 +983,10 @@ def audit_store(
             pool = _Pool(stack.enter_context(executor), workers)
         audit = _Audit(store, log_key, enterprise, pool)
         batches = audit.batches()
+        checks, stored = audit.plan()
         tiles = audit.tree()
         checkpoints = audit.checkpoints(tiles)
-        audit.readings()
+        audit.readings(checks, stored)
     for incident in audit.ledger.incidents(open_only=True, enterprise=enterprise):
         audit.warnings.append(f"open incident {incident.id} ({incident.kind}): {incident.message}")
     return AuditReport(

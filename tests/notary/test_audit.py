@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -13,7 +14,7 @@ from shuixiao.errors import InvalidInputError, LedgerVerificationError
 from shuixiao.ledger import BATCH_LABELS, Batch, Reading, generate_ed25519_key
 from shuixiao.model import Origin, Quality
 from shuixiao.notary import AuditReport, audit_store
-from shuixiao.notary.audit import _page_rows, _parse
+from shuixiao.notary.audit import _Expected, _page_rows, _parse, _Rows, _Signed
 from shuixiao.storage import Store, schema
 from shuixiao.storage.ledger import (
     ledger_batch_readings,
@@ -295,3 +296,21 @@ def test_a_page_of_batches_is_read_as_its_batches_are_one_by_one() -> None:
         for e, d in zip(encodings[:2], (1, -1), strict=True)
     ]
     assert _page_rows(shifted + encodings[2:]) is None
+
+
+def test_where_batches_repeat_a_time_the_last_logged_reading_is_checked() -> None:
+    expected = _Expected()
+    for label, times in (("a", [T0, T0 + 900]), ("b", [T0 + 900, T0 + 1800])):
+        rows = _Rows(
+            ["FT-101"],
+            np.zeros(2, dtype=np.intp),
+            np.array(times, dtype=np.int64),
+            np.array([1.0, 2.0]),
+            np.zeros(2, dtype=np.int8),
+            ["m3"],
+            np.zeros(2, dtype=np.intp),
+        )
+        expected.add(rows, np.array([2], dtype=np.intp), [(0, label, {})])
+    signed = _Signed(expected)
+    assert signed.latest("FT-101").tolist() == [0, 2, 3]  # T0 from a, T0 + 900 and T0 + 1800 from b
+    assert signed.latest("PT-201").tolist() == []
