@@ -282,7 +282,7 @@ def _register_verify(verbs: Any) -> None:
         metavar="N",
         help=(
             "check the batches and read the stored readings in N processes (default: one per CPU core from "
-            "1,000 logged batches on, else 1). The report is the same. Needs a database file or server, not "
+            "2,000 logged batches on, else 1). The report is the same. Needs a database file or server, not "
             "an in-memory SQLite database"
         ),
     )

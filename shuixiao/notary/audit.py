@@ -870,10 +870,11 @@ CHUNKS_PER_WORKER: Final = 4
 """Ranges of leaves (and groups of meters) handed to each worker process: enough to even out their
 work, few enough that each range is read in long pages."""
 
-_POOL_BATCHES: Final = {"fork": 1_000, "forkserver": 20_000, "spawn": 20_000}
+_POOL_BATCHES: Final = {"fork": 2_000, "forkserver": 20_000, "spawn": 20_000}
 """Logged batches from which :func:`audit_store` checks on every core when ``workers`` is not given,
-by how the workers start: some 0.1 s of work on one core against some 50 ms to fork them, some
-1.5 s against about a second for a server or fresh processes to import this module."""
+by how the workers start: some 0.2 s of work on one core against some 50 ms (and 0.1 s of CPU
+time) to fork them and gather what they found, some 1.5 s against about a second for a server or
+fresh processes to import this module."""
 
 
 @dataclass
@@ -945,8 +946,9 @@ def audit_store(
     workers : int, optional
         Processes that check batches (their hashes, encodings and signatures) and read the stored
         readings, each on its own connection; 1 checks everything in this process. By default one per
-        core when the log holds :data:`_POOL_BATCHES` batches or more and the store is not in memory,
-        else 1. The report is the same whatever the number.
+        CPU core this process may run on when the log holds enough batches for that to pay (2,000
+        where the workers can be forked, 20,000 elsewhere) and the store is not in memory, else 1.
+        The report is the same whatever the number.
 
     Returns
     -------
