@@ -57,6 +57,7 @@ from shuixiao.ledger import (
     BATCH_LABELS,
     Batch,
     Checkpoint,
+    DeviceKey,
     Note,
     TileHasher,
     VerifierKey,
@@ -420,6 +421,7 @@ class _Scan:
     def __init__(self, store: Store, keys: dict[int, DeviceKeyRecord], enterprise: str | None) -> None:
         self.ledger = LedgerStore(store)
         self.keys = keys
+        self.device_keys: dict[int, DeviceKey] = {}  # the engine's form of the keys used, once each
         self.enterprise = enterprise
         self.found = _Scanned()
 
@@ -490,7 +492,9 @@ class _Scan:
                 "signature", subject, f"the device key it names ({stored.key_id}) is not a key of {device}"
             )
             return
-        key = record.to_device_key()
+        key = self.device_keys.get(record.id)
+        if key is None:
+            key = self.device_keys[record.id] = record.to_device_key()
         if not key.valid_at(created):
             self.problem(
                 "signature", subject, f"device key {record.id} was not valid at the batch's time {created}"
