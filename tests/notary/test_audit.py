@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from shuixiao.errors import InvalidInputError, LedgerVerificationError
 from shuixiao.ledger import BATCH_LABELS, Batch, Reading, generate_ed25519_key
 from shuixiao.model import Origin, Quality
-from shuixiao.notary import AuditReport, audit_store
+from shuixiao.notary import AuditReport, audit, audit_store
 from shuixiao.notary.audit import _Expected, _page_rows, _parse, _Rows, _Signed
 from shuixiao.storage import Store, schema
 from shuixiao.storage.ledger import (
@@ -314,3 +315,26 @@ def test_where_batches_repeat_a_time_the_last_logged_reading_is_checked() -> Non
     signed = _Signed(expected)
     assert signed.latest("FT-101").tolist() == [0, 2, 3]  # T0 from a, T0 + 900 and T0 + 1800 from b
     assert signed.latest("PT-201").tolist() == []
+
+
+def test_by_default_the_audit_takes_a_worker_per_core_for_a_large_log_where_it_can(
+    log: LogNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = audit_store(log.node.store, workers=1)
+    started: list[int] = []
+    pool = audit.ProcessPoolExecutor
+
+    def counted(**options: Any) -> Any:
+        started.append(options["max_workers"])
+        return pool(**options)
+
+    monkeypatch.setattr(audit, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr(audit, "_POOL_BATCHES", dict.fromkeys(("fork", "forkserver", "spawn"), 7))
+    assert _findings(audit_store(log.node.store)) == _findings(one) and started == []  # 6 batches
+    monkeypatch.setattr(audit, "_POOL_BATCHES", dict.fromkeys(("fork", "forkserver", "spawn"), 6))
+    assert _findings(audit_store(log.node.store)) == _findings(one)
+    assert started == [len(os.sched_getaffinity(0))]
+    with Store.open("sqlite://") as memory:  # no other process can open it: checked here
+        memory.upgrade()
+        monkeypatch.setattr(audit, "_POOL_BATCHES", dict.fromkeys(("fork", "forkserver", "spawn"), 0))
+        assert audit_store(memory).ok and started == [len(os.sched_getaffinity(0))]
