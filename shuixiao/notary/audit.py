@@ -31,7 +31,6 @@ import hashlib
 import itertools
 import math
 import multiprocessing
-import multiprocessing.context
 import multiprocessing.util
 import os
 import struct
@@ -891,7 +890,7 @@ _worker_store: Store | None = None
 """The store of a worker process (set by :func:`_open_worker_store`; never set in the caller)."""
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _start_method() -> str:
     """How worker processes start: forked from this process where that is safe, else from a server.
 
     Forking copies the imported modules, so the workers start in some 20 ms; it is safe on Linux
@@ -901,12 +900,8 @@ def _context() -> multiprocessing.context.BaseContext:
     """
     methods = multiprocessing.get_all_start_methods()
     if sys.platform == "linux" and threading.active_count() == 1 and "fork" in methods:
-        return multiprocessing.get_context("fork")
-    if "forkserver" not in methods:
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
 
 
 def _open_worker_store(url: str) -> None:
@@ -968,10 +963,10 @@ def audit_store(
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise InvalidInputError(f"workers must be a whole number of processes ≥ 1, not {workers!r}")
     started = time.perf_counter()
-    context = _context()
+    method = _start_method()
     if workers is None:
         workers = 1
-        if LedgerStore(store).local_log().size >= _POOL_BATCHES[context.get_start_method()]:
+        if LedgerStore(store).local_log().size >= _POOL_BATCHES[method]:
             with contextlib.suppress(ConfigurationError):
                 store.url_to_reopen()
                 workers = (
@@ -980,6 +975,9 @@ def audit_store(
     with contextlib.ExitStack() as stack:
         pool = None
         if workers > 1:
+            context = multiprocessing.get_context(method)
+            if method == "forkserver":  # the server imports the audit (numpy, the store) once
+                context.set_forkserver_preload([__name__])
             executor = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=context,

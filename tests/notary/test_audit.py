@@ -338,3 +338,15 @@ def test_by_default_the_audit_takes_a_worker_per_core_for_a_large_log_where_it_c
         memory.upgrade()
         monkeypatch.setattr(audit, "_POOL_BATCHES", dict.fromkeys(("fork", "forkserver", "spawn"), 0))
         assert audit_store(memory).ok and started == [len(os.sched_getaffinity(0))]
+
+
+def test_workers_started_from_a_server_find_what_one_process_finds(
+    log: LogNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the workers cannot be forked (a caller with threads, not Linux) they come from a forkserver."""
+    monkeypatch.setattr(audit, "_start_method", lambda: "forkserver")
+    key = log.node.store.meter_keys(E)["FT-101"]
+    r = schema.readings
+    _execute(log.node, sa.update(r).where(r.c.meter_key == key, r.c.ts == _at(T0 + 1800)).values(value=1.0))
+    one = audit_store(log.node.store, workers=1)
+    assert not one.ok and _findings(audit_store(log.node.store, workers=2)) == _findings(one)
