@@ -554,7 +554,7 @@ class _Audit:
             parts: Iterable[_Scanned] = [_Scan(self.store, keys, self.enterprise).run(self.log.id, -1, None)]
         else:
             # ranges of leaves, the last one open (a tampered store may hold leaves past the log's size)
-            count = CHUNKS_PER_WORKER * self.pool.workers
+            count = _CHUNKS_PER_WORKER * self.pool.workers
             bounds = [-1, *(self.log.size * i // count - 1 for i in range(1, count)), None]
             jobs = [
                 (self.log.id, keys, self.enterprise, after, last)
@@ -739,7 +739,7 @@ class _Audit:
         wanted = [(enterprise, meter.id) for enterprise, meter, _ in checks]
         if self.pool is None:
             return checks, (_stored_readings(self.store, *w) for w in wanted)
-        size = max(1, len(wanted) // (CHUNKS_PER_WORKER * self.pool.workers))
+        size = max(1, len(wanted) // (_CHUNKS_PER_WORKER * self.pool.workers))
         return checks, self.pool.executor.map(_stored_in_worker, wanted, chunksize=size)
 
     def readings(self, checks: list[_Check], stored: Iterator[tuple[npt.NDArray[Any], ...]]) -> None:
@@ -869,7 +869,7 @@ class _Audit:
 
 # --- worker processes -------------------------------------------------------------------------------
 
-CHUNKS_PER_WORKER: Final = 4
+_CHUNKS_PER_WORKER: Final = 4
 """Ranges of leaves (and groups of meters) handed to each worker process: enough to even out their
 work, few enough that each range is read in long pages."""
 
