@@ -164,6 +164,10 @@ def test_the_whole_trust_chain_from_the_command_line(run: Any, tmp_path: Path) -
     assert f"[reading_changed] reading {E}/FT-001 at {T0}: stored" in out
     status, out, _ = run("ledger", "verify", "--json")
     assert status == 1 and {p["kind"] for p in json.loads(out)["problems"]} == {"reading_changed"}
+    status, two, _ = run("ledger", "verify", "--json", "--workers", "2")
+    assert status == 1 and json.loads(two)["problems"] == json.loads(out)["problems"]
+    status, _, err = run("ledger", "verify", "--workers", "0")
+    assert status != 0 and "workers must be a whole number of processes ≥ 1" in err
 
 
 def test_keys_meters_incidents_and_refusals(run: Any, tmp_path: Path) -> None:

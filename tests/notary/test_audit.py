@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from shuixiao.errors import LedgerVerificationError
-from shuixiao.ledger import Batch, Reading, generate_ed25519_key
+from shuixiao.errors import InvalidInputError, LedgerVerificationError
+from shuixiao.ledger import BATCH_LABELS, Batch, Reading, generate_ed25519_key
 from shuixiao.model import Origin, Quality
-from shuixiao.notary import audit_store
-from shuixiao.notary.audit import _parse
-from shuixiao.storage import schema
+from shuixiao.notary import AuditReport, audit, audit_store
+from shuixiao.notary.audit import _Expected, _page_rows, _parse, _Rows, _Signed
+from shuixiao.storage import Store, schema
 from shuixiao.storage.ledger import (
     ledger_batch_readings,
     ledger_batches,
@@ -214,3 +217,136 @@ def test_changed_inner_nodes_of_a_full_tile_are_named(log: LogNode) -> None:
     assert _problems(log.node) == [("tree", "tile 0/0")]
     _execute(log.node, sa.update(t).where(t.c.level == 0, t.c.idx == 0).values(nodes=None))
     assert audit_store(log.node.store).ok  # a tile written before migration 0007 holds none
+
+
+def _findings(report: AuditReport) -> tuple[object, ...]:
+    return (
+        report.problems,
+        report.batches,
+        report.readings,
+        report.unnotarised,
+        report.checkpoints,
+        report.warnings,
+    )
+
+
+def test_worker_processes_find_what_one_process_finds(log: LogNode) -> None:
+    log.grow(34)  # 40 batches: with 2 workers, 8 ranges of 5 leaves (leaves 0..4, 5..9, ...)
+    assert _findings(audit_store(log.node.store, workers=2)) == _findings(audit_store(log.node.store))
+    keys = log.node.store.meter_keys(E)
+    r, b = schema.readings, ledger_batches
+    _execute(
+        log.node,
+        sa.update(r).where(r.c.meter_key == keys["FT-101"], r.c.ts == _at(T0 + 900 * 7)).values(value=1.0),
+    )
+    _execute(log.node, sa.delete(r).where(r.c.meter_key == keys["PT-201"], r.c.ts == _at(T0 + 900 * 30)))
+    log.node.store.write_readings(keys["PT-201"], [T0 + 450], [5.0], [int(Quality.GOOD)], int(Origin.MANUAL))
+    batches = {bb.leaf_index: bb for bb in log.node.ledger.iter_batches(1)}
+    # leaves 9 and 10 on either side of a range boundary, and leaf 39, the last
+    _execute(log.node, sa.delete(b).where(b.c.id.in_([batches[9].id, batches[10].id, batches[39].id])))
+    changed = batches[22].encoding[:-1] + bytes([batches[22].encoding[-1] ^ 1])
+    _execute(log.node, sa.update(b).where(b.c.id == batches[22].id).values(encoding=changed))
+    _execute(log.node, sa.update(b).where(b.c.id == batches[30].id).values(leaf_index=45))
+    one = audit_store(log.node.store, workers=1)
+    kinds = {p.kind for p in one.problems}
+    assert {
+        "tree",
+        "batch",
+        "signature",
+        "reading_changed",
+        "reading_missing",
+        "reading_unnotarised",
+    } <= kinds
+    assert ("tree", "leaf 9") in [(p.kind, p.subject) for p in one.problems]
+    for workers in (2, 3):
+        assert _findings(audit_store(log.node.store, workers=workers)) == _findings(one)
+
+
+def test_the_audit_refuses_a_number_of_workers_that_is_not_one_or_more() -> None:
+    with pytest.raises(InvalidInputError, match="workers must be a whole number"):
+        audit_store(Store.open("sqlite://"), workers=0)
+
+
+def _columns(rows: Any) -> list[tuple[str, int, float, str | None]]:
+    return [
+        (rows.meters[m], int(t), float(v), rows.units[u])
+        for m, t, v, u in zip(rows.meter_codes, rows.ts, rows.values, rows.unit_codes, strict=True)
+    ]
+
+
+def test_a_page_of_batches_is_read_as_its_batches_are_one_by_one() -> None:
+    encodings = [
+        Batch(
+            "gw-01",
+            s,
+            bytes(32),
+            tuple(Reading(f"FT-10{i % 2}", T0 + 900 * (10 * s + i), 1.5 * i, "m3") for i in range(10)),
+            T0,
+        ).encode()
+        for s in range(8)
+    ]
+    read = _page_rows(encodings)
+    assert read is not None
+    headers, rows, counts = read
+    assert [h[2] for h in headers] == list(range(8)) and counts.tolist() == [10] * 8
+    assert _columns(rows) == [c for e in encodings for c in _columns(_parse(e)[4])]
+    # 11 and 9 records under counts of 10 add up for the page, not for the batches: read one by one
+    at = len(BATCH_LABELS[2]) + 1 + len("gw-01") + 8 + 32 + 8
+    shifted = [
+        e[:at] + (10 + d).to_bytes(4, "big") + e[at + 4 :]
+        for e, d in zip(encodings[:2], (1, -1), strict=True)
+    ]
+    assert _page_rows(shifted + encodings[2:]) is None
+
+
+def test_where_batches_repeat_a_time_the_last_logged_reading_is_checked() -> None:
+    expected = _Expected()
+    for label, times in (("a", [T0, T0 + 900]), ("b", [T0 + 900, T0 + 1800])):
+        rows = _Rows(
+            ["FT-101"],
+            np.zeros(2, dtype=np.intp),
+            np.array(times, dtype=np.int64),
+            np.array([1.0, 2.0]),
+            np.zeros(2, dtype=np.int8),
+            ["m3"],
+            np.zeros(2, dtype=np.intp),
+        )
+        expected.add(rows, np.array([2], dtype=np.intp), [(0, label, {})])
+    signed = _Signed(expected)
+    assert signed.latest("FT-101").tolist() == [0, 2, 3]  # T0 from a, T0 + 900 and T0 + 1800 from b
+    assert signed.latest("PT-201").tolist() == []
+
+
+def test_by_default_the_audit_takes_a_worker_per_core_for_a_large_log_where_it_can(
+    log: LogNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = audit_store(log.node.store, workers=1)
+    started: list[int] = []
+    pool = audit.ProcessPoolExecutor
+
+    def counted(**options: Any) -> Any:
+        started.append(options["max_workers"])
+        return pool(**options)
+
+    monkeypatch.setattr(audit, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr(audit, "_POOL_BATCHES", dict.fromkeys(("fork", "forkserver", "spawn"), 7))
+    assert _findings(audit_store(log.node.store)) == _findings(one) and started == []  # 6 batches
+    monkeypatch.setattr(audit, "_POOL_BATCHES", dict.fromkeys(("fork", "forkserver", "spawn"), 6))
+    assert _findings(audit_store(log.node.store)) == _findings(one)
+    assert started == [len(os.sched_getaffinity(0))]
+    with Store.open("sqlite://") as memory:  # no other process can open it: checked here
+        memory.upgrade()
+        monkeypatch.setattr(audit, "_POOL_BATCHES", dict.fromkeys(("fork", "forkserver", "spawn"), 0))
+        assert audit_store(memory).ok and started == [len(os.sched_getaffinity(0))]
+
+
+def test_workers_started_from_a_server_find_what_one_process_finds(
+    log: LogNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the workers cannot be forked (a caller with threads, not Linux) they come from a forkserver."""
+    monkeypatch.setattr(audit, "_start_method", lambda: "forkserver")
+    key = log.node.store.meter_keys(E)["FT-101"]
+    r = schema.readings
+    _execute(log.node, sa.update(r).where(r.c.meter_key == key, r.c.ts == _at(T0 + 1800)).values(value=1.0))
+    one = audit_store(log.node.store, workers=1)
+    assert not one.ok and _findings(audit_store(log.node.store, workers=2)) == _findings(one)
