@@ -703,6 +703,9 @@ def _states(
 _SWITCH_SHARE = 0.05
 
 
+_MixTerms = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
+
 class _Bank:
     """Per-junction leak-flow estimates :math:`\\hat q_k(t) = s_k^\\top W r(t) / s_k^\\top W s_k`.
 
@@ -726,6 +729,7 @@ class _Bank:
         energy = np.einsum("hjk,hjk->hk", s_hours, self.ws)  # sᵀ W s, (24, K)
         self.usable = (energy > 1e-12).all(axis=0)
         self.energy = np.where(energy > 1e-12, energy, 1.0)
+        self._mixes: dict[bytes, _MixTerms] = {}
 
     def flows(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
         """:math:`\\hat q_k` at ``rows`` for every junction k. [m³/h]"""
@@ -757,13 +761,23 @@ class _Bank:
         if not self.valid[row]:
             return float("nan")
         h = int(self.hour[row])
-        signature = self.s[h] @ weights
-        ws = self.w @ signature
-        energy = float(signature @ ws)
-        if not energy > 1e-12:
+        signature, ws, energy = self._mix(weights)
+        if not energy[h] > 1e-12:
             return float("nan")
-        residual = self.filled[row] - sum((f * (self.s[h] @ m) for f, m in others), np.zeros(len(ws)))
-        return float(residual @ ws) / energy
+        fit = float(self.filled[row] @ ws[h])
+        for flow, mix in others:
+            fit -= flow * float(self._mix(mix)[0][h] @ ws[h])
+        return fit / float(energy[h])
+
+    def _mix(self, weights: npt.NDArray[np.float64]) -> _MixTerms:
+        """Signature (24, M), W·signature (24, M) and energy (24,) of a junction mix, kept per mix."""
+        key = weights.tobytes()
+        found = self._mixes.get(key)
+        if found is None:
+            signature = np.einsum("hjk,k->hj", self.s, weights)
+            ws = signature @ self.w.T
+            found = self._mixes[key] = (signature, ws, np.einsum("hj,hj->h", signature, ws))
+        return found
 
     def window_signatures(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
         """Junction signatures averaged over the hours of ``rows``: (M, K)."""
