@@ -11,8 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from shuixiao.errors import PermissionDeniedError
-from shuixiao.ingest import RawReading, Reason, RecordResult, Source, Status
-from shuixiao.ingest._parse import payload_of
+from shuixiao.ingest import RawReading, Reason, RecordResult, Source, Status, payload_of
 from shuixiao.model import Origin
 from shuixiao.service._ingest import Body, Malformed, decode_body, decode_json, pipeline, read_limited
 from shuixiao.service._policy import load_policy
