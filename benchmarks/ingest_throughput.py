@@ -283,7 +283,11 @@ def post_all(base: str, bodies: list[tuple[str, bytes]], clients: int) -> None:
                     content=body,
                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
                 )
-                if answer.status_code != 200 or answer.json()["rejected"] or answer.json()["duplicate"]:
+                if answer.status_code != 200:
+                    failures.append(answer.text[:300])
+                    continue
+                counts = answer.json()
+                if counts["rejected"] or counts["duplicate"]:
                     failures.append(answer.text[:300])
 
     threads = [threading.Thread(target=post, args=(bodies[n::clients],)) for n in range(clients)]

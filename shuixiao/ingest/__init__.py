@@ -6,11 +6,14 @@ aggregates it changes, and quarantines what fails with a reason a person can
 act on (:class:`Reason`).  :meth:`Pipeline.replay` runs quarantined records
 again once the cause is fixed.  :func:`import_file` reads CSV and XLSX files;
 :mod:`shuixiao.ingest.mqtt` is the MQTT worker (it needs ``paho-mqtt`` and is
-not imported here).  See ``docs/ingestion.md``.
+not imported here).  Adapters read JSON messages with :func:`parse_json` and
+quarantine whole records as :func:`payload_of` writes them.  See
+``docs/ingestion.md``.
 """
 
 from shuixiao.ingest._aggregates import resolutions
 from shuixiao.ingest._limits import Bound, PhysicalLimits, load_limits
+from shuixiao.ingest._parse import parse_json, payload_of
 from shuixiao.ingest._records import (
     Batch,
     BatchResult,
@@ -40,6 +43,8 @@ __all__ = [
     "Status",
     "import_file",
     "load_limits",
+    "parse_json",
+    "payload_of",
     "read_records",
     "resolutions",
 ]

@@ -28,8 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from shuixiao.config import Settings
-from shuixiao.ingest import Pipeline, RawReading
-from shuixiao.ingest._parse import parse_json
+from shuixiao.ingest import Pipeline, RawReading, parse_json
 from shuixiao.service._policy import Policy
 from shuixiao.service.problems import ProblemError
 from shuixiao.storage import Store

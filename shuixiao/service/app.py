@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -74,7 +75,12 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Few handler threads: Python runs one at a time (shuixiao/data/service.yaml, server.worker_threads).
         anyio.to_thread.current_default_thread_limiter().total_tokens = policy.worker_threads
+        # What exists at the start (modules, routes, schemas, the store) lives as long as the server:
+        # it leaves the collector's reach. An ingestion body makes tens of thousands of short-lived
+        # objects, and the full collections they set off would otherwise walk all of it each time.
+        gc.freeze()
         yield
+        gc.unfreeze()
         answers.close()
         if owned:
             the_store.close()

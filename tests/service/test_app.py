@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,15 @@ def test_create_app_opens_and_closes_its_own_store(tmp_path: Path) -> None:
         assert client.get("/api/v1/health").status_code == 200
     with pytest.raises(StorageError, match="is closed"):
         app.state.store.schema_version()
+
+
+def test_a_running_server_keeps_its_start_up_objects_out_of_collections(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/frozen.db"
+    with Store.open(url) as store:
+        store.upgrade()
+        app = create_app(Settings(data_dir=tmp_path, database_url=url), store=store)
+        assert gc.get_freeze_count() == 0
+        with TestClient(app) as client:
+            assert gc.get_freeze_count() > 0
+            assert client.get("/api/v1/health").status_code == 200
+        assert gc.get_freeze_count() == 0

@@ -11,8 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from shuixiao.errors import PermissionDeniedError
-from shuixiao.ingest import RawReading, Reason, RecordResult, Source, Status
-from shuixiao.ingest._parse import payload_of
+from shuixiao.ingest import RawReading, Reason, RecordResult, Source, Status, payload_of
 from shuixiao.model import Origin
 from shuixiao.service._ingest import Body, Malformed, decode_body, decode_json, pipeline, read_limited
 from shuixiao.service._policy import load_policy
@@ -83,10 +82,11 @@ def _commit(
     request: Request, store: Store, device: DeviceToken, enterprise: str, body: Body, source: Source
 ) -> list[RecordResult]:
     """Run the bound records through the pipeline and quarantine the unbound ones; results in order."""
+    work = pipeline(request.app.state, store, get_settings(request))
+    if device.meters is None:  # a token of every meter of its enterprise
+        return list(work.ingest(enterprise, body.records, source).results)
     bound = [r for r in body.records if not _unbound(device, r)]
-    results = list(
-        pipeline(request.app.state, store, get_settings(request)).ingest(enterprise, bound, source).results
-    )
+    results = list(work.ingest(enterprise, bound, source).results)
     outsiders = [r for r in body.records if _unbound(device, r)]
     if not outsiders:
         return results
