@@ -12,8 +12,9 @@ For each signed batch :func:`ingest_signed_batches`
 4. commits the readings of every acceptable batch through the ingestion
    :class:`~shuixiao.ingest.Pipeline` (the same checks, aggregates and
    quarantine as any reading);
-5. then appends the batches to the log, with what became of each reading,
-   in one transaction.
+5. then appends the batches to the log, in one transaction, with their
+   readings grouped by meter (positions and times) and the readings that
+   were not accepted (duplicate, or rejected with their quarantine id).
 
 Crash safety
 ------------
@@ -70,6 +71,7 @@ from shuixiao.storage.ledger import (
     LedgerStore,
     NewBatch,
     Outcome,
+    group_batch_readings,
 )
 
 __all__ = [
@@ -82,7 +84,6 @@ __all__ = [
 
 _MAX_SEQUENCE: Final = 2**63 - 1  # stored as a signed 64-bit integer
 _OUTCOMES: Final = {Status.ACCEPTED: Outcome.ACCEPTED, Status.DUPLICATE: Outcome.DUPLICATE}
-_ACCEPTED: Final = Outcome.ACCEPTED
 
 
 class SignedStatus(StrEnum):
@@ -478,22 +479,23 @@ class _Ingestion:
         keys = self.meter_keys()
         new = []
         for p, outcome in zip(pending, committed, strict=True):
-            if outcome.accepted == len(p.batch.readings):  # the usual case: one outcome for all
-                rows = [
-                    BatchReadingRow(n, keys[r.meter], r.ts, _ACCEPTED, None)
-                    for n, r in enumerate(p.batch.readings)
-                ]
-            else:
-                rows = [
+            meter_keys = [keys[r.meter] for r in p.batch.readings]
+            times = [r.ts for r in p.batch.readings]
+            exceptions = (
+                []
+                if outcome.accepted == len(times)  # the usual case: nothing but accepted readings
+                else [
                     BatchReadingRow(
                         n,
-                        keys[r.meter],
-                        r.ts,
+                        meter_keys[n],
+                        times[n],
                         _OUTCOMES.get(result.status, Outcome.REJECTED),
                         result.quarantine_id,
                     )
-                    for n, (r, result) in enumerate(zip(p.batch.readings, outcome.results, strict=True))
+                    for n, result in enumerate(outcome.results)
+                    if result.status is not Status.ACCEPTED
                 ]
+            )
             new.append(
                 NewBatch(
                     enterprise=self.enterprise,
@@ -507,8 +509,9 @@ class _Ingestion:
                     key_id=p.key.id,
                     status="gap" if p.missing is not None else "linked",
                     encoding=p.encoding,
-                    count=len(p.batch.readings),
-                    readings=rows,
+                    count=len(times),
+                    meters=group_batch_readings(meter_keys, times),
+                    exceptions=exceptions,
                 )
             )
         leaves = self.ledger.commit_batches(self.log.id, new)
