@@ -201,7 +201,7 @@ ledger_batch_meters = sa.Table(
         "times", sa.LargeBinary, nullable=False, comment="their times, s since epoch, int64 big-endian each"
     ),
     sa.PrimaryKeyConstraint("batch_id", "meter_key"),
-    sa.Index(None, "meter_key", "first_ts"),
+    sa.Index(None, "meter_key", "last_ts"),  # lookups by time read the rows ending at or after it
     sqlite_with_rowid=False,
     comment="the readings of each meter a batch carries (one row per batch and meter)",
 )

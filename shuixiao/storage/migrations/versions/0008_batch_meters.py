@@ -119,7 +119,7 @@ def upgrade() -> None:
         comment="the readings of each meter a batch carries (one row per batch and meter)",
     )
     op.create_index(
-        op.f("ix_ledger_batch_meters_meter_key_first_ts"), "ledger_batch_meters", ["meter_key", "first_ts"]
+        op.f("ix_ledger_batch_meters_meter_key_last_ts"), "ledger_batch_meters", ["meter_key", "last_ts"]
     )
     op.create_table(
         "ledger_batch_exceptions",
@@ -224,5 +224,5 @@ def downgrade() -> None:
     )
     op.drop_index(op.f("ix_ledger_batch_exceptions_meter_key_ts"), table_name="ledger_batch_exceptions")
     op.drop_table("ledger_batch_exceptions")
-    op.drop_index(op.f("ix_ledger_batch_meters_meter_key_first_ts"), table_name="ledger_batch_meters")
+    op.drop_index(op.f("ix_ledger_batch_meters_meter_key_last_ts"), table_name="ledger_batch_meters")
     op.drop_table("ledger_batch_meters")
