@@ -55,7 +55,7 @@ from shuixiao.model import (
 )
 from shuixiao.notary import audit_store, batch_to_json, ingest_signed_batches
 from shuixiao.storage import Store
-from shuixiao.storage.ledger import BatchReadingRow, LedgerStore, NewBatch
+from shuixiao.storage.ledger import LedgerStore, NewBatch, group_batch_readings
 
 T0 = 1_704_067_200  # 2024-01-01T00:00:00Z
 METERS = 10
@@ -86,8 +86,8 @@ def append_leaves(ledger: LedgerStore, log_id: int, leaves: int, chunk: int) -> 
 
 
 def commit_batches(ledger: LedgerStore, log_id: int, batches: int, chunk: int) -> float:
-    """Batches/s logged with their rows (encoding, signature, 10 reading outcomes each), already verified."""
-    rows = [BatchReadingRow(i, 1 + i, T0 + i, 0) for i in range(METERS)]
+    """Batches/s logged with their rows (encoding, signature, 10 readings of 10 meters each), already verified."""
+    meters = group_batch_readings([1 + i for i in range(METERS)], [T0 + i for i in range(METERS)])
     encoding = os.urandom(300)
     started = time.perf_counter()
     for first in range(0, batches, chunk):
@@ -105,7 +105,7 @@ def commit_batches(ledger: LedgerStore, log_id: int, batches: int, chunk: int) -
                 status="linked",
                 encoding=encoding,
                 count=METERS,
-                readings=rows,
+                meters=meters,
             )
             for n in range(first, min(batches, first + chunk))
         ]
@@ -333,7 +333,7 @@ def main() -> None:
         f"hashing; database {db_size / 2**20:.0f} MiB",
         f"- baseline, same run: raw SHA-256 in Python, a leaf hash and a node hash per leaf: {baseline:,.0f} "
         f"leaves/s; append / raw = {append_rate / baseline:.2f}",
-        f"- logged batches (verified, with encoding, signature and 10 reading outcomes each), {args.batches:,} "
+        f"- logged batches (verified, with encoding, signature and 10 readings of 10 meters each), {args.batches:,} "
         f"batches in transactions of {min(args.chunk, 5_000):,}: {batch_rate:,.0f} batches/s",
         f"- a log of {args.proof_leaves:,} leaves built for the proofs (random leaf hashes, 100,000 a "
         f"transaction): {big_rate:,.0f} leaves/s, {args.proof_leaves / big_rate:.0f} s; database "

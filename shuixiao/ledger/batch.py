@@ -92,6 +92,7 @@ import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from shuixiao.errors import InvalidInputError, LedgerVerificationError
 from shuixiao.ledger import _ed25519
@@ -101,6 +102,7 @@ __all__ = [
     "BATCH_VERSION",
     "GENESIS_HASH",
     "Batch",
+    "BatchColumns",
     "ChainCheck",
     "ChainHead",
     "ChainStatus",
@@ -282,22 +284,19 @@ class Batch:
 
     def encode(self) -> bytes:
         """Return the canonical encoding (see the module documentation)."""
-        device = self.device.encode("utf-8")
-        parts = [
-            BATCH_LABELS[self.version],
-            bytes([len(device)]),
-            device,
-            _HEADER.pack(self.sequence, self.previous_hash, self.created, len(self.readings)),
-        ]
-        pack = _READING[self.version].pack
-        if self.version == 1:
-            fields = ((_prefixed(r.meter), pack(r.ts, r.value), _prefixed(r.unit)) for r in self.readings)
-        else:
-            fields = (
-                (_prefixed(r.meter), pack(r.ts, r.value, r.quality), _prefixed(r.unit)) for r in self.readings
-            )
-        parts += [part for three in fields for part in three]
-        return b"".join(parts)
+        readings = self.readings
+        return _encode(
+            self.version,
+            self.device,
+            self.sequence,
+            self.previous_hash,
+            self.created,
+            [r.meter for r in readings],
+            [r.ts for r in readings],
+            [r.value for r in readings],
+            [r.unit for r in readings],
+            [r.quality for r in readings],
+        )
 
     def hash(self) -> bytes:
         """Return the batch hash, ``SHA-256(encode())``: the leaf data of the log. [32 bytes]"""
@@ -339,6 +338,162 @@ class Batch:
         if batch.encode() != reader.data:
             raise LedgerVerificationError("malformed batch encoding: not canonical")
         return batch
+
+
+def _encode(
+    version: int,
+    device: str,
+    sequence: int,
+    previous_hash: bytes,
+    created: int,
+    meters: Sequence[str],
+    ts: Sequence[int],
+    values: Sequence[float],
+    units: Sequence[str | None],
+    qualities: Sequence[int],
+) -> bytes:
+    """The canonical encoding of a batch given as columns (checked by the caller)."""
+    raw = device.encode("utf-8")
+    parts = [
+        BATCH_LABELS[version],
+        bytes([len(raw)]),
+        raw,
+        _HEADER.pack(sequence, previous_hash, created, len(meters)),
+    ]
+    pack = _READING[version].pack
+    prefixed = _prefixed
+    if version == 1:
+        fields = zip(map(prefixed, meters), map(pack, ts, values), map(prefixed, units), strict=True)
+    else:
+        fields = zip(
+            map(prefixed, meters), map(pack, ts, values, qualities), map(prefixed, units), strict=True
+        )
+    return b"".join(chain(parts, chain.from_iterable(fields)))
+
+
+@dataclass(frozen=True)
+class BatchColumns:
+    """A device's batch held column by column: a :class:`Batch` without a :class:`Reading` per reading.
+
+    What notarised ingestion checks and commits: it encodes to the same bytes
+    as the :class:`Batch` of the same readings (:meth:`to_batch`), and is
+    checked the same way, a column at a time.
+
+    Parameters
+    ----------
+    device : str
+    sequence : int
+    previous_hash : bytes
+        [32 bytes]
+    created : int
+        [s since epoch, UTC]
+    meters : sequence of str
+        The meter of each reading, in the device's order.
+    ts : sequence of int
+        Their times. [s since epoch, UTC]
+    values : sequence of float
+        Their values, finite; ``-0.0`` becomes ``0.0``. [unit]
+    units : sequence of str or None
+        Their units.
+    qualities : sequence of int
+        Their quality codes (0 good, 1 estimated, 2 suspect, 3 bad).
+    version : int, default BATCH_VERSION
+
+    Raises
+    ------
+    InvalidInputError
+        For what :class:`Batch` and :class:`Reading` refuse; the message names the first reading at fault.
+
+    Examples
+    --------
+    >>> batch = Batch("gw-01", 0, GENESIS_HASH, (Reading("FT-101", 1717200000, 12.5, "m3"),), 1717200060)
+    >>> columns = BatchColumns.from_batch(batch)
+    >>> columns.encode() == batch.encode(), columns.to_batch() == batch, len(columns)
+    (True, True, 1)
+    """
+
+    device: str
+    sequence: int
+    previous_hash: bytes
+    created: int
+    meters: Sequence[str]
+    ts: Sequence[int]
+    values: Sequence[float]
+    units: Sequence[str | None]
+    qualities: Sequence[int]
+    version: int = BATCH_VERSION
+
+    def __post_init__(self) -> None:
+        count = len(self.meters)
+        if not len(self.ts) == len(self.values) == len(self.units) == len(self.qualities) == count:
+            raise InvalidInputError("the columns of a batch have one entry per reading each")
+        if not (
+            all(map(_ok_identifier, set(self.meters)))
+            and all(u is None or _ok_identifier(u) for u in set(self.units))
+            and (not count or (0 <= min(self.ts) and max(self.ts) < _U64))
+            and all(map(math.isfinite, self.values))
+            and set(self.qualities) <= set(_QUALITIES if self.version > 1 else (0,))
+            and len(set(zip(self.meters, self.ts, strict=True))) == count
+        ):
+            self.to_batch()  # raises, naming the reading at fault
+        _set(self, "values", [v + 0.0 for v in self.values])  # -0.0 + 0.0 == +0.0
+        Batch(self.device, self.sequence, self.previous_hash, (), self.created, self.version)  # the header
+        _set(self, "previous_hash", bytes(self.previous_hash))
+
+    def __len__(self) -> int:
+        return len(self.meters)
+
+    @classmethod
+    def from_batch(cls, batch: Batch) -> BatchColumns:
+        """Return the columns of ``batch``."""
+        readings = batch.readings
+        return cls(
+            batch.device,
+            batch.sequence,
+            batch.previous_hash,
+            batch.created,
+            [r.meter for r in readings],
+            [r.ts for r in readings],
+            [r.value for r in readings],
+            [r.unit for r in readings],
+            [r.quality for r in readings],
+            batch.version,
+        )
+
+    def to_batch(self) -> Batch:
+        """Return the :class:`Batch` of these readings (a :class:`Reading` each)."""
+        readings = tuple(map(Reading, self.meters, self.ts, self.values, self.units, self.qualities))
+        return Batch(self.device, self.sequence, self.previous_hash, readings, self.created, self.version)
+
+    def encode(self) -> bytes:
+        """Return the canonical encoding, the same as :meth:`Batch.encode` of :meth:`to_batch`."""
+        return _encode(
+            self.version,
+            self.device,
+            self.sequence,
+            self.previous_hash,
+            self.created,
+            self.meters,
+            self.ts,
+            self.values,
+            self.units,
+            self.qualities,
+        )
+
+    def hash(self) -> bytes:
+        """Return the batch hash, ``SHA-256(encode())``. [32 bytes]"""
+        return hashlib.sha256(self.encode()).digest()
+
+
+def _ok_identifier(value: object) -> bool:
+    """Whether ``value`` is an identifier :class:`Reading` accepts."""
+    if type(value) is not str:  # noqa: E721
+        return False
+    try:
+        _identifier(value, "identifier")
+    except InvalidInputError:
+        return False
+    return True
 
 
 class _Reader:
@@ -532,7 +687,7 @@ class ChainCheck:
 
 
 def check_batch(
-    batch: Batch,
+    batch: Batch | BatchColumns,
     signature: bytes,
     keys: Sequence[DeviceKey],
     head: ChainHead | None,
@@ -548,7 +703,7 @@ def check_batch(
 
     Parameters
     ----------
-    batch : Batch
+    batch : Batch or BatchColumns
         The new batch.
     signature : bytes
         Its device signature. [64 bytes]

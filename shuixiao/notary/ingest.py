@@ -12,8 +12,9 @@ For each signed batch :func:`ingest_signed_batches`
 4. commits the readings of every acceptable batch through the ingestion
    :class:`~shuixiao.ingest.Pipeline` (the same checks, aggregates and
    quarantine as any reading);
-5. then appends the batches to the log, with what became of each reading,
-   in one transaction.
+5. then appends the batches to the log, in one transaction, with their
+   readings grouped by meter (positions and times) and the readings that
+   were not accepted (duplicate, or rejected with their quarantine id).
 
 Crash safety
 ------------
@@ -51,7 +52,7 @@ from shuixiao.errors import InvalidInputError, LedgerVerificationError, NotFound
 from shuixiao.ingest import Batch as IngestBatch
 from shuixiao.ingest import BatchResult, Pipeline, RawReading, Source, Status
 from shuixiao.ledger import (
-    Batch,
+    BatchColumns,
     ChainHead,
     ChainStatus,
     DeviceKey,
@@ -60,7 +61,7 @@ from shuixiao.ledger import (
 )
 from shuixiao.model import Origin
 from shuixiao.notary.incidents import record_incident, resolve_incident
-from shuixiao.notary.transport import batch_from_json, batch_to_json, parse_payload
+from shuixiao.notary.transport import batch_columns_from_json, batch_to_json, parse_payload
 from shuixiao.storage import Store
 from shuixiao.storage.ledger import (
     BatchReadingRow,
@@ -70,6 +71,7 @@ from shuixiao.storage.ledger import (
     LedgerStore,
     NewBatch,
     Outcome,
+    group_batch_readings,
 )
 
 __all__ = [
@@ -82,7 +84,6 @@ __all__ = [
 
 _MAX_SEQUENCE: Final = 2**63 - 1  # stored as a signed 64-bit integer
 _OUTCOMES: Final = {Status.ACCEPTED: Outcome.ACCEPTED, Status.DUPLICATE: Outcome.DUPLICATE}
-_ACCEPTED: Final = Outcome.ACCEPTED
 
 
 class SignedStatus(StrEnum):
@@ -196,7 +197,7 @@ class _Pending:
     """An acceptable batch waiting for its readings' commit and its leaf."""
 
     position: int
-    batch: Batch
+    batch: BatchColumns
     encoding: bytes
     signature: bytes
     digest: bytes
@@ -206,7 +207,7 @@ class _Pending:
 
 
 def _refused(
-    reason: RefusalReason, message: str, batch: Batch | None = None, **extra: Any
+    reason: RefusalReason, message: str, batch: BatchColumns | None = None, **extra: Any
 ) -> SignedBatchResult:
     return SignedBatchResult(
         SignedStatus.REFUSED,
@@ -229,7 +230,7 @@ class _Chains:
         self._logged: dict[str, dict[int, ChainLink]] = {}
         self._queued: dict[str, dict[int, _Link]] = {}
 
-    def load(self, batches: Sequence[Batch]) -> None:
+    def load(self, batches: Sequence[BatchColumns]) -> None:
         """Read the logged neighbourhood of the sequences of ``batches``, one query per device."""
         ranges: dict[str, tuple[int, int]] = {}
         for b in batches:
@@ -261,14 +262,14 @@ class _Chains:
                 after = link
         return same, before, after
 
-    def queue(self, batch: Batch, digest: bytes) -> None:
+    def queue(self, batch: BatchColumns, digest: bytes) -> None:
         self._queued.setdefault(batch.device, {})[batch.sequence] = _Link(
             batch.sequence, digest, batch.previous_hash
         )
 
 
 def _bad_signature(
-    batch: Batch, signature: bytes, history: Sequence[DeviceKeyRecord], received: int
+    batch: BatchColumns, signature: bytes, history: Sequence[DeviceKeyRecord], received: int
 ) -> tuple[RefusalReason, str]:
     """Tell a revoked key from a signature no key explains."""
     for record in history:
@@ -279,7 +280,7 @@ def _bad_signature(
         if not unrevoked.valid_at(batch.created):
             continue
         try:
-            verify_batch_signature(batch, signature, record.public_key)
+            verify_batch_signature(batch.encode(), signature, record.public_key)
         except LedgerVerificationError:
             continue
         return (
@@ -331,13 +332,13 @@ class _Ingestion:
             self._meter_keys = self.store.meter_keys(self.enterprise)
         return self._meter_keys
 
-    def incident(self, kind: str, message: str, batch: Batch, signature: bytes, **detail: Any) -> int:
+    def incident(self, kind: str, message: str, batch: BatchColumns, signature: bytes, **detail: Any) -> int:
         evidence = {
             "device": batch.device,
             "sequence": batch.sequence,
             "batch_hash": batch.hash().hex(),
             "received": self.received,
-            "batch": batch_to_json(batch, signature),
+            "batch": batch_to_json(batch.to_batch(), signature),
             **detail,
         }
         found = record_incident(
@@ -351,7 +352,7 @@ class _Ingestion:
         )
         return found.id
 
-    def place(self, position: int, batch: Batch, signature: bytes) -> SignedBatchResult | _Pending:
+    def place(self, position: int, batch: BatchColumns, signature: bytes) -> SignedBatchResult | _Pending:
         """Check one batch against keys, bindings and chain: a result, or a batch to commit."""
         history = self.history(batch.device)
         if not history:
@@ -374,9 +375,7 @@ class _Ingestion:
         except NotFoundError as err:
             return _refused(RefusalReason.WRONG_ENTERPRISE, str(err), batch)
         bound = self.bound()
-        unbound = sorted(
-            m for m in {r.meter for r in batch.readings} if m not in meters or bound.get(m) != batch.device
-        )
+        unbound = sorted(m for m in set(batch.meters) if m not in meters or bound.get(m) != batch.device)
         if unbound:
             return _refused(
                 RefusalReason.METER_NOT_BOUND,
@@ -466,34 +465,42 @@ class _Ingestion:
         work = [
             IngestBatch(
                 self.enterprise,
-                [
-                    RawReading(r.meter, r.ts, r.value, r.unit, r.quality, n)
-                    for n, r in enumerate(p.batch.readings, 1)
-                ],
-                Source(self.origin, f"{source}batch {p.batch.device}#{p.batch.sequence}"),
+                list(
+                    map(
+                        RawReading,
+                        b.meters,
+                        b.ts,
+                        b.values,
+                        b.units,
+                        b.qualities,
+                        range(1, len(b) + 1),
+                    )
+                ),
+                Source(self.origin, f"{source}batch {b.device}#{b.sequence}"),
             )
-            for p in pending
+            for b in (p.batch for p in pending)
         ]
         committed = self.pipeline.ingest_many(work, signed=True) if work else []
         keys = self.meter_keys()
         new = []
         for p, outcome in zip(pending, committed, strict=True):
-            if outcome.accepted == len(p.batch.readings):  # the usual case: one outcome for all
-                rows = [
-                    BatchReadingRow(n, keys[r.meter], r.ts, _ACCEPTED, None)
-                    for n, r in enumerate(p.batch.readings)
-                ]
-            else:
-                rows = [
+            meter_keys = list(map(keys.__getitem__, p.batch.meters))
+            times = p.batch.ts
+            exceptions = (
+                []
+                if outcome.accepted == len(times)  # the usual case: nothing but accepted readings
+                else [
                     BatchReadingRow(
                         n,
-                        keys[r.meter],
-                        r.ts,
+                        meter_keys[n],
+                        times[n],
                         _OUTCOMES.get(result.status, Outcome.REJECTED),
                         result.quarantine_id,
                     )
-                    for n, (r, result) in enumerate(zip(p.batch.readings, outcome.results, strict=True))
+                    for n, result in enumerate(outcome.results)
+                    if result.status is not Status.ACCEPTED
                 ]
+            )
             new.append(
                 NewBatch(
                     enterprise=self.enterprise,
@@ -507,8 +514,9 @@ class _Ingestion:
                     key_id=p.key.id,
                     status="gap" if p.missing is not None else "linked",
                     encoding=p.encoding,
-                    count=len(p.batch.readings),
-                    readings=rows,
+                    count=len(times),
+                    meters=group_batch_readings(meter_keys, times),
+                    exceptions=exceptions,
                 )
             )
         leaves = self.ledger.commit_batches(self.log.id, new)
@@ -611,10 +619,10 @@ def ingest_signed_batches(
     run = _Ingestion(store, pipeline, enterprise, origin, detail, received)
     results: list[SignedBatchResult | None] = [None] * len(payloads)
     pending: list[_Pending] = []
-    parsed: list[tuple[int, Batch, bytes]] = []
+    parsed: list[tuple[int, BatchColumns, bytes]] = []
     for position, payload in enumerate(payloads):
         try:
-            batch, signature = batch_from_json(parse_payload(payload))
+            batch, signature = batch_columns_from_json(parse_payload(payload))
         except InvalidInputError as err:
             results[position] = _refused(RefusalReason.MALFORMED, str(err))
             continue

@@ -32,10 +32,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from shuixiao.errors import InvalidInputError
-from shuixiao.ledger import Batch, Reading
+from shuixiao.ledger import Batch, BatchColumns, Reading
 from shuixiao.model import Quality
 
-__all__ = ["SCHEMAS", "batch_from_json", "batch_to_json", "parse_payload"]
+__all__ = ["SCHEMAS", "batch_columns_from_json", "batch_from_json", "batch_to_json", "parse_payload"]
 
 SCHEMAS: Final = {1: "shuixiao.batch/1", 2: "shuixiao.batch/2"}
 """Value of the ``schema`` field of the transport form, by batch encoding version."""
@@ -111,28 +111,8 @@ def _integer(document: Mapping[str, Any], name: str) -> int:
     return value
 
 
-def batch_from_json(document: Mapping[str, Any]) -> tuple[Batch, bytes]:
-    """Rebuild a signed batch from its JSON transport form.
-
-    Parameters
-    ----------
-    document : mapping
-        The parsed JSON object.
-
-    Returns
-    -------
-    tuple of (Batch, bytes)
-        The batch and its signature (not verified here).
-
-    Raises
-    ------
-    InvalidInputError
-        If the document is not a batch of a schema of :data:`SCHEMAS`: a
-        field missing, unknown or of the wrong type, a hash or signature that
-        is not hex or base64 of the right length, an unknown quality, or a
-        batch the encoding refuses (empty identifier, non-finite value, a
-        reading twice).
-    """
+def _header(document: Mapping[str, Any]) -> tuple[int, str, bytes, bytes, list[Any]]:
+    """The version, device, previous hash, signature and reading items of a batch document, checked."""
     if not isinstance(document, Mapping):
         raise InvalidInputError(f"a signed batch is a JSON object, not {type(document).__name__}")
     schema = document.get("schema")
@@ -169,6 +149,93 @@ def batch_from_json(document: Mapping[str, Any]) -> tuple[Batch, bytes]:
     items = document["readings"]
     if not isinstance(items, list):
         raise InvalidInputError("readings must be a JSON list")
+    return version, device, previous, signature, items
+
+
+def _columns(items: list[Any], version: int) -> tuple[list[Any], ...] | None:
+    """The readings as columns, when every one is usual (parsed JSON, right fields and types); else None."""
+    allowed = _READING_FIELDS[version]
+    try:
+        layouts = set(map(tuple, items)) if all(type(i) is dict for i in items) else None  # noqa: E721
+        if layouts is None or not all(_REQUIRED <= set(keys) <= allowed for keys in layouts):
+            return None
+        meters = [i["meter"] for i in items]
+        ts = [i["ts"] for i in items]
+        values = [i["value"] for i in items]
+        units = [i.get("unit") for i in items]
+        names = [i.get("quality", "good") for i in items]
+        codes = {name: _quality(name) for name in set(names)}
+    except TypeError:  # an unhashable quality (a list or object from JSON)
+        return None
+    value_types = set(map(type, values))
+    if (
+        not set(map(type, meters)) <= {str}
+        or not set(map(type, ts)) <= {int}
+        or not value_types <= {float, int}
+        or not set(map(type, units)) <= {str, type(None)}
+        or None in codes.values()
+    ):
+        return None
+    if int in value_types:
+        values = list(map(float, values))
+    return meters, ts, values, units, [codes[n] for n in names]
+
+
+def batch_columns_from_json(document: Mapping[str, Any]) -> tuple[BatchColumns, bytes]:
+    """Rebuild a signed batch from its JSON transport form, as columns (what notarised ingestion takes).
+
+    The same as :func:`batch_from_json` with the batch as a
+    :class:`~shuixiao.ledger.BatchColumns`: no :class:`~shuixiao.ledger.Reading`
+    is made for a usual batch.
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`batch_from_json`, with the same messages.
+
+    Examples
+    --------
+    >>> from shuixiao.ledger import GENESIS_HASH
+    >>> b = Batch("gw-01", 0, GENESIS_HASH, (Reading("FT-101", 1717200000, 12.5, "m3"),), 1717200060)
+    >>> columns, signature = batch_columns_from_json(batch_to_json(b, bytes(64)))
+    >>> columns.meters, columns.encode() == b.encode()
+    (['FT-101'], True)
+    """
+    version, device, previous, signature, items = _header(document)
+    columns = _columns(items, version)
+    if columns is None:  # an unusual reading: the reading-by-reading path accepts it or says what is wrong
+        batch, signature = batch_from_json(document)
+        return BatchColumns.from_batch(batch), signature
+    meters, ts, values, units, qualities = columns
+    sequence, created = _integer(document, "sequence"), _integer(document, "created")
+    return BatchColumns(
+        device, sequence, previous, created, meters, ts, values, units, qualities, version
+    ), signature
+
+
+def batch_from_json(document: Mapping[str, Any]) -> tuple[Batch, bytes]:
+    """Rebuild a signed batch from its JSON transport form.
+
+    Parameters
+    ----------
+    document : mapping
+        The parsed JSON object.
+
+    Returns
+    -------
+    tuple of (Batch, bytes)
+        The batch and its signature (not verified here).
+
+    Raises
+    ------
+    InvalidInputError
+        If the document is not a batch of a schema of :data:`SCHEMAS`: a
+        field missing, unknown or of the wrong type, a hash or signature that
+        is not hex or base64 of the right length, an unknown quality, or a
+        batch the encoding refuses (empty identifier, non-finite value, a
+        reading twice).
+    """
+    version, device, previous, signature, items = _header(document)
     allowed = _READING_FIELDS[version]
     readings = []
     for n, item in enumerate(items, start=1):

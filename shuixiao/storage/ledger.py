@@ -15,7 +15,9 @@ table                       holds
 ``ledger_meters``           per meter: the device that signs its readings, and whether unsigned
                             ingestion is allowed for it
 ``ledger_batches``          every logged batch: encoding, hash, signature, key, leaf index
-``ledger_batch_readings``   which stored reading each batch reading became (meter key, time, outcome)
+``ledger_batch_meters``     per batch and meter: the positions and times of its readings in the batch
+``ledger_batch_exceptions`` the batch readings ingestion did not accept (duplicate, or rejected with
+                            its quarantine id); a reading not listed was accepted
 ``ledger_checkpoints``      signed checkpoints (size, root, signed note)
 ``ledger_cosignatures``     witness cosignatures of checkpoints
 ``ledger_incidents``        missing batches, forks, tampering, split views, bad signatures
@@ -27,6 +29,7 @@ Times are UTC datetimes; hashes, keys and signatures are raw bytes.
 from __future__ import annotations
 
 import datetime as dt
+import struct
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
@@ -47,6 +50,7 @@ from shuixiao.storage.schema import UTCTimestamp, metadata, quarantine, utc_seco
 from shuixiao.storage.store import Store
 
 __all__ = [
+    "BatchMeterRow",
     "BatchReadingRow",
     "ChainLink",
     "DeviceKeyRecord",
@@ -59,7 +63,9 @@ __all__ = [
     "StoredBatch",
     "StoredCheckpoint",
     "StoredCosignature",
-    "ledger_batch_readings",
+    "group_batch_readings",
+    "ledger_batch_exceptions",
+    "ledger_batch_meters",
     "ledger_batches",
     "ledger_checkpoints",
     "ledger_cosignatures",
@@ -175,19 +181,44 @@ ledger_batches = sa.Table(
     comment="device-signed batches, one leaf of the log each",
 )
 
-ledger_batch_readings = sa.Table(
-    "ledger_batch_readings",
+ledger_batch_meters = sa.Table(
+    "ledger_batch_meters",
+    metadata,
+    sa.Column("batch_id", _ID, sa.ForeignKey("ledger_batches.id", **_CASCADE), nullable=False),
+    sa.Column("meter_key", sa.Integer, nullable=False, comment="meters.key"),
+    sa.Column(
+        "first_ts", UTCTimestamp(), nullable=False, comment="earliest time of its readings in the batch"
+    ),
+    sa.Column("last_ts", UTCTimestamp(), nullable=False, comment="latest time of its readings in the batch"),
+    sa.Column("readings", sa.Integer, nullable=False, comment="number of its readings in the batch"),
+    sa.Column(
+        "positions",
+        sa.LargeBinary,
+        nullable=False,
+        comment="their indexes in the batch, uint32 big-endian each",
+    ),
+    sa.Column(
+        "times", sa.LargeBinary, nullable=False, comment="their times, s since epoch, int64 big-endian each"
+    ),
+    sa.PrimaryKeyConstraint("batch_id", "meter_key"),
+    sa.Index(None, "meter_key", "last_ts"),  # lookups by time read the rows ending at or after it
+    sqlite_with_rowid=False,
+    comment="the readings of each meter a batch carries (one row per batch and meter)",
+)
+
+ledger_batch_exceptions = sa.Table(
+    "ledger_batch_exceptions",
     metadata,
     sa.Column("batch_id", _ID, sa.ForeignKey("ledger_batches.id", **_CASCADE), nullable=False),
     sa.Column("position", sa.Integer, nullable=False, comment="index of the reading in the batch"),
     sa.Column("meter_key", sa.Integer, nullable=False, comment="meters.key"),
     sa.Column("ts", UTCTimestamp(), nullable=False),
-    sa.Column("outcome", sa.SmallInteger, nullable=False, comment="Outcome value at ingestion"),
+    sa.Column("outcome", sa.SmallInteger, nullable=False, comment="Outcome value at ingestion, not accepted"),
     sa.Column("quarantine_id", sa.Integer, nullable=True, comment="quarantine.id when rejected"),
     sa.PrimaryKeyConstraint("batch_id", "position"),
     sa.Index(None, "meter_key", "ts"),
     sqlite_with_rowid=False,
-    comment="the stored reading each batch reading became",
+    comment="batch readings that ingestion did not accept; every other batch reading was accepted",
 )
 
 ledger_checkpoints = sa.Table(
@@ -248,7 +279,7 @@ def _seconds(value: dt.datetime | None) -> int | None:
 
 
 class Outcome:
-    """What ingestion did with a batch reading (``ledger_batch_readings.outcome``)."""
+    """What ingestion did with a batch reading (``ledger_batch_exceptions.outcome``; accepted is not listed)."""
 
     ACCEPTED: Final = 0  #: stored by this batch
     DUPLICATE: Final = 1  #: already stored with the same value
@@ -368,6 +399,76 @@ class BatchReadingRow(NamedTuple):
     quarantine_id: int | None = None
 
 
+class BatchMeterRow(NamedTuple):
+    """The readings of one meter in a batch (a row of ``ledger_batch_meters``).
+
+    Parameters
+    ----------
+    meter_key : int
+        ``meters.key`` of the meter.
+    positions : sequence of int
+        Indexes of its readings in the batch, ascending.
+    times : sequence of int
+        Their times, in the same order. [s since epoch]
+    """
+
+    meter_key: int
+    positions: Sequence[int]
+    times: Sequence[int]
+
+
+def group_batch_readings(meter_keys: Sequence[int], times: Sequence[int]) -> list[BatchMeterRow]:
+    """Group a batch's readings by meter: one :class:`BatchMeterRow` per meter, in order of first appearance.
+
+    Parameters
+    ----------
+    meter_keys : sequence of int
+        ``meters.key`` of each reading of the batch, in batch order.
+    times : sequence of int
+        The time of each reading. [s since epoch]
+
+    Returns
+    -------
+    list of BatchMeterRow
+
+    Examples
+    --------
+    >>> [tuple(r) for r in group_batch_readings([7, 8, 7, 8], [0, 0, 900, 900])]
+    [(7, range(0, 4, 2), [0, 900]), (8, range(1, 4, 2), [0, 900])]
+    """
+    keys = list(meter_keys)
+    distinct = list(dict.fromkeys(keys))
+    period = len(distinct)
+    if period and len(keys) % period == 0 and keys[:period] == distinct and keys[period:] == keys[:-period]:
+        # the usual layout (a gateway's meters read at each interval in turn): every meter a fixed stride
+        ordered = list(times)
+        return [
+            BatchMeterRow(key, range(first, len(keys), period), ordered[first::period])
+            for first, key in enumerate(distinct)
+        ]
+    positions: dict[int, list[int]] = {key: [] for key in distinct}
+    for n, key in enumerate(keys):
+        positions[key].append(n)
+    return [BatchMeterRow(key, found, [times[n] for n in found]) for key, found in positions.items()]
+
+
+def _pack_meter_row(batch_id: int, row: BatchMeterRow, when: Callable[[int], Any]) -> tuple[Any, ...]:
+    count = len(row.times)
+    return (
+        batch_id,
+        row.meter_key,
+        when(min(row.times)),
+        when(max(row.times)),
+        count,
+        struct.pack(f">{count}I", *row.positions),
+        struct.pack(f">{count}q", *row.times),
+    )
+
+
+def _unpack(data: bytes, code: str) -> tuple[int, ...]:
+    return struct.unpack(f">{len(data) // struct.calcsize(code)}{code}", data)
+
+
 @dataclass(frozen=True)
 class NewBatch:
     """A verified batch to append to a log (see :meth:`LedgerStore.commit_batches`).
@@ -387,9 +488,12 @@ class NewBatch:
     status : str
         ``linked``, ``gap`` or ``mirrored``.
     encoding : bytes
-    readings : sequence of BatchReadingRow
     count : int
         Number of readings in the batch.
+    meters : sequence of BatchMeterRow
+        Its readings grouped by meter (:func:`group_batch_readings`); empty in a mirror.
+    exceptions : sequence of BatchReadingRow
+        The readings ingestion did not accept (duplicate or rejected); the others were accepted.
     """
 
     enterprise: str | None
@@ -404,7 +508,8 @@ class NewBatch:
     status: str
     encoding: bytes
     count: int
-    readings: Sequence[BatchReadingRow] = field(default=())
+    meters: Sequence[BatchMeterRow] = field(default=())
+    exceptions: Sequence[BatchReadingRow] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -1123,7 +1228,7 @@ class LedgerStore:
         )
 
     def commit_batches(self, log_id: int, batches: Sequence[NewBatch]) -> list[int | None]:
-        """Append batches to a log with their readings' outcomes, in one transaction.
+        """Append batches to a log with their readings (by meter) and the outcomes not ``accepted``, in one transaction.
 
         A batch whose ``(device, sequence)`` is already logged (another worker
         was faster) is skipped.
@@ -1203,21 +1308,26 @@ class LedgerStore:
                     sa.select(b.c.id, b.c.leaf_index).where(b.c.log_id == log_id, b.c.leaf_index >= first)
                 )
             }
-            outcome_rows: list[tuple[Any, ...]] = []
+            meter_rows: list[tuple[Any, ...]] = []
+            exception_rows: list[tuple[Any, ...]] = []
             for offset, new in enumerate(fresh):
                 batch_id = ids[first + offset]
-                if when is int:  # SQLite: the rows' integer times are bound as they are
-                    outcome_rows += [(batch_id, *r) for r in new.readings]
-                else:
-                    outcome_rows += [
-                        (batch_id, r.position, r.meter_key, when(r.ts), r.outcome, r.quarantine_id)
-                        for r in new.readings
-                    ]
+                meter_rows += [_pack_meter_row(batch_id, r, when) for r in new.meters]
+                exception_rows += [
+                    (batch_id, r.position, r.meter_key, when(r.ts), r.outcome, r.quarantine_id)
+                    for r in new.exceptions
+                ]
             _insert_many(
                 connection,
-                "ledger_batch_readings",
+                "ledger_batch_meters",
+                ("batch_id", "meter_key", "first_ts", "last_ts", "readings", "positions", "times"),
+                meter_rows,
+            )
+            _insert_many(
+                connection,
+                "ledger_batch_exceptions",
                 ("batch_id", "position", "meter_key", "ts", "outcome", "quarantine_id"),
-                outcome_rows,
+                exception_rows,
             )
         chosen = {id(n) for n in fresh}
         return [indexes[(n.device, n.sequence)] if id(n) in chosen else None for n in batches]
@@ -1274,38 +1384,35 @@ class LedgerStore:
             after = found[-1].leaf_index
 
     def batch_readings(self, batch_ids: Sequence[int]) -> dict[int, list[BatchReadingRow]]:
-        """Return the reading rows of batches, by batch id, in batch order."""
-        table = ledger_batch_readings
-        found: dict[int, list[BatchReadingRow]] = {int(i): [] for i in batch_ids}
+        """Return the reading rows of batches, by batch id, in batch order (one per reading, with its outcome)."""
+        m, x = ledger_batch_meters, ledger_batch_exceptions
+        found: dict[int, dict[int, BatchReadingRow]] = {int(i): {} for i in batch_ids}
         with self._store.transaction("reading batch readings") as connection:
             for first in range(0, len(batch_ids), _CHUNK):
                 chunk = [int(i) for i in batch_ids[first : first + _CHUNK]]
-                rows = connection.execute(
-                    sa.select(table)
-                    .where(table.c.batch_id.in_(chunk))
-                    .order_by(table.c.batch_id, table.c.position)
-                ).mappings()
-                for r in rows:
-                    found[int(r["batch_id"])].append(
-                        BatchReadingRow(
-                            int(r["position"]),
-                            int(r["meter_key"]),
-                            utc_seconds(r["ts"]),
-                            int(r["outcome"]),
-                            r["quarantine_id"],
-                        )
+                for r in connection.execute(
+                    sa.select(m.c.batch_id, m.c.meter_key, m.c.positions, m.c.times).where(
+                        m.c.batch_id.in_(chunk)
                     )
-        return found
+                ):
+                    rows = found[int(r.batch_id)]
+                    for position, ts in zip(_unpack(r.positions, "I"), _unpack(r.times, "q"), strict=True):
+                        rows[position] = BatchReadingRow(position, int(r.meter_key), ts, Outcome.ACCEPTED)
+                for e in connection.execute(sa.select(x).where(x.c.batch_id.in_(chunk))):
+                    found[int(e.batch_id)][int(e.position)] = BatchReadingRow(
+                        int(e.position), int(e.meter_key), utc_seconds(e.ts), int(e.outcome), e.quarantine_id
+                    )
+        return {i: [rows[p] for p in sorted(rows)] for i, rows in found.items()}
 
     def reading_outcomes(
         self, batch_ids: Sequence[int]
     ) -> dict[int, tuple[int, dict[int, tuple[int, int | None]]]]:
-        """Return, per batch, how many reading outcomes it keeps and the ones that are not ``accepted``.
+        """Return, per batch, how many readings its meter rows hold and the outcomes that are not ``accepted``.
 
         Returns
         -------
         dict
-            ``{batch id: (rows, {position: (outcome, quarantine id)})}``; a position left out of the
+            ``{batch id: (readings, {position: (outcome, quarantine id)})}``; a position left out of the
             inner mapping was accepted. What the audit needs, without a row per accepted reading:
             the counting happens in the database.
         """
@@ -1320,13 +1427,13 @@ class LedgerStore:
                     chunk = tuple(wanted[first : first + _CHUNK])
                     among = f"batch_id IN ({', '.join([mark] * len(chunk))})"
                     cursor.execute(
-                        f"SELECT batch_id, COUNT(*) FROM ledger_batch_readings WHERE {among} GROUP BY batch_id",
+                        f"SELECT batch_id, SUM(readings) FROM ledger_batch_meters WHERE {among} GROUP BY batch_id",
                         chunk,
                     )
                     for batch_id, count in cursor.fetchall():
                         rows[int(batch_id)] = int(count)
                     cursor.execute(
-                        "SELECT batch_id, position, outcome, quarantine_id FROM ledger_batch_readings "
+                        "SELECT batch_id, position, outcome, quarantine_id FROM ledger_batch_exceptions "
                         f"WHERE {among} AND outcome <> {mark}",
                         (*chunk, Outcome.ACCEPTED),
                     )
@@ -1338,36 +1445,55 @@ class LedgerStore:
 
     def batches_with_reading(self, meter_key: int, ts: int) -> list[tuple[StoredBatch, int]]:
         """Return the batches holding the reading of ``meter_key`` at ``ts`` (epoch seconds), with its position."""
-        b, r = ledger_batches, ledger_batch_readings
+        b, m = ledger_batches, ledger_batch_meters
+        at = _instant(ts)
         query = (
-            sa.select(b, r.c.position)
-            .join(r, r.c.batch_id == b.c.id)
-            .where(r.c.meter_key == meter_key, r.c.ts == _instant(ts))
+            sa.select(b, m.c.positions, m.c.times)
+            .join(m, m.c.batch_id == b.c.id)
+            .where(m.c.meter_key == meter_key, m.c.first_ts <= at, m.c.last_ts >= at)
             .order_by(b.c.leaf_index)
         )
+        found = []
         with self._store.transaction("finding the batch of a reading") as connection:
-            return [(_batch(row), int(row["position"])) for row in connection.execute(query).mappings()]
+            for row in connection.execute(query).mappings():
+                times = _unpack(row["times"], "q")
+                if ts in times:
+                    found.append((_batch(row), _unpack(row["positions"], "I")[times.index(ts)]))
+        return found
 
     def notarised_times(
         self, meter_key: int, start: int | None = None, end: int | None = None
     ) -> dict[int, int]:
         """Return ``{ts: leaf index}`` of the batch readings of a meter in ``[start, end)`` (epoch seconds).
 
-        Readings that a batch carried but ingestion rejected are left out.
+        Readings that a batch carried but ingestion rejected are left out; a
+        reading carried by several batches gets the first leaf.
         """
-        b, r = ledger_batches, ledger_batch_readings
+        b, m, x = ledger_batches, ledger_batch_meters, ledger_batch_exceptions
         query = (
-            sa.select(r.c.ts, sa.func.min(b.c.leaf_index))
-            .join(b, r.c.batch_id == b.c.id)
-            .where(r.c.meter_key == meter_key, r.c.outcome != Outcome.REJECTED)
-            .group_by(r.c.ts)
+            sa.select(m.c.batch_id, b.c.leaf_index, m.c.times)
+            .join(b, m.c.batch_id == b.c.id)
+            .where(m.c.meter_key == meter_key)
+        )
+        rejected = sa.select(x.c.batch_id, x.c.ts).where(
+            x.c.meter_key == meter_key, x.c.outcome == Outcome.REJECTED
         )
         if start is not None:
-            query = query.where(r.c.ts >= _instant(start))
+            query = query.where(m.c.last_ts >= _instant(start))
+            rejected = rejected.where(x.c.ts >= _instant(start))
         if end is not None:
-            query = query.where(r.c.ts < _instant(end))
+            query = query.where(m.c.first_ts < _instant(end))
+            rejected = rejected.where(x.c.ts < _instant(end))
+        low = -(2**63) if start is None else start
+        high = 2**63 if end is None else end
+        leaves: dict[int, int] = {}
         with self._store.transaction("reading notarised readings") as connection:
-            return {utc_seconds(ts): int(leaf) for ts, leaf in connection.execute(query)}
+            skip = {(int(i), utc_seconds(t)) for i, t in connection.execute(rejected)}
+            for batch_id, leaf, times in connection.execute(query):
+                for ts in _unpack(times, "q"):
+                    if low <= ts < high and (batch_id, ts) not in skip and leaves.get(ts, leaf) >= leaf:
+                        leaves[ts] = int(leaf)
+        return leaves
 
     def quarantined(self, ids: Sequence[int]) -> set[int]:
         """Return which of the quarantine ids exist (rejected readings a batch carried)."""

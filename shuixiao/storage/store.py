@@ -1491,7 +1491,7 @@ class Store:
     ...         store.upgrade()
     ...         store.check_schema()
     ...         print(store.schema_version(), store.list_enterprises())
-    0007 []
+    0008 []
     """
 
     def __init__(self, engine: sa.Engine) -> None:

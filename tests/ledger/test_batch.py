@@ -17,6 +17,7 @@ from shuixiao.ledger import (
     BATCH_VERSION,
     GENESIS_HASH,
     Batch,
+    BatchColumns,
     ChainHead,
     ChainStatus,
     DeviceKey,
@@ -255,6 +256,47 @@ def test_bad_batches_are_refused(
 ) -> None:
     with pytest.raises(InvalidInputError):
         Batch(device, sequence, previous, readings, created)
+
+
+@pytest.mark.parametrize(
+    "readings",
+    [
+        (),
+        (Reading("FT-101", 1, -0.0, "m3"), Reading("PT-201", 1, 0.42, None, quality=2)),
+        tuple(Reading(f"FT-{i % 10:03d}", 900 * (i // 10), i / 3, "m3/h") for i in range(100)),
+    ],
+)
+def test_columns_encode_as_the_batch_of_their_readings(readings: tuple[Reading, ...]) -> None:
+    batch = Batch("gw-01", 7, bytes([3]) * 32, readings, 1_717_200_000)
+    columns = BatchColumns.from_batch(batch)
+    assert columns.encode() == batch.encode() and columns.hash() == batch.hash()
+    assert columns.to_batch() == batch and len(columns) == len(readings)
+    raw = BatchColumns("gw-01", 7, bytes([3]) * 32, 1_717_200_000, ["m"], [1], [-0.0], [None], [0])
+    assert math.copysign(1.0, raw.values[0]) == 1.0  # -0.0 is kept as +0.0, as a Reading keeps it
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ((["m", "m"], [1, 1], [1.0, 2.0], [None, None], [0, 0]), "reading of m at 1 appears twice"),
+        ((["m", ""], [1, 1], [1.0, 2.0], [None, None], [0, 0]), "meter ''"),
+        ((["m"], [1], [math.inf], [None], [0]), "only finite values"),
+        ((["m"], [-1], [1.0], [None], [0]), "outside 0"),
+        ((["m"], [1], [1.0], ["a\nb"], [0]), "must be 1 to 255 bytes"),
+        ((["m"], [1], [1.0], [None], [4]), "quality code 4"),
+        ((["m"], [1], [1.0, 2.0], [None], [0]), "one entry per reading"),
+    ],
+)
+def test_columns_are_refused_as_their_readings_are(columns: tuple[list[object], ...], message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        BatchColumns("d", 0, GENESIS_HASH, 0, *columns)  # type: ignore[arg-type]
+
+
+def test_columns_keep_the_batch_rules() -> None:
+    with pytest.raises(InvalidInputError, match="version 1 cannot carry"):
+        BatchColumns("d", 0, GENESIS_HASH, 0, ["m"], [1], [1.0], [None], [2], version=1)
+    with pytest.raises(InvalidInputError, match="previous_hash is 32 bytes"):
+        BatchColumns("d", 0, bytes(31), 0, ["m"], [1], [1.0], [None], [0])
 
 
 def test_a_signature_covers_every_field() -> None:

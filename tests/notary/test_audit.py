@@ -18,7 +18,7 @@ from shuixiao.notary import AuditReport, audit, audit_store
 from shuixiao.notary.audit import _Expected, _page_rows, _parse, _Rows, _Signed
 from shuixiao.storage import Store, schema
 from shuixiao.storage.ledger import (
-    ledger_batch_readings,
+    ledger_batch_exceptions,
     ledger_batches,
     ledger_checkpoints,
     ledger_device_keys,
@@ -147,12 +147,11 @@ def test_a_rejected_reading_must_still_be_in_the_quarantine(log: LogNode) -> Non
     key = log.node.store.meter_keys(E)["FT-101"]
     r = schema.readings
     _execute(log.node, sa.delete(r).where(r.c.meter_key == key, r.c.ts == _at(T0)))
-    br = ledger_batch_readings
     _execute(
         log.node,
-        sa.update(br)
-        .where(br.c.batch_id == batch.id, br.c.position == 0)
-        .values(outcome=2, quarantine_id=999),
+        sa.insert(ledger_batch_exceptions).values(
+            batch_id=batch.id, position=0, meter_key=key, ts=_at(T0), outcome=2, quarantine_id=999
+        ),
     )
     report = audit_store(log.node.store)
     assert [(p.kind, "quarantine entry 999 is gone" in p.message) for p in report.problems] == [

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
 from shuixiao.errors import InvalidInputError
-from shuixiao.ledger import GENESIS_HASH, Batch, Reading
+from shuixiao.ledger import GENESIS_HASH, Batch, BatchColumns, Reading
 from shuixiao.notary import SCHEMAS, batch_from_json, batch_to_json
-from shuixiao.notary.transport import parse_payload
+from shuixiao.notary.transport import batch_columns_from_json, parse_payload
 
 pytestmark = pytest.mark.unit
 
@@ -94,10 +95,41 @@ def _valid() -> dict[str, Any]:
         ({"created": -1}, "outside 0"),
     ],
 )
-def test_malformed_documents_are_refused(change: dict[str, Any], message: str) -> None:
+@pytest.mark.parametrize("parse", [batch_from_json, batch_columns_from_json])
+def test_malformed_documents_are_refused(change: dict[str, Any], message: str, parse: Any) -> None:
     document = {**_valid(), **change}
     with pytest.raises(InvalidInputError, match=message):
-        batch_from_json(document)
+        parse(document)
+
+
+@pytest.mark.parametrize(
+    "readings",
+    [
+        [{"meter": "m", "ts": 1, "value": 2}],  # an integer value
+        [{"meter": "m", "ts": 1, "value": -0.0, "unit": None}],
+        [{"meter": "m", "ts": 1, "value": 1.5, "quality": "bad"}, {"ts": 2, "value": 1.0, "meter": "n"}],
+        [{"meter": "m", "ts": 1, "value": 1.5}, [1, 2]],  # a reading that is no object
+        [{"meter": "m", "ts": True, "value": 1.5}],
+        [{"meter": "m", "ts": 1, "value": 1.5, "quality": None}],
+    ],
+)
+def test_columns_are_parsed_as_the_readings_are(readings: list[Any]) -> None:
+    document = {**_valid(), "readings": readings}
+    try:
+        expected: Any = batch_from_json(document)
+    except InvalidInputError as err:
+        with pytest.raises(InvalidInputError, match=re.escape(str(err))):
+            batch_columns_from_json(document)
+        return
+    columns, signature = batch_columns_from_json(document)
+    assert (columns.to_batch(), signature) == expected
+    assert columns.encode() == expected[0].encode()
+
+
+def test_every_example_parses_to_the_same_columns() -> None:
+    for example in (EXAMPLE_V1, EXAMPLE):
+        columns, _ = batch_columns_from_json(json.loads(json.dumps(batch_to_json(example, bytes(64)))))
+        assert columns == BatchColumns.from_batch(example) and columns.hash() == example.hash()
 
 
 def test_missing_fields_and_payload_forms() -> None:

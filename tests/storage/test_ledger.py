@@ -17,7 +17,13 @@ from shuixiao.errors import ConfigurationError, InvalidInputError, NotFoundError
 from shuixiao.ledger import MemoryTree, leaf_hash, merkle_root
 from shuixiao.model import Enterprise, Park, Region
 from shuixiao.storage import Store, schema
-from shuixiao.storage.ledger import BatchReadingRow, LedgerStore, NewBatch, StoredCosignature
+from shuixiao.storage.ledger import (
+    BatchReadingRow,
+    LedgerStore,
+    NewBatch,
+    StoredCosignature,
+    group_batch_readings,
+)
 from shuixiao.storage.store import _alembic_config
 
 pytestmark = pytest.mark.integration
@@ -28,7 +34,8 @@ T0 = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 
 def test_the_migration_builds_exactly_the_ledger_tables(store: Store) -> None:
     assert LEDGER_TABLES == {
-        "ledger_batch_readings",
+        "ledger_batch_exceptions",
+        "ledger_batch_meters",
         "ledger_batches",
         "ledger_checkpoints",
         "ledger_cosignatures",
@@ -164,7 +171,7 @@ def _batch(sequence: int, leaf_data: bytes, readings: int = 0, device: str = "gw
         status="linked",
         encoding=b"e" + leaf_data,
         count=readings,
-        readings=[BatchReadingRow(i, 1, 1_717_200_000 + i, 0) for i in range(readings)],
+        meters=group_batch_readings([1] * readings, [1_717_200_000 + i for i in range(readings)]),
     )
 
 
@@ -190,6 +197,102 @@ def test_batches_are_logged_with_their_readings_and_never_twice(store: Store) ->
     assert ledger.batch(same.id).status == "gap"  # type: ignore[union-attr]
     with pytest.raises(NotFoundError):
         ledger.batch(10_000)
+
+
+T1 = 1_717_200_000
+# two meters (keys 1 and 2) read at three times, interleaved; position 3 a duplicate, 4 rejected
+INTERLEAVED_KEYS = [1, 2, 1, 2, 1, 2]
+INTERLEAVED_TIMES = [T1, T1, T1 + 900, T1 + 900, T1 + 1800, T1 + 1800]
+INTERLEAVED_EXCEPTIONS = [BatchReadingRow(3, 2, T1 + 900, 1), BatchReadingRow(4, 1, T1 + 1800, 2, 77)]
+
+
+def _interleaved(sequence: int, leaf_data: bytes, keys: list[int], times: list[int]) -> NewBatch:
+    return NewBatch(
+        enterprise="xg-steel",
+        device="gw-1",
+        sequence=sequence,
+        previous_hash=bytes(32),
+        batch_hash=leaf_data,
+        created=T1 + 3600,
+        received=T1 + 3700,
+        signature=bytes(64),
+        key_id=None,
+        status="linked",
+        encoding=b"e" + leaf_data,
+        count=len(keys),
+        meters=group_batch_readings(keys, times),
+        exceptions=INTERLEAVED_EXCEPTIONS if sequence == 0 else (),
+    )
+
+
+def _expected_rows() -> list[tuple[int, int, int, int, int | None]]:
+    odd = {r.position: r for r in INTERLEAVED_EXCEPTIONS}
+    return [
+        tuple(odd[n]) if n in odd else (n, k, t, 0, None)  # type: ignore[misc]
+        for n, (k, t) in enumerate(zip(INTERLEAVED_KEYS, INTERLEAVED_TIMES, strict=True))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("keys", "times"),
+    [
+        (INTERLEAVED_KEYS, INTERLEAVED_TIMES),  # the regular layout: a stride per meter
+        ([2, 1, 1, 2, 1, 2], [T1, T1, T1 + 900, T1 + 900, T1 + 1800, T1 + 1800]),  # no stride
+    ],
+)
+def test_batch_readings_are_kept_per_meter_with_the_exceptions(
+    store: Store, keys: list[int], times: list[int]
+) -> None:
+    ledger = LedgerStore(store)
+    log = ledger.local_log()
+    assert ledger.commit_batches(
+        log.id, [_interleaved(0, bytes([1]) * 32, keys, times), _interleaved(1, bytes([2]) * 32, [2], [T1])]
+    ) == [0, 1]
+    first, second = ledger.iter_batches(log.id)
+    rows = ledger.batch_readings([first.id, second.id])
+    odd = {r.position: r for r in INTERLEAVED_EXCEPTIONS}
+    assert [tuple(r) for r in rows[first.id]] == [
+        tuple(odd[n]) if n in odd else (n, k, t, 0, None)
+        for n, (k, t) in enumerate(zip(keys, times, strict=True))
+    ]
+    assert rows[second.id] == [BatchReadingRow(0, 2, T1, 0)]
+    assert ledger.reading_outcomes([first.id, second.id]) == {
+        first.id: (6, {3: (1, None), 4: (2, 77)}),
+        second.id: (1, {}),
+    }
+    where = [n for n, (k, t) in enumerate(zip(keys, times, strict=True)) if (k, t) == (2, T1 + 900)]
+    assert [(b.sequence, p) for b, p in ledger.batches_with_reading(2, T1 + 900)] == [(0, where[0])]
+    assert [(b.sequence, p) for b, p in ledger.batches_with_reading(2, T1)] == [(0, keys.index(2)), (1, 0)]
+    assert ledger.batches_with_reading(2, T1 + 450) == []  # inside the batch's span, not one of its times
+    # the rejected reading is not notarised; the duplicate is; a reading in two batches gets the first leaf
+    assert ledger.notarised_times(1) == {T1: 0, T1 + 900: 0}
+    assert ledger.notarised_times(2) == {T1: 0, T1 + 900: 0, T1 + 1800: 0}
+    assert ledger.notarised_times(2, T1 + 900, T1 + 1800) == {T1 + 900: 0}
+
+
+def test_the_batch_meters_migration_converts_the_rows_both_ways(store: Store) -> None:
+    ledger = LedgerStore(store)
+    log = ledger.local_log()
+    ledger.commit_batches(log.id, [_interleaved(0, bytes([1]) * 32, INTERLEAVED_KEYS, INTERLEAVED_TIMES)])
+    (batch,) = ledger.iter_batches(log.id)
+    with store._engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0007")
+    with store._engine.connect() as connection:
+        stored = connection.execute(
+            sa.text(
+                "SELECT position, meter_key, ts, outcome, quarantine_id FROM ledger_batch_readings "
+                "WHERE batch_id = :batch ORDER BY position"
+            ),
+            {"batch": batch.id},
+        ).fetchall()
+        assert "ledger_batch_meters" not in sa.inspect(connection).get_table_names()
+    assert [
+        (p, k, schema.utc_seconds(t) if not isinstance(t, int) else t, o, q) for p, k, t, o, q in stored
+    ] == (_expected_rows())
+    store.upgrade()
+    assert [tuple(r) for r in ledger.batch_readings([batch.id])[batch.id]] == _expected_rows()
+    assert ledger.reading_outcomes([batch.id]) == {batch.id: (6, {3: (1, None), 4: (2, 77)})}
+    assert [(b.id, p) for b, p in ledger.batches_with_reading(1, T1 + 900)] == [(batch.id, 2)]
 
 
 def _memory_root(data: list[bytes]) -> bytes:
