@@ -761,15 +761,15 @@ class _Bank:
         if not self.valid[row]:
             return float("nan")
         h = int(self.hour[row])
-        signature, ws, energy = self._mix(weights)
+        signature, ws, energy = self.mix_terms(weights)
         if not energy[h] > 1e-12:
             return float("nan")
         fit = float(self.filled[row] @ ws[h])
         for flow, mix in others:
-            fit -= flow * float(self._mix(mix)[0][h] @ ws[h])
+            fit -= flow * float(self.mix_terms(mix)[0][h] @ ws[h])
         return fit / float(energy[h])
 
-    def _mix(self, weights: npt.NDArray[np.float64]) -> _MixTerms:
+    def mix_terms(self, weights: npt.NDArray[np.float64]) -> _MixTerms:
         """Signature (24, M), W·signature (24, M) and energy (24,) of a junction mix, kept per mix."""
         key = weights.tobytes()
         found = self._mixes.get(key)
@@ -989,7 +989,7 @@ class _Tracker:
                 continue
             on = (rows >= o.start) & ((rows < o.end) if o.end is not None else True)
             if on.any():
-                out[on] += o.flow * np.einsum("rjk,k->rj", self.full.s[hours[on]], o.weights)
+                out[on] += o.flow * self.full.mix_terms(o.weights)[0][hours[on]]
         return out
 
     def _watch_end(self, active: list[_Open], i: int) -> None:
