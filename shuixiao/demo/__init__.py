@@ -25,7 +25,8 @@ from shuixiao.demo._records import (
     MeterEvent,
     MeterSeries,
 )
-from shuixiao.demo._simulate import resolutions, simulate
+from shuixiao.demo._simulate import simulate
+from shuixiao.series import resolutions
 
 __all__ = [
     "DemoConfig",

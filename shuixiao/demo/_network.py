@@ -36,9 +36,9 @@ import pandas as pd
 from shuixiao.demo import _parameters as P
 from shuixiao.demo._plant import PlantTemplate
 from shuixiao.demo._records import DemoConfig, EnterpriseData
-from shuixiao.demo._simulate import resolutions
 from shuixiao.leaks import PipeNetwork, Sensor, interval_readings, place_sensors
 from shuixiao.model import Enterprise, FlowCategory, UnitKind
+from shuixiao.series import resolutions
 
 __all__ = ["meter_readings", "meter_sensors", "network_inp", "network_sensors"]
 

@@ -41,10 +41,10 @@ from shuixiao.model import (
     UnitKind,
     ValueAddedRecord,
 )
-from shuixiao.series import aggregate_by_bucket, bucket_starts, iso_duration, totalizer_intervals
+from shuixiao.series import aggregate_by_bucket, bucket_starts, resolutions, totalizer_intervals
 from shuixiao.units import lookup_unit, to_canonical
 
-__all__ = ["physics", "resolutions", "simulate", "template_flow"]
+__all__ = ["physics", "simulate", "template_flow"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -62,23 +62,6 @@ _ENERGY_OF_TREATMENT = {
     "ultrafiltration": "ultrafiltration",
     "reverse_osmosis": "reverse_osmosis",
 }
-
-
-def resolutions(interval: int) -> list[str]:
-    """Return the aggregate resolutions of a base interval: base, ``PT1H``, ``P1D``, ``P1M``.
-
-    Examples
-    --------
-    >>> resolutions(900), resolutions(3600), resolutions(86400)
-    (['PT15M', 'PT1H', 'P1D', 'P1M'], ['PT1H', 'P1D', 'P1M'], ['P1D', 'P1M'])
-    """
-    result = [iso_duration(interval)]
-    if interval < 3600 and 3600 % interval == 0:
-        result.append("PT1H")
-    if interval < 86400:
-        result.append("P1D")
-    result.append("P1M")
-    return result
 
 
 def simulate(park: DemoPark, config: DemoConfig) -> Iterator[EnterpriseData]:

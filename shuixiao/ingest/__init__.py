@@ -11,7 +11,6 @@ quarantine whole records as :func:`payload_of` writes them.  See
 ``docs/ingestion.md``.
 """
 
-from shuixiao.ingest._aggregates import resolutions
 from shuixiao.ingest._limits import Bound, PhysicalLimits, load_limits
 from shuixiao.ingest._parse import parse_json, payload_of
 from shuixiao.ingest._records import (
@@ -26,6 +25,7 @@ from shuixiao.ingest._records import (
 )
 from shuixiao.ingest.files import FileOptions, ImportReport, import_file, read_records
 from shuixiao.ingest.pipeline import Pipeline
+from shuixiao.series import resolutions
 
 __all__ = [
     "Batch",

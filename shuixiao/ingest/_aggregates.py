@@ -41,36 +41,13 @@ from shuixiao.series import (
     aggregate_by_bucket,
     bucket_starts,
     duration_seconds,
-    iso_duration,
     totalizer_intervals,
 )
 from shuixiao.storage import BulkWriter, ReadingWindow
 
-__all__ = ["MeterSpec", "WindowCache", "bucket_bounds", "recompute", "resolutions", "write_rows"]
+__all__ = ["MeterSpec", "WindowCache", "bucket_bounds", "recompute", "write_rows"]
 
 _BAD = int(Quality.BAD)
-
-
-def resolutions(interval: int) -> list[str]:
-    """Return the aggregate resolutions of a base interval: base, ``PT1H``, ``P1D``, ``P1M``.
-
-    Parameters
-    ----------
-    interval : int
-        Base reading interval; divides a day. [s]
-
-    Examples
-    --------
-    >>> resolutions(900), resolutions(3600)
-    (['PT15M', 'PT1H', 'P1D', 'P1M'], ['PT1H', 'P1D', 'P1M'])
-    """
-    result = [iso_duration(interval)]
-    if interval < 3600 and 3600 % interval == 0:
-        result.append("PT1H")
-    if interval < 86400:
-        result.append("P1D")
-    result.append("P1M")
-    return result
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shuixiao.errors import InvalidInputError, NotFoundError, UnitError
-from shuixiao.ingest._aggregates import MeterSpec, WindowCache, recompute, resolutions, write_rows
+from shuixiao.ingest._aggregates import MeterSpec, WindowCache, recompute, write_rows
 from shuixiao.ingest._commit import Candidates, MeterInfo, Readings, check, contributions
 from shuixiao.ingest._increments import Calendar, extend
 from shuixiao.ingest._limits import PhysicalLimits, load_limits
@@ -73,7 +73,7 @@ from shuixiao.ingest._records import (
     zone,
 )
 from shuixiao.model import Meter, Origin, Quality
-from shuixiao.series import Aggregate, Reset
+from shuixiao.series import Aggregate, Reset, resolutions
 from shuixiao.storage import BulkWriter, LedgerStore, QuarantineEntry, Store
 from shuixiao.storage.schema import EPOCH_MAX
 from shuixiao.units import lookup_unit, units_for

@@ -13,6 +13,7 @@ from shuixiao.series.aggregate import (
     bucket_starts,
     duration_seconds,
     iso_duration,
+    resolutions,
     totalizer_intervals,
     utc_offsets,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "bucket_starts",
     "duration_seconds",
     "iso_duration",
+    "resolutions",
     "totalizer_intervals",
     "utc_offsets",
 ]

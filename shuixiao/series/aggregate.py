@@ -51,6 +51,7 @@ __all__ = [
     "bucket_starts",
     "duration_seconds",
     "iso_duration",
+    "resolutions",
     "totalizer_intervals",
     "utc_offsets",
 ]
@@ -151,6 +152,28 @@ def iso_duration(seconds: int) -> str:
     minutes, secs = divmod(rest, 60)
     parts = [f"{hours}H" if hours else "", f"{minutes}M" if minutes else "", f"{secs}S" if secs else ""]
     return "PT" + "".join(parts)
+
+
+def resolutions(interval: int) -> list[str]:
+    """Return the aggregate resolutions of a base interval: base, ``PT1H``, ``P1D``, ``P1M``.
+
+    Parameters
+    ----------
+    interval : int
+        Base reading interval; divides a day. [s]
+
+    Examples
+    --------
+    >>> resolutions(900), resolutions(3600), resolutions(86400)
+    (['PT15M', 'PT1H', 'P1D', 'P1M'], ['PT1H', 'P1D', 'P1M'], ['P1D', 'P1M'])
+    """
+    result = [iso_duration(interval)]
+    if interval < 3600 and 3600 % interval == 0:
+        result.append("PT1H")
+    if interval < 86400:
+        result.append("P1D")
+    result.append("P1M")
+    return result
 
 
 def duration_seconds(resolution: str) -> int | None:
