@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from zoneinfo import ZoneInfo
 
+from shuixiao._workers import worker_count
 from shuixiao.assess.enterprise import EnterpriseAssessment, assess_enterprise
-from shuixiao.errors import InvalidInputError
 from shuixiao.model import Region
 from shuixiao.storage import Store
 
@@ -80,8 +80,7 @@ def assess_many(
     ConfigurationError
         If ``workers`` > 1 and the store is an in-memory SQLite database.
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InvalidInputError(f"workers must be a whole number of processes ≥ 1, not {workers!r}")
+    workers = worker_count(workers)
     items = [(e, (facts or {}).get(e)) for e in enterprise_ids]
     if workers == 1 or len(items) < 2:
         return _assess(store, (items, start, end, zone.key, variants, regions))

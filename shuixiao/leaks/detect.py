@@ -57,7 +57,6 @@ import hashlib
 import json
 import math
 import multiprocessing
-import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -68,6 +67,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from shuixiao._workers import usable_cores, worker_count
 from shuixiao.errors import InvalidInputError
 from shuixiao.leaks._baseline import _local_hours, hydraulic_expectation, open_state
 from shuixiao.leaks._epanet import Session, Snapshots, switched_links
@@ -154,13 +154,19 @@ def sensitivity_matrix(
         ``leak_flow``; nothing is cached when None.
     workers : int, optional
         Processes that share the snapshots, a share of the hours each; default the number
-        of CPUs for networks of more than about 200 junctions, else 1.  With 1 everything
-        runs in this process; otherwise the processes are spawned, so a script that calls
-        this must guard its entry point with ``if __name__ == "__main__":``.
+        of CPU cores this process may use for networks of more than about 200 junctions,
+        else 1.  With 1 everything runs in this process; otherwise the processes are
+        spawned, so a script that calls this must guard its entry point with
+        ``if __name__ == "__main__":``.
 
     Returns
     -------
     Sensitivity
+
+    Raises
+    ------
+    InvalidInputError
+        If ``leak_flow`` is not positive or ``workers`` is not a whole number ≥ 1.
 
     Notes
     -----
@@ -176,6 +182,8 @@ def sensitivity_matrix(
     (``START CLOCKTIME``), taken as local time.  About 1 s for Net3 (92 junctions) and a
     minute of CPU for L-Town (782), shared between the worker processes.
     """
+    if workers is not None:
+        workers = worker_count(workers)
     monitored = _responding(network, sensors)
     total = sum(network.demand(j) for j in network.junctions)
     q0 = float(leak_flow) if leak_flow is not None else min(max(0.01 * total, 1.0), 20.0)
@@ -225,7 +233,7 @@ def sensitivity_matrix(
         for row in range(24, 48)
     ]
     if workers is None:  # a process costs seconds to start: worth it for large networks only
-        workers = (os.cpu_count() or 1) if len(nodes) * len(hours) >= _POOL_SNAPSHOTS else 1
+        workers = usable_cores() if len(nodes) * len(hours) >= _POOL_SNAPSHOTS else 1
     count = max(1, min(len(hours), workers))
     batches = [hours[i::count] for i in range(count)]
     job = _SignatureJob(network.inp_text, q0, pressure, links, sources, where)

@@ -284,18 +284,13 @@ class Batch:
 
     def encode(self) -> bytes:
         """Return the canonical encoding (see the module documentation)."""
-        readings = self.readings
         return _encode(
             self.version,
             self.device,
             self.sequence,
             self.previous_hash,
             self.created,
-            [r.meter for r in readings],
-            [r.ts for r in readings],
-            [r.value for r in readings],
-            [r.unit for r in readings],
-            [r.quality for r in readings],
+            *_columns(self.readings),
         )
 
     def hash(self) -> bytes:
@@ -338,6 +333,19 @@ class Batch:
         if batch.encode() != reader.data:
             raise LedgerVerificationError("malformed batch encoding: not canonical")
         return batch
+
+
+def _columns(
+    readings: Sequence[Reading],
+) -> tuple[list[str], list[int], list[float], list[str | None], list[int]]:
+    """Meters, times, values, units and quality flags of ``readings``, a list each."""
+    return (
+        [r.meter for r in readings],
+        [r.ts for r in readings],
+        [r.value for r in readings],
+        [r.unit for r in readings],
+        [r.quality for r in readings],
+    )
 
 
 def _encode(
@@ -446,17 +454,12 @@ class BatchColumns:
     @classmethod
     def from_batch(cls, batch: Batch) -> BatchColumns:
         """Return the columns of ``batch``."""
-        readings = batch.readings
         return cls(
             batch.device,
             batch.sequence,
             batch.previous_hash,
             batch.created,
-            [r.meter for r in readings],
-            [r.ts for r in readings],
-            [r.value for r in readings],
-            [r.unit for r in readings],
-            [r.quality for r in readings],
+            *_columns(batch.readings),
             batch.version,
         )
 

@@ -32,7 +32,6 @@ import itertools
 import math
 import multiprocessing
 import multiprocessing.util
-import os
 import struct
 import sys
 import threading
@@ -45,6 +44,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from shuixiao._workers import usable_cores, worker_count
 from shuixiao.errors import (
     ConfigurationError,
     InvalidInputError,
@@ -960,8 +960,8 @@ def audit_store(
     ConfigurationError
         If ``workers`` > 1 and the store is an in-memory SQLite database.
     """
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise InvalidInputError(f"workers must be a whole number of processes ≥ 1, not {workers!r}")
+    if workers is not None:
+        workers = worker_count(workers)
     started = time.perf_counter()
     method = _start_method()
     if workers is None:
@@ -969,9 +969,7 @@ def audit_store(
         if LedgerStore(store).local_log().size >= _POOL_BATCHES[method]:
             with contextlib.suppress(ConfigurationError):
                 store.url_to_reopen()
-                workers = (
-                    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-                )
+                workers = usable_cores()
     with contextlib.ExitStack() as stack:
         pool = None
         if workers > 1:

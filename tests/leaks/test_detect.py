@@ -66,6 +66,11 @@ def test_signatures_are_cached(steel: PipeNetwork, tmp_path: Path) -> None:
     assert second.sensors == first.sensors and (second.hourly == first.hourly).all()
 
 
+def test_signatures_refuse_a_wrong_number_of_workers(steel: PipeNetwork) -> None:
+    with pytest.raises(InvalidInputError, match="whole number of processes ≥ 1, not 0"):
+        sensitivity_matrix(steel, place_sensors(steel), workers=0)
+
+
 def test_signatures_on_worker_processes_equal_those_of_one_process(steel: PipeNetwork) -> None:
     """Sharing the hours between two spawned processes gives the same matrix as one process."""
     sensors = place_sensors(steel, pressure=3)
