@@ -109,6 +109,17 @@ def register(nouns: Any) -> None:
         help="leak-free days at the start (default 7 if the readings span 14 days, else a third)",
     )
     det.add_argument(
+        "--adapt-days",
+        type=float,
+        default=(DetectorSettings().adaptation or dt.timedelta(0)) / dt.timedelta(days=1),
+        metavar="D",
+        help=(
+            "re-centre normal behaviour daily on the median of this many days, ending two days before, "
+            "so a long record follows seasons and absorbs leaks found long ago; 0: keep the training "
+            "window's (default %(default)s)"
+        ),
+    )
+    det.add_argument(
         "--min-flow",
         type=_positive_float,
         default=DetectorSettings().minimum_flow,
@@ -308,11 +319,12 @@ def detect(ctx: Context, args: argparse.Namespace) -> int:
         raise InvalidInputError("--store needs --enterprise ID: the enterprise whose network this is")
     if args.enterprise and not args.store:
         raise InvalidInputError("--enterprise is used with --store only")
-    network = read_network(args.network)
-    sensors = read_sensors(args.sensors)
-    readings = read_readings(args.readings, sensors)
     if args.candidates < 1:
         raise InvalidInputError("--candidates must be at least 1")
+    if not 0 <= args.adapt_days < math.inf:
+        raise InvalidInputError(
+            f"--adapt-days is a number of days ≥ 0 (0 keeps the training window), not {args.adapt_days}"
+        )
     settings = DetectorSettings(
         training=dt.timedelta(days=args.train_days) if args.train_days else None,
         minimum_flow=args.min_flow,
@@ -321,7 +333,11 @@ def detect(ctx: Context, args: argparse.Namespace) -> int:
         candidate_kind="node" if args.nodes else "pipe",
         detection_sensors="flow" if args.flow_detection else "all",
         hydraulic_baseline=args.hydraulic_baseline,
+        adaptation=dt.timedelta(days=args.adapt_days) if args.adapt_days else None,
     )
+    network = read_network(args.network)
+    sensors = read_sensors(args.sensors)
+    readings = read_readings(args.readings, sensors)
     cache = None if args.no_cache else ctx.settings.data_dir / "cache" / "leaks"
     result = detect_leaks(network, sensors, readings, settings=settings, cache_dir=cache)
     if result.sensors_without_readings:

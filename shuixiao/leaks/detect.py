@@ -354,6 +354,18 @@ class DetectorSettings:
         :math:`\\rho` with the residual change reaches this: a leak moves the residuals
         along one signature, a misfit of the model does not.  Default ``confirm_correlation``
         of ``leak_defaults.yaml``. [unitless]
+    adaptation : datetime.timedelta, optional
+        Normal behaviour follows slow change (seasons, the sum of the leaks found so far,
+        which the linear model only approximates): once a day, every sensor's residual at
+        each hour of the day is re-centred on its median over this long a window, leaving out
+        the rows of the events being tracked.  An open event that has lasted through half of
+        the window becomes part of normal behaviour (absorbed); its repair is still watched.
+        The first window is the first full one after the training window, so a record shorter
+        than training + window + lag is examined against the training window alone.  None
+        keeps the normal behaviour of the training window for the whole period.
+    adaptation_lag : datetime.timedelta
+        The adaptation window ends this long before the day it re-centres, so that a leak
+        not yet alarmed is not learned as normal before its CUSUM has had time to grow.
     """
 
     training: dt.timedelta | None = None
@@ -369,6 +381,8 @@ class DetectorSettings:
     detection_sensors: Literal["all", "flow"] = "all"
     hydraulic_baseline: Literal["auto", "on", "off"] = "auto"
     confirm_correlation: float | None = None
+    adaptation: dt.timedelta | None = dt.timedelta(days=14)
+    adaptation_lag: dt.timedelta = dt.timedelta(days=2)
 
     def confirmation(self) -> float:
         """The smallest whitened correlation of a reported event's best candidate. [unitless]"""
@@ -389,6 +403,10 @@ class DetectorSettings:
             raise InvalidInputError("detection_sensors is all or flow")
         if self.hydraulic_baseline not in ("auto", "on", "off"):
             raise InvalidInputError("hydraulic_baseline is auto, on or off")
+        if self.adaptation is not None and self.adaptation < dt.timedelta(days=1):
+            raise InvalidInputError(f"the adaptation window is at least a day, not {self.adaptation}")
+        if self.adaptation_lag < dt.timedelta(0):
+            raise InvalidInputError(f"the adaptation lag cannot be negative, not {self.adaptation_lag}")
         if self.confirm_correlation is not None and not 0 < self.confirm_correlation <= 1:
             raise InvalidInputError(
                 f"confirm_correlation is a correlation in (0, 1], not {self.confirm_correlation}"
@@ -727,7 +745,8 @@ class _Bank:
         s_hours: npt.NDArray[np.float64],
         hour: npt.NDArray[np.intp],
     ) -> None:
-        self.residual = residual
+        self.base = residual  # against the training window's normal behaviour
+        self.residual = residual.copy()  # re-centred by :meth:`recentre`
         self.valid: npt.NDArray[np.bool_] = np.asarray(np.isfinite(residual).any(axis=1), dtype=bool)
         self.filled = np.where(np.isfinite(residual), residual, 0.0)
         self.w = w
@@ -738,6 +757,11 @@ class _Bank:
         self.usable = (energy > 1e-12).all(axis=0)
         self.energy = np.where(energy > 1e-12, energy, 1.0)
         self._mixes: dict[bytes, _MixTerms] = {}
+
+    def recentre(self, rows: slice, offset: npt.NDArray[np.float64]) -> None:
+        """Residuals at ``rows`` become the training-window residuals less ``offset`` by hour: (24, M)."""
+        self.residual[rows] = self.base[rows] - offset[self.hour[rows]]
+        self.filled[rows] = np.where(np.isfinite(self.residual[rows]), self.residual[rows], 0.0)
 
     def flows(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
         """:math:`\\hat q_k` at ``rows`` for every junction k. [m³/h]"""
@@ -826,6 +850,16 @@ class _Open:
     location: Location | None = None
     uncertainty: float = float("nan")
     from_normal: bool = False  # localised against normal behaviour, not the day before (a slow leak)
+    absorbed: int | None = None  # first row whose re-centred normal behaviour includes the event
+
+    def live(self) -> bool:
+        """Still open and not yet part of the re-centred normal behaviour."""
+        return self.end is None and self.absorbed is None
+
+    def on(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+        """Rows at which the event adds to the residuals: from its start to its end or absorption."""
+        stop = min(x for x in (self.end, self.absorbed, np.iinfo(np.intp).max) if x is not None)
+        return np.asarray((rows >= self.start) & (rows < stop), dtype=bool)
 
 
 class _Tracker:
@@ -863,6 +897,10 @@ class _Tracker:
         self.share = share
         self.window = max(1, int(settings.localization_window.total_seconds() // step))
         self.holdoff = max(1, int(settings.holdoff.total_seconds() // step))
+        self.day = max(1, int(86400.0 // step))
+        adaptation = settings.adaptation
+        self.span = 0 if adaptation is None else max(1, int(adaptation.total_seconds() // step))
+        self.lag = int(settings.adaptation_lag.total_seconds() // step)
         n = len(index)
         self.flow = np.full(n, np.nan)
         self.statistic = np.zeros(n)
@@ -875,22 +913,27 @@ class _Tracker:
         level = np.zeros(k_count)
         zero = np.full(k_count, first)
         quiet = first
+        # the first adaptation window is the first full one after the training window
+        recentre = first + self.span + self.lag if self.span else n
         chunk_rows = np.arange(0)
         chunk: npt.NDArray[np.float64] = np.zeros((0, k_count))
         for i in range(first, n):
+            if i == recentre:
+                self._recentre(i, i + self.day)
+                recentre = i + self.day
             if len(chunk_rows) == 0 or i > chunk_rows[-1]:
-                chunk_rows = np.arange(i, min(n, i + self._CHUNK))
+                chunk_rows = np.arange(i, min(n, i + self._CHUNK, recentre))
                 chunk = self.bank.flows(chunk_rows)
             raw = chunk[i - chunk_rows[0]]
             if not np.isfinite(raw).any():
                 self.statistic[i] = float(level.max(initial=0.0))
                 continue
             h = int(self.bank.hour[i])
-            active = [e for e in self.events if e.end is None]
+            active = [e for e in self.events if e.live()]
             self._refine(active, i)
-            active = [e for e in self.events if e.end is None]
+            active = [e for e in self.events if e.live()]
             self._watch_end(active, i)
-            explained = sum((e.flow * e.response[h] for e in active if e.end is None), np.zeros(k_count))
+            explained = sum((e.flow * e.response[h] for e in active if e.live()), np.zeros(k_count))
             q = raw - explained
             self.flow[i] = float(np.nanmedian(raw[self.bank.usable]))
             ok = np.isfinite(q)
@@ -911,13 +954,51 @@ class _Tracker:
                 kept.append(event)
         return [self._result(e) for e in kept]
 
+    def _recentre(self, begin: int, end: int) -> None:
+        """Re-centre the residuals of rows ``begin:end`` on the adaptation window before them.
+
+        The offset of each sensor at each hour of the day is its median residual against the
+        training window's normal behaviour over the window: what normal behaviour has drifted
+        by.  The rows of live events are left out, so a leak is not learned as normal while it
+        is tracked.  A live event that has lasted through half of the window becomes part of
+        normal behaviour (absorbed): its estimated effect is added to the window's rows before
+        its start, so the median takes it in at once, and its effect is no longer taken out of
+        the residuals (:meth:`_watch_end` still watches for its repair).
+        """
+        stop = begin - self.lag
+        rows = np.arange(stop - self.span, stop)
+        for e in self.events:
+            if e.live() and e.fixed and e.start < rows[len(rows) // 2]:
+                e.absorbed = begin
+        base = self.full.base[rows].copy()
+        hours = self.full.hour[rows]
+        keep = np.ones(len(rows), dtype=bool)
+        for e in self.events:
+            if e.live():
+                keep &= ~e.on(rows)
+            elif e.absorbed is not None and e.end is None and e.start > rows[0]:
+                before = rows < e.start
+                base[before] += e.flow * self.full.mix_terms(e.weights)[0][hours[before]]
+        if keep.sum() < self.day:
+            return
+        base, hours = base[keep], hours[keep]
+        offset = np.zeros((24, base.shape[1]))
+        for h in range(24):
+            at = base[hours == h]
+            seen = np.isfinite(at).any(axis=0)
+            offset[h, seen] = np.nanmedian(at[:, seen], axis=0)
+        where = slice(begin, end)
+        self.full.recentre(where, offset)
+        if self.bank is not self.full:
+            self.bank.recentre(where, offset[:, self.rows])
+
     def _open(self, start: int, alarm: int, node: int) -> None:
         rows = np.arange(start, alarm + 1)
         q = self.bank.flows(rows)[:, node] - self._explained(rows, node)
         flow = float(np.nanmean(q)) if np.isfinite(q).any() else 0.0
         here = Location("node", self.sens.nodes[node])
         for other in reversed(self.events):
-            if other.end is not None or other.location is None:
+            if not other.live() or other.location is None:
                 continue
             if self.network.distance(here, other.location) <= self.settings.merge_distance:
                 other.flow += max(flow, 0.0)  # the leak grew (an incipient leak): one event, larger
@@ -930,7 +1011,7 @@ class _Tracker:
         out = np.zeros(len(rows))
         hours = self.bank.hour[rows]
         for e in self.events:
-            on = (rows >= e.start) & ((rows < e.end) if e.end is not None else True)
+            on = e.on(rows)
             out += np.where(on, e.flow * e.response[hours, node], 0.0)
         return out
 
@@ -995,23 +1076,29 @@ class _Tracker:
         for o in self.events:
             if o is event:
                 continue
-            on = (rows >= o.start) & ((rows < o.end) if o.end is not None else True)
+            on = o.on(rows)
             if on.any():
                 out[on] += o.flow * self.full.mix_terms(o.weights)[0][hours[on]]
         return out
 
     def _watch_end(self, active: list[_Open], i: int) -> None:
-        """A second CUSUM per open event: has its flow gone (a repair)?"""
-        for e in active:
+        """A second CUSUM per open event: has its flow gone (a repair)?
+
+        ``active`` are the live events.  An absorbed event's flow is part of normal behaviour,
+        so its estimate stays near zero while it lasts and falls to minus its flow when it is
+        repaired; a live event's estimate falls from its flow to zero.
+        """
+        for e in [e for e in self.events if e.end is None]:
             if not e.fixed or e.flow <= self.drift:
                 continue
             # the flow estimate of the event's own location (a junction, or a pipe's mix of its
-            # ends), less what the other open events add to it: how its flow was estimated
+            # ends), less what the other live events add to it: how its flow was estimated
             q = self.bank.mix_flow(i, e.weights, [(o.flow, o.weights) for o in active if o is not e])
             if not np.isfinite(q):
                 continue
+            present = e.flow if e.live() else 0.0
             node = int(np.argmax(e.weights))
-            e.down = max(0.0, e.down + (e.flow / 2.0 - q) / self.sigma[node])
+            e.down = max(0.0, e.down + (present - e.flow / 2.0 - q) / self.sigma[node])
             if e.down == 0.0 or e.down_zero < 0:
                 e.down_zero = i
             if e.down > self.threshold:

@@ -202,6 +202,28 @@ def test_missing_and_malformed_files_exit_1(run, network: Path, tmp_path: Path) 
     assert status == 1 and "--min-flow" in err
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("-1", "--adapt-days is a number of days ≥ 0"), ("nan", "--adapt-days"), ("0.5", "at least a day")],
+)
+def test_bad_adaptation_exits_1(run, network: Path, value: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    status, _, err = run(
+        "leak",
+        "detect",
+        "--network",
+        str(network),
+        "--sensors",
+        "s.yaml",
+        "--readings",
+        "r.csv",
+        "--out",
+        "e.json",
+        "--adapt-days",
+        value,
+    )
+    assert status == 1 and message in err and "Traceback" not in err
+
+
 def test_wrong_usage_exits_2(run) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SystemExit) as info:
         run("leak", "detect", "--network", "x.inp")

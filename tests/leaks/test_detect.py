@@ -127,6 +127,38 @@ def test_no_leak_no_alarm_and_sensors_without_readings(steel: PipeNetwork, signa
     assert result.training_end == T0 + 2 * DAY  # a third of the span
 
 
+@pytest.mark.slow
+def test_a_leak_tracked_for_weeks_becomes_normal_behaviour_and_its_repair_is_still_seen(
+    steel: PipeNetwork, signatures: Sensitivity
+) -> None:
+    """Normal behaviour is re-centred daily on the 14 days ending 2 days before.
+
+    Leak A (10 m³/h) runs from day 4 to its repair on day 24: from day 19 it has lasted
+    through half of the adaptation window and is absorbed into normal behaviour.  Its repair
+    must still close its event, and leak B (6 m³/h, day 28, another branch) must be found
+    with its own size and place, neither counted twice nor taken for A's end.
+    """
+    from shuixiao.leaks import detect_leaks
+
+    sensors = place_sensors(steel)
+    repair = T0 + 24 * DAY
+    a = Leak(Location("pipe", "P-sinter"), T0 + 4 * DAY + 9 * HOUR, repair, 10.0, id="A")
+    b = Leak(Location("pipe", "P-boiler"), T0 + 28 * DAY + 10 * HOUR, None, 6.0, id="B")
+    s = simulate_scenario(steel, sensors, [a, b], start=T0, days=32, seed=5)
+    settings = DetectorSettings(training=3 * DAY)
+    assert settings.adaptation == 14 * DAY and settings.adaptation_lag == 2 * DAY
+    result = detect_leaks(steel, sensors, s.readings, settings=settings, sensitivity=signatures)
+    first, second = result.events
+    assert abs(first.start - a.start) <= HOUR and first.flow == pytest.approx(10.0, rel=0.25)
+    assert {c.location.id for c in first.candidates[:3]} <= IRON_BRANCH
+    assert first.end is not None and repair - HOUR <= first.end <= repair + DAY
+    assert abs(second.start - b.start) <= HOUR and second.end is None
+    assert second.flow == pytest.approx(6.0, rel=0.25)
+    assert second.candidates[0].location.id == "P-boiler"
+    report = score_events(s.leaks, result.events, steel, period=(T0 + 3 * DAY, s.end))
+    assert report.true_positives == 2 and report.false_positives == 0
+
+
 def test_bad_inputs(steel: PipeNetwork, scenario: Scenario, signatures: Sensitivity) -> None:
     from shuixiao.leaks import detect_leaks
 
@@ -142,6 +174,10 @@ def test_bad_inputs(steel: PipeNetwork, scenario: Scenario, signatures: Sensitiv
         DetectorSettings(minimum_flow=0.0)
     with pytest.raises(InvalidInputError, match="confirm_correlation"):
         DetectorSettings(confirm_correlation=1.5)
+    with pytest.raises(InvalidInputError, match="adaptation window is at least a day"):
+        DetectorSettings(adaptation=HOUR)
+    with pytest.raises(InvalidInputError, match="adaptation lag cannot be negative"):
+        DetectorSettings(adaptation_lag=-HOUR)
 
 
 @pytest.mark.slow
