@@ -230,7 +230,8 @@ class _Signed:
         self.expected = expected
         meters, self.units, self.batches, self.ts, self.values, self.qualities = expected.columns()
         self.unit_names = list(expected.units)
-        order = np.argsort(meters, kind="stable")  # by meter, then as logged
+        # by meter, then as logged (a radix sort when the codes fit 16 bits)
+        order = np.argsort(meters.astype(np.int16) if len(expected.meters) < 2**15 else meters, kind="stable")
         bounds = np.searchsorted(meters[order], np.arange(len(expected.meters) + 1))
         self._groups = {
             name: order[bounds[code] : bounds[code + 1]] for name, code in expected.meters.items()
@@ -513,16 +514,16 @@ class _Scan:
             )
 
 
-def _stored_readings(store: Store, enterprise: str, meter: str) -> tuple[npt.NDArray[Any], ...]:
-    """A meter's stored ``(times, values, qualities)`` by time. [s since epoch, canonical unit, code]"""
-    frame = store.read_readings(enterprise, meter)
-    ts = frame["ts"].dt.as_unit("s").astype("int64").to_numpy()
-    order = np.argsort(ts, kind="stable")
-    return (
-        ts[order],
-        frame["value"].to_numpy(dtype=np.float64)[order],
-        frame["quality"].to_numpy(dtype=np.int8)[order],
-    )
+_METERS_PER_READ: Final = 32
+"""Meters whose stored readings are read in one query (and handed to a worker process as one job)."""
+
+
+def _stored_readings(store: Store, meter_keys: list[int]) -> list[tuple[npt.NDArray[Any], ...]]:
+    """The stored ``(times, values, qualities)`` of each meter, by time, in the order of ``meter_keys``.
+
+    [s since epoch, canonical unit, Quality code]
+    """
+    return LedgerStore(store).stored_readings(meter_keys)
 
 
 class _Audit:
@@ -736,11 +737,19 @@ class _Audit:
                     )
                     continue
                 checks.append((enterprise, meter, meter_id in strict))
-        wanted = [(enterprise, meter.id) for enterprise, meter, _ in checks]
+        keys = {enterprise: self.store.meter_keys(enterprise) for enterprise in {c[0] for c in checks}}
+        wanted = [keys[enterprise][meter.id] for enterprise, meter, _ in checks]
+        size = _METERS_PER_READ
+        if self.pool is not None:
+            size = max(1, min(size, -(-len(wanted) // (_CHUNKS_PER_WORKER * self.pool.workers))))
+        groups = [wanted[first : first + size] for first in range(0, len(wanted), size)]
         if self.pool is None:
-            return checks, (_stored_readings(self.store, *w) for w in wanted)
-        size = max(1, len(wanted) // (_CHUNKS_PER_WORKER * self.pool.workers))
-        return checks, self.pool.executor.map(_stored_in_worker, wanted, chunksize=size)
+            found: Iterable[list[tuple[npt.NDArray[Any], ...]]] = (
+                _stored_readings(self.store, g) for g in groups
+            )
+        else:
+            found = self.pool.executor.map(_stored_in_worker, groups)
+        return checks, itertools.chain.from_iterable(found)
 
     def readings(self, checks: list[_Check], stored: Iterator[tuple[npt.NDArray[Any], ...]]) -> None:
         """Compare the stored readings of the meters of :meth:`plan` with the signed ones."""
@@ -922,8 +931,8 @@ def _scan_in_worker(job: tuple[int, dict[int, DeviceKeyRecord], str | None, int,
     return _Scan(_in_worker(), keys, enterprise).run(log_id, after, last)
 
 
-def _stored_in_worker(meter: tuple[str, str]) -> tuple[npt.NDArray[Any], ...]:
-    return _stored_readings(_in_worker(), *meter)
+def _stored_in_worker(meter_keys: list[int]) -> list[tuple[npt.NDArray[Any], ...]]:
+    return _stored_readings(_in_worker(), meter_keys)
 
 
 def audit_store(
