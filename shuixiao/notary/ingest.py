@@ -42,6 +42,7 @@ Outcomes
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -461,25 +462,7 @@ class _Ingestion:
         """Readings first, then the batches into the log (see the module notes)."""
         if not pending:
             return
-        source = f"{self.detail} " if self.detail else ""
-        work = [
-            IngestBatch(
-                self.enterprise,
-                list(
-                    map(
-                        RawReading,
-                        b.meters,
-                        b.ts,
-                        b.values,
-                        b.units,
-                        b.qualities,
-                        range(1, len(b) + 1),
-                    )
-                ),
-                Source(self.origin, f"{source}batch {b.device}#{b.sequence}"),
-            )
-            for b in (p.batch for p in pending)
-        ]
+        work = [self._readings(p.batch) for p in pending]
         committed = self.pipeline.ingest_many(work, signed=True) if work else []
         keys = self.meter_keys()
         new = []
@@ -558,6 +541,36 @@ class _Ingestion:
                 incident=p.incident,
                 readings=outcome,
             )
+
+    def _readings(self, batch: BatchColumns) -> IngestBatch:
+        """The batch's readings as the pipeline takes them.
+
+        A batch whose readings all carry one unit (the usual gateway) hands it over as the source's
+        default unit and its records without one: the same conversion, and the pipeline checks such
+        batches column by column (and keeps the unit with any record it quarantines).
+        """
+        detail = f"{self.detail} " if self.detail else ""
+        units = set(batch.units)
+        shared = len(units) == 1
+        return IngestBatch(
+            self.enterprise,
+            list(
+                map(
+                    RawReading,
+                    batch.meters,
+                    batch.ts,
+                    batch.values,
+                    itertools.repeat(None, len(batch)) if shared else batch.units,
+                    batch.qualities,
+                    range(1, len(batch) + 1),
+                )
+            ),
+            Source(
+                self.origin,
+                f"{detail}batch {batch.device}#{batch.sequence}",
+                unit=units.pop() if shared else None,
+            ),
+        )
 
     def _fill_gaps(self, p: _Pending) -> None:
         """Resolve the device's missing-batch incidents that are now filled; relink the next batch."""
