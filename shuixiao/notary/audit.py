@@ -262,6 +262,22 @@ _MALFORMED = (KeyError, ValueError, IndexError, struct.error, UnicodeDecodeError
 _MATRIX: Final = 64  # readings from which a batch is worth reading as a byte matrix (NumPy's set-up cost)
 
 
+def _distinct(fields: npt.NDArray[np.uint8]) -> tuple[list[bytes], npt.NDArray[np.intp]]:
+    """The distinct rows of a byte matrix and the number of each row among them.
+
+    Rows of up to 8 bytes are compared as one integer each (sorting integers is some four times
+    faster than sorting byte strings).
+    """
+    count, width = fields.shape
+    if width <= 8:
+        padded = np.zeros((count, 8), dtype=np.uint8)
+        padded[:, :width] = fields
+        numbers, codes = np.unique(padded.view(">u8")[:, 0], return_inverse=True)
+        return [int(n).to_bytes(8, "big")[:width] for n in numbers.tolist()], codes.reshape(-1)
+    names, codes = np.unique(np.ascontiguousarray(fields).view(f"S{width}")[:, 0], return_inverse=True)
+    return [bytes(n).ljust(width, b"\0") for n in names], codes.reshape(-1)
+
+
 def _fixed_rows(data: bytes, position: int, count: int, version: int) -> _Rows | None:
     """Read ``count`` readings from ``position`` as one array when every record has the first one's layout.
 
@@ -283,8 +299,7 @@ def _fixed_rows(data: bytes, position: int, count: int, version: int) -> _Rows |
     table = np.frombuffer(data, dtype=np.uint8, offset=position).reshape(count, width)
     if np.any(table[:, 0] != meter_size) or np.any(table[:, 1 + meter_size + numbers] != unit_size):
         return None
-    meter_bytes = np.ascontiguousarray(table[:, 1 : 1 + meter_size]).view(f"S{meter_size}")[:, 0]
-    names, meter_codes = np.unique(meter_bytes, return_inverse=True)
+    names, meter_codes = _distinct(table[:, 1 : 1 + meter_size])
     fixed = np.ascontiguousarray(table[:, 1 + meter_size : 1 + meter_size + 16])
     ts = fixed[:, :8].copy().view(">u8")[:, 0].astype(np.int64)
     values = fixed[:, 8:].copy().view(">f8")[:, 0].astype(np.float64)
@@ -293,12 +308,11 @@ def _fixed_rows(data: bytes, position: int, count: int, version: int) -> _Rows |
     )
     if unit_size:
         start = 1 + meter_size + numbers + 1
-        unit_bytes = np.ascontiguousarray(table[:, start : start + unit_size]).view(f"S{unit_size}")[:, 0]
-        unit_names, unit_codes = np.unique(unit_bytes, return_inverse=True)
-        units: list[str | None] = [bytes(u).ljust(unit_size, b"\0").decode("utf-8") for u in unit_names]
+        unit_names, unit_codes = _distinct(table[:, start : start + unit_size])
+        units: list[str | None] = [u.decode("utf-8") for u in unit_names]
     else:
         units, unit_codes = [None], np.zeros(count, dtype=np.intp)
-    meters = [bytes(m).ljust(meter_size, b"\0").decode("utf-8") for m in names]
+    meters = [m.decode("utf-8") for m in names]
     return _Rows(
         meters, meter_codes.astype(np.intp), ts, values, qualities, units, unit_codes.astype(np.intp)
     )
