@@ -314,6 +314,7 @@ class _Ingestion:
         self.log = self.ledger.local_log()
         self.chains = _Chains(self.ledger, self.log.id)
         self._histories: dict[str, list[DeviceKeyRecord]] = {}
+        self._keys: dict[str, list[DeviceKey]] = {}  # the engine's form of each history, made once
         self._bound: dict[str, str | None] | None = None
         self._meter_keys: dict[str, int] | None = None
         self._gaps: dict[str, list[Incident]] = {}
@@ -322,6 +323,11 @@ class _Ingestion:
         if device not in self._histories:
             self._histories[device] = self.ledger.device_keys(device=device)
         return self._histories[device]
+
+    def keys(self, device: str) -> list[DeviceKey]:
+        if device not in self._keys:
+            self._keys[device] = [k.to_device_key() for k in self.history(device)]
+        return self._keys[device]
 
     def bound(self) -> dict[str, str | None]:
         if self._bound is None:
@@ -384,7 +390,7 @@ class _Ingestion:
                 "bind them with `shuixiao ledger keys add --meters` (or check the meter ids)",
                 batch,
             )
-        keys = [k.to_device_key() for k in history]
+        keys = self.keys(batch.device)
         same, before, after = self.chains.around(batch.device, batch.sequence)
         if same is not None:
             head: ChainHead | None = ChainHead(same.sequence, same.hash)
