@@ -18,10 +18,11 @@ can check, and names every mismatch:
   of a notarised meter (bound to a device, unsigned ingestion not allowed) is
   carried by a logged batch.
 
-With ``workers`` > 1, worker processes check the batches in ranges of leaves
-and read the stored readings meter by meter; this process gathers what they
-found in leaf order and in meter order, so the report is the one a single
-process makes.
+The batches are read a page at a time and the stored readings a group of
+meters at a time, from the driver's rows straight into arrays. With
+``workers`` > 1, worker processes check the batches in ranges of leaves and
+read the groups of meters; this process gathers what they found in leaf order
+and in meter order, so the report is the one a single process makes.
 """
 
 from __future__ import annotations
