@@ -241,10 +241,15 @@ def notarised_vs_unsigned(tmp: Path, count: int, intervals: int, workers: int | 
                 batch = Batch("gw-1", n, previous, readings, T0 + 900 * (n + 1) * intervals)
                 previous = batch.hash()
                 signature = sign_batch(batch, private_key)
-                payloads.append(batch_to_json(batch, signature))
-                signed_encodings.append((batch.encode(), signature))
-                bare = name == "batch-unit"  # the unit once for the batch, in its source
-                plain.append([RawReading(r.meter, r.ts, r.value, None if bare else r.unit) for r in readings])
+                # each run holds its own input only (the collector's full passes walk whatever is alive)
+                if signed:
+                    payloads.append(batch_to_json(batch, signature))
+                    signed_encodings.append((batch.encode(), signature))
+                else:
+                    bare = name == "batch-unit"  # the unit once for the batch, in its source
+                    plain.append(
+                        [RawReading(r.meter, r.ts, r.value, None if bare else r.unit) for r in readings]
+                    )
             started, cpu_started = time.perf_counter(), time.process_time()
             for first in range(0, count, 100):  # an MQTT worker commits up to 100 messages at a time
                 if signed:
