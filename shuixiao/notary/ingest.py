@@ -42,6 +42,7 @@ Outcomes
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -313,6 +314,7 @@ class _Ingestion:
         self.log = self.ledger.local_log()
         self.chains = _Chains(self.ledger, self.log.id)
         self._histories: dict[str, list[DeviceKeyRecord]] = {}
+        self._keys: dict[str, list[DeviceKey]] = {}  # the engine's form of each history, made once
         self._bound: dict[str, str | None] | None = None
         self._meter_keys: dict[str, int] | None = None
         self._gaps: dict[str, list[Incident]] = {}
@@ -321,6 +323,11 @@ class _Ingestion:
         if device not in self._histories:
             self._histories[device] = self.ledger.device_keys(device=device)
         return self._histories[device]
+
+    def keys(self, device: str) -> list[DeviceKey]:
+        if device not in self._keys:
+            self._keys[device] = [k.to_device_key() for k in self.history(device)]
+        return self._keys[device]
 
     def bound(self) -> dict[str, str | None]:
         if self._bound is None:
@@ -383,7 +390,7 @@ class _Ingestion:
                 "bind them with `shuixiao ledger keys add --meters` (or check the meter ids)",
                 batch,
             )
-        keys = [k.to_device_key() for k in history]
+        keys = self.keys(batch.device)
         same, before, after = self.chains.around(batch.device, batch.sequence)
         if same is not None:
             head: ChainHead | None = ChainHead(same.sequence, same.hash)
@@ -461,25 +468,7 @@ class _Ingestion:
         """Readings first, then the batches into the log (see the module notes)."""
         if not pending:
             return
-        source = f"{self.detail} " if self.detail else ""
-        work = [
-            IngestBatch(
-                self.enterprise,
-                list(
-                    map(
-                        RawReading,
-                        b.meters,
-                        b.ts,
-                        b.values,
-                        b.units,
-                        b.qualities,
-                        range(1, len(b) + 1),
-                    )
-                ),
-                Source(self.origin, f"{source}batch {b.device}#{b.sequence}"),
-            )
-            for b in (p.batch for p in pending)
-        ]
+        work = [self._readings(p.batch) for p in pending]
         committed = self.pipeline.ingest_many(work, signed=True) if work else []
         keys = self.meter_keys()
         new = []
@@ -558,6 +547,36 @@ class _Ingestion:
                 incident=p.incident,
                 readings=outcome,
             )
+
+    def _readings(self, batch: BatchColumns) -> IngestBatch:
+        """The batch's readings as the pipeline takes them.
+
+        A batch whose readings all carry one unit (the usual gateway) hands it over as the source's
+        default unit and its records without one: the same conversion, and the pipeline checks such
+        batches column by column (and keeps the unit with any record it quarantines).
+        """
+        detail = f"{self.detail} " if self.detail else ""
+        units = set(batch.units)
+        shared = len(units) == 1
+        return IngestBatch(
+            self.enterprise,
+            list(
+                map(
+                    RawReading,
+                    batch.meters,
+                    batch.ts,
+                    batch.values,
+                    itertools.repeat(None, len(batch)) if shared else batch.units,
+                    batch.qualities,
+                    range(1, len(batch) + 1),
+                )
+            ),
+            Source(
+                self.origin,
+                f"{detail}batch {batch.device}#{batch.sequence}",
+                unit=units.pop() if shared else None,
+            ),
+        )
 
     def _fill_gaps(self, p: _Pending) -> None:
         """Resolve the device's missing-batch incidents that are now filled; relink the next batch."""

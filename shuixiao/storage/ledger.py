@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -83,6 +85,7 @@ _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _LOCAL: Final = "local"
 _MIRROR: Final = "mirror"
 _CHUNK: Final = 5_000  # rows per IN list or INSERT chunk
+_STORED_READING: Final = np.dtype([("ts", np.int64), ("value", np.float64), ("quality", np.int8)])
 
 ledger_logs = sa.Table(
     "ledger_logs",
@@ -1361,17 +1364,35 @@ class LedgerStore:
         self, log_id: int, *, after_leaf: int = -1, limit: int = 10_000, device: str | None = None
     ) -> list[StoredBatch]:
         """Return logged batches of a log in leaf order, from leaf ``after_leaf + 1`` on (a page)."""
-        b = ledger_batches
-        query = (
-            sa.select(b)
-            .where(b.c.log_id == log_id, b.c.leaf_index > after_leaf)
-            .order_by(b.c.leaf_index)
-            .limit(limit)
-        )
-        if device is not None:
-            query = query.where(b.c.device == device)
         with self._store.transaction("reading batches") as connection:
-            return [_batch(r) for r in connection.execute(query).mappings()]
+            postgres = connection.dialect.name == "postgresql"
+            mark = "%s" if postgres else "?"
+            instant = "CAST(FLOOR(EXTRACT(EPOCH FROM {0})) AS BIGINT)" if postgres else "{0}"
+            sql = (
+                "SELECT id, log_id, enterprise, device, sequence, previous_hash, batch_hash, "
+                f"{instant.format('created')}, {instant.format('received')}, signature, key_id, leaf_index, "
+                f"readings, status, encoding FROM ledger_batches WHERE log_id = {mark} AND leaf_index > {mark}"
+                + ("" if device is None else f" AND device = {mark}")
+                + f" ORDER BY leaf_index LIMIT {mark}"
+            )
+            params = (log_id, after_leaf, *(() if device is None else (device,)), limit)
+            cursor = connection.connection.cursor()  # the driver's own rows: the audit reads many pages
+            try:
+                cursor.execute(sql, params)
+                found = cursor.fetchall()
+            finally:
+                cursor.close()
+        return [
+            StoredBatch(
+                int(i), int(log), enterprise, name, int(sequence), bytes(previous), bytes(digest),
+                int(created), int(received), bytes(signature), None if key is None else int(key), int(leaf),
+                int(count), status, bytes(encoding),
+            )
+            for (
+                i, log, enterprise, name, sequence, previous, digest, created, received, signature, key, leaf,
+                count, status, encoding,
+            ) in found
+        ]  # fmt: skip
 
     def iter_batches(self, log_id: int, page: int = 5_000) -> Iterator[StoredBatch]:
         """Yield every batch of a log in leaf order, a page at a time."""
@@ -1442,6 +1463,45 @@ class LedgerStore:
             finally:
                 cursor.close()
         return {i: (rows[i], other[i]) for i in rows}
+
+    def stored_readings(self, meter_keys: Sequence[int]) -> list[tuple[npt.NDArray[Any], ...]]:
+        """Return the stored readings of each meter as columns, by time: what the audit compares.
+
+        One transaction and one cursor for all the meters, and no frame or row objects: the rows go
+        straight into arrays.
+
+        Parameters
+        ----------
+        meter_keys : sequence of int
+            ``meters.key`` of the meters.
+
+        Returns
+        -------
+        list of tuple of numpy.ndarray
+            For each meter, in the order given: ``(times, values, qualities)`` [s since epoch, canonical
+            unit, Quality code] as int64, float64 and int8 arrays.
+        """
+        found: list[tuple[npt.NDArray[Any], ...]] = []
+        with self._store.transaction("reading stored readings") as connection:
+            postgres = connection.dialect.name == "postgresql"
+            sql = (
+                "SELECT CAST(EXTRACT(EPOCH FROM ts) AS BIGINT), value, quality FROM readings "
+                "WHERE meter_key = %s ORDER BY ts"
+                if postgres
+                else "SELECT ts, value, quality FROM readings WHERE meter_key = ? ORDER BY ts"
+            )
+            cursor = connection.connection.cursor()
+            try:
+                for key in meter_keys:
+                    cursor.execute(sql, (int(key),))
+                    rows = cursor.fetchall()
+                    table = (
+                        np.array(rows, dtype=_STORED_READING) if rows else np.empty(0, dtype=_STORED_READING)
+                    )
+                    found.append((table["ts"], table["value"], table["quality"]))
+            finally:
+                cursor.close()
+        return found
 
     def batches_with_reading(self, meter_key: int, ts: int) -> list[tuple[StoredBatch, int]]:
         """Return the batches holding the reading of ``meter_key`` at ``ts`` (epoch seconds), with its position."""

@@ -178,6 +178,12 @@ def test_the_audit_trusts_a_given_log_key_over_the_recorded_one(log: LogNode) ->
         # layouts differ (meter id length, a unit left out; multi-byte UTF-8): record by record
         tuple(Reading(f"FT-{i}", T0 + i, 1.5, None if i % 3 else "m3") for i in range(100)),
         (Reading("水表-1", T0, 0.0), Reading("水表-1", T0 + 900, 1e300)),
+        # one layout each, read as a matrix: ids of 8 bytes (compared as integers), of 11 bytes in
+        # multi-byte UTF-8 (as byte strings), units of 1 to 6 bytes
+        tuple(Reading(f"FLOW-{i % 4:03d}", T0 + 900 * (i // 4), float(i), "kWh") for i in range(96)),
+        tuple(Reading(f"进水口-{i % 3}", T0 + 900 * (i // 3), float(i), "m³/h") for i in range(96)),
+        tuple(Reading(f"FT-{i % 4}", T0 + 900 * (i // 4), float(i), "t") for i in range(96)),
+        tuple(Reading(f"FT-{i % 4}", T0 + 900 * (i // 4), float(i), "万元") for i in range(96)),
     ],
 )
 def test_the_audit_reads_a_batch_encoding_as_the_reference_decoder_does(

@@ -229,3 +229,33 @@ def test_many_batches_of_one_device_chain_within_one_call(node: Node, device: De
     assert [r.leaf_index for r in results[:50]] == list(range(50))
     assert node.store.count_readings(E) == 100
     assert audit_store(node.store).ok
+
+
+def test_a_batch_in_one_unit_is_converted_and_its_quarantined_readings_keep_the_unit(
+    node: Node, device: Device
+) -> None:
+    kpa = [Reading("PT-201", T0 + 900 * i, 400.0 + 10 * i, "kPa") for i in range(3)]
+    future = Reading("PT-201", T0 + 400 * 86_400, 420.0, "kPa")  # beyond the pipeline's clock
+    result = node.ingest(device.payload(device.batch((*kpa, future), created=T0 + 3_600)))[0]
+    assert result.status is SignedStatus.ACCEPTED and result.readings is not None
+    assert [r.status.value for r in result.readings.results] == ["accepted"] * 3 + ["rejected"]
+    stored = node.store.read_readings(E, "PT-201")
+    assert stored["value"].tolist() == pytest.approx([to_canonical(r.value, "kPa", "pressure") for r in kpa])
+    assert audit_store(node.store).ok
+    (entry,) = node.store.list_quarantine(E)
+    document = json.loads(entry.payload)
+    assert (document["value"], document.get("unit") or document.get("default_unit")) == (420.0, "kPa")
+
+
+def test_a_batch_in_one_unit_that_is_not_the_meters_is_rejected_reading_by_reading(
+    node: Node, device: Device
+) -> None:
+    wrong = [Reading("PT-201", T0 + 900 * i, 0.4, "m3") for i in range(2)]
+    result = node.ingest(device.payload(device.batch(wrong)))[0]
+    assert result.status is SignedStatus.ACCEPTED and result.readings is not None
+    assert [(r.status.value, r.reason.value if r.reason else None) for r in result.readings.results] == [
+        ("rejected", "wrong_unit")
+    ] * 2
+    assert all("'m3'" in r.message and "pressure" in r.message for r in result.readings.results)
+    assert node.store.count_readings(E) == 0
+    assert audit_store(node.store).ok

@@ -378,3 +378,45 @@ def test_tiles_keep_their_inner_nodes_and_proofs_read_them(store: Store) -> None
     with store.transaction("forging", write=True) as connection:
         connection.execute(sa.update(t).where(t.c.level == 0, t.c.idx == 0).values(nodes=forged))
     assert ledger.tile_hasher(log.id).inclusion_proof(2, 600)[1] == bytes(32)
+
+
+def test_pages_of_batches_hold_what_each_batch_holds(store: Store) -> None:
+    ledger = LedgerStore(store)
+    log = ledger.local_log()
+    batches = [_batch(s, bytes([s + 1]) * 32, 2, device=f"gw-{s % 2}") for s in range(5)]
+    assert ledger.commit_batches(log.id, batches) == [0, 1, 2, 3, 4]
+    page = ledger.batches(log.id, after_leaf=0, limit=3)
+    assert [b.leaf_index for b in page] == [1, 2, 3]
+    assert page == [ledger.batch(b.id) for b in page]
+    first = page[0]
+    assert (first.device, first.sequence, first.created, first.received, first.readings) == (
+        "gw-1",
+        1,
+        1_717_200_001,
+        1_717_200_100,
+        2,
+    )
+    assert (first.encoding, first.key_id, first.enterprise) == (b"e" + bytes([2]) * 32, None, "xg-steel")
+    assert [b.leaf_index for b in ledger.batches(log.id, device="gw-0")] == [0, 2, 4]
+    assert [b.leaf_index for b in ledger.batches(log.id, after_leaf=2, device="gw-0", limit=1)] == [4]
+    assert ledger.batches(log.id, after_leaf=4) == []
+
+
+def test_stored_readings_are_read_per_meter_by_time(
+    store: Store, regions: list[Region], parks: list[Park], make_enterprise: Callable[..., Enterprise]
+) -> None:
+    store.save_model(regions, parks, [make_enterprise()])
+    keys = store.meter_keys("xg-steel")
+    first, second = keys["FT-101"], keys["PT-201"]
+    start = 1_717_200_000
+    store.write_readings(first, [start + 120, start, start + 60], [3.0, 1.0, 2.0], [0, 1, 3], 1)
+    store.write_readings(second, [start], [0.5], [2], 1)
+    found = LedgerStore(store).stored_readings([second, first, second, 10_000])
+    assert [[c.tolist() for c in columns] for columns in found] == [
+        [[start], [0.5], [2]],
+        [[start, start + 60, start + 120], [1.0, 2.0, 3.0], [1, 3, 0]],
+        [[start], [0.5], [2]],
+        [[], [], []],  # no such meter: nothing stored
+    ]
+    assert [c.dtype.name for c in found[1]] == ["int64", "float64", "int8"]
+    assert LedgerStore(store).stored_readings([]) == []
