@@ -427,7 +427,12 @@ class MqttWorker:
             self._on_status(f"lost the connection to {self._host}:{self._port} ({reason}); reconnecting")
 
     def _received(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        if message.topic.startswith(self._claims_root) and not self._is_data(message.topic):
+        # claims come on a QoS 0 subscription, so at QoS 0: readings at QoS 1 pass on one comparison
+        if (
+            message.qos == 0
+            and message.topic.startswith(self._claims_root)
+            and not self._is_data(message.topic)
+        ):
             self._coverage.receive(message.topic, bytes(message.payload))
             return
         with self._lock:
