@@ -781,3 +781,30 @@ def test_a_clean_stop_clears_the_claim(
     listener.disconnect()
     listener.loop_stop()
     assert retained == []  # both workers stopped cleanly: no claim is left behind
+
+
+def test_a_reading_on_a_topic_shaped_like_a_claim_is_still_a_reading(
+    saved: Store,
+    broker: tuple[str, int],
+    mqtt_names: dict[str, str],
+    regions: list[Region],
+    parks: list[Park],
+    make_enterprise: Callable[..., Enterprise],
+) -> None:
+    # enterprise "workers", meter FT-103, group "FT-103": the reading topic lies under the claims topic
+    saved.save_model(regions, parks, [make_enterprise("workers")])
+    prefix = mqtt_names["prefix"]
+    running = Running(saved, broker, prefix, "FT-103", mqtt_names["a"], coverage_delay=60.0)
+    try:
+        topic = reading_topic("workers", "FT-103", prefix)
+        assert topic.startswith(f"{prefix}/workers/FT-103/")
+        device = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=MQTTProtocolVersion.MQTTv5)
+        device.connect(*broker)
+        device.loop_start()
+        device.publish(topic, json.dumps({"ts": T0, "value": 3.0}), qos=0).wait_for_publish(10)
+        _wait(lambda: saved.count_readings("workers") == 1, "the QoS 0 reading to be stored")
+        device.disconnect()
+        device.loop_stop()
+    finally:
+        running.stop()
+    assert not any("malformed claim" in line for line in running.lines)
