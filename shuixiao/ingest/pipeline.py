@@ -650,7 +650,7 @@ class Pipeline:
         """Step 1 over the whole batch at once, column by column; False (nothing done) if unusual.
 
         The usual batch (known meter ids as sent, timestamps all epoch seconds or all text, numeric
-        finite values, no units, known quality flags) is checked with array operations, giving the
+        finite values, no units or one unit given with every record, known quality flags) is checked with array operations, giving the
         results the record-by-record loop of :meth:`_prepare` gives; any other batch is left to it.
         """
         columns = work.columns
@@ -661,7 +661,11 @@ class Pipeline:
             units = set(columns.units)
         except TypeError:  # an unhashable field (a list or object from JSON): the loop says what is wrong
             return False
-        if not units <= {None, ""} or {type(m) for m in ids} != {str} or not all(m in meters for m in ids):
+        unit = None  # one unit given with every record (a gateway's JSON), or None: each meter's default
+        if not units <= {None, ""}:
+            if len(units) != 1 or type(unit := units.pop()) is not str:
+                return False
+        if {type(m) for m in ids} != {str} or not all(m in meters for m in ids):
             return False
         if not work.signed and any(meters[m].signed_only for m in ids):
             return False
@@ -695,16 +699,23 @@ class Pipeline:
         series = work.series
         chosen: list[_Series] = []
         code: dict[str, int] = {}
+        conversions = []
         for meter_id in ids:
             current = series.get(meter_id)
             if current is None:
                 current = series[meter_id] = self._series(meters[meter_id], work.source)
-            if isinstance(current.conversion, Rejected):
+            factor = (
+                current.conversion
+                if unit is None
+                else self._conversion(unit, work.source, current.info.meter)
+            )
+            if isinstance(factor, Rejected):
                 return False
             code[meter_id] = len(chosen)
             chosen.append(current)
+            conversions.append(factor)
         meter = np.array(list(map(code.__getitem__, columns.meters)), dtype=np.int64)
-        conversion = np.array([c.conversion for c in chosen], dtype=np.float64)  # factor, offset
+        conversion = np.array(conversions, dtype=np.float64)  # factor, offset
         installed = np.array([c.installed for c in chosen], dtype=np.int64)[meter]
         low = np.array([c.low for c in chosen], dtype=np.float64)[meter]
         high = np.array([c.high for c in chosen], dtype=np.float64)[meter]

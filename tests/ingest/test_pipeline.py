@@ -614,6 +614,42 @@ def test_a_large_batch_gets_the_results_of_one_record_at_a_time(
     )  # fmt: skip
 
 
+@pytest.mark.parametrize("unit", ["L/s", "m3/h", "kPa"])
+def test_a_large_batch_with_one_unit_on_every_record_gets_the_results_of_one_record_at_a_time(
+    saved: Store, tmp_path: Any, regions: Any, parks: Any, unit: str
+) -> None:
+    """A gateway's JSON gives each reading its unit; one unit for all is checked as columns ("kPa": wrongly)."""
+    records = [RawReading("FT-103", T0 + 900 * i, 2.0 + i / 10, unit, "good") for i in range(66)]
+    records += [
+        RawReading("FT-103", T0 + 900, 2.1, unit),  # a repeat: duplicate
+        RawReading("FT-103", T0 + 1800, 9.0, unit),  # a conflict
+        RawReading("FT-103", NOW + 301, 1.0, unit),  # in the future
+    ]
+    with (
+        Store.open(f"sqlite:///{tmp_path}/one.db") as alone,
+        Store.open(f"sqlite:///{tmp_path}/all.db") as together,
+    ):
+        for target in (alone, together):
+            target.upgrade()
+            target.save_model(regions, parks, [saved.load_enterprise(E)])
+        one = Pipeline(alone, clock=lambda: float(NOW))
+        expected = [one.ingest(E, [r], STRICT).results[0] for r in records]
+        got = Pipeline(together, clock=lambda: float(NOW)).ingest(E, records, STRICT).results
+        assert [(r.status, r.reason) for r in got] == [(r.status, r.reason) for r in expected]
+        for r, e in zip(got, expected, strict=True):
+            assert r.message.replace("sent earlier in the batch", "stored") == e.message
+        assert together.read_readings(E, "FT-103").equals(alone.read_readings(E, "FT-103"))
+        assert [q.payload for q in together.list_quarantine(E)] == [
+            q.payload for q in alone.list_quarantine(E)
+        ]
+    reasons = Counter(r.reason for r in got if r.reason)
+    if unit == "kPa":
+        assert reasons == {Reason.WRONG_UNIT: len(records)}
+        assert "unit 'kPa' is not a unit of flow_rate" in got[0].message
+    else:
+        assert reasons == {Reason.CONFLICT: 1, Reason.FUTURE_TIMESTAMP: 1}
+
+
 @pytest.mark.parametrize(
     ("unusual", "split"),
     [(False, False), (True, False), (False, True), (True, True)],
