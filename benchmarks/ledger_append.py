@@ -12,8 +12,10 @@ JSON bodies, unsigned through the MQTT worker's unsigned path and signed through
 ``--repeats`` alternated runs of each. The earlier comparison, whose unsigned side hands pre-built
 records to the pipeline and reads no JSON, is kept as a secondary line.
 
+``--http`` also posts the same readings to the service, unsigned and signed, end to end.
+
     python benchmarks/ledger_append.py [--leaves 1000000] [--chunk 10000] [--batches 100000]
-                                       [--signed 2000] [--repeats 3] [--proofs 1000]
+                                       [--signed 2000] [--repeats 3] [--http] [--proofs 1000]
                                        [--proof-leaves 10000000] [--audit-workers N] [--no-record]
 """
 
@@ -303,6 +305,63 @@ def like_with_like(tmp: Path, count: int, intervals: int, repeats: int) -> dict[
     return rates
 
 
+def over_http(tmp: Path, count: int, intervals: int, repeats: int) -> dict[str, list[float]]:
+    """Readings/s [wall clock] of the same readings posted to the service, unsigned and signed.
+
+    The unsigned side posts each batch's readings as one ``POST /api/v1/ingest/readings`` body,
+    the signed side each signed batch to ``POST /api/v1/ingest/batches`` (one batch a request, as
+    the route takes them), one client, in turn, to a server process on loopback (the application
+    of ``shuixiao serve``, started by ``benchmarks/ingest_throughput.py``); ``repeats`` alternated
+    runs each, each on a new store and server.
+    """
+    import datetime as dt
+
+    import httpx
+    from ingest_throughput import serving
+
+    from shuixiao.service._secrets import new_token
+    from shuixiao.storage import AccountStore
+
+    regions, parks, works = _works()
+    plain, signed, public_key, _ = _gateway_bodies(count, intervals)
+    plain = [b'{"readings": ' + body + b"}" for body in plain]
+    rates: dict[str, list[float]] = {"unsigned": [], "signed": []}
+    for run in range(repeats):
+        for name in ("unsigned", "signed") if run % 2 == 0 else ("signed", "unsigned"):
+            with Store.open(f"sqlite:///{tmp}/http-{intervals}-{name}-{run}.db") as store:
+                store.upgrade()
+                store.save_model(regions, parks, [works])
+                token, digest = new_token("sxd_")
+                AccountStore(store).add_device_token(
+                    digest, "bench-gw-1", "bench", "benchmark", device="gw-1"
+                )
+                if name == "signed":
+                    ledger = LedgerStore(store)
+                    ledger.add_device_key(
+                        "bench", "gw-1", public_key, dt.datetime.fromtimestamp(T0 - 86_400, dt.UTC)
+                    )
+                    ledger.set_meters("bench", [m.id for m in works.meters], device="gw-1")
+                path, bodies = (
+                    ("/api/v1/ingest/readings", plain)
+                    if name == "unsigned"
+                    else ("/api/v1/ingest/batches", signed)
+                )
+                headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+                with serving(store) as base, httpx.Client(base_url=base, timeout=300) as client:
+                    answers = []
+                    started = time.perf_counter()
+                    for body in bodies:
+                        answers.append(client.post(path, content=body, headers=headers))
+                    rates[name].append(count * intervals * METERS / (time.perf_counter() - started))
+                assert all(a.status_code == 200 for a in answers), answers[0].text[:300]
+                accepted = [
+                    a.json()["accepted"] if name == "unsigned" else a.json()["readings"]["accepted"]
+                    for a in answers
+                ]
+                assert accepted == [intervals * METERS] * count, name
+    return rates
+
+
 def notarised_vs_unsigned(tmp: Path, count: int, intervals: int, workers: int | None) -> tuple[float, ...]:
     """Readings/s: unsigned through the pipeline, signed through ingest_signed_batches, and audited.
 
@@ -440,6 +499,11 @@ def main() -> None:
     parser.add_argument(
         "--repeats", type=int, default=3, help="runs of each side of the like-with-like ingestion comparison"
     )
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="also post the same readings to the service, unsigned and signed (batches of 100 readings)",
+    )
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
     args = parser.parse_args()
     wall = time.perf_counter()
@@ -476,6 +540,11 @@ def main() -> None:
             (intervals, like_with_like(Path(tmp), max(1, args.signed // intervals), intervals, args.repeats))
             for intervals in (10, 1)
         ]
+        http = (
+            over_http(Path(tmp), max(1, args.signed // 10), 10, max(2, args.repeats - 1))
+            if args.http
+            else None
+        )
     workers_said = (
         f"{args.audit_workers} worker processes"
         if args.audit_workers is not None
@@ -502,6 +571,20 @@ def main() -> None:
         f"the tile cache warm; consistency {timing['consistency_cold']:.2f} ms; root {timing['root_cold']:.2f} ms; "
         f"verifying an inclusion proof (with one tile read) {timing['verify_with_read']:.2f} ms",
         *(_like_line(n * METERS, max(1, args.signed // n), rates) for n, rates in like),
+        *(
+            []
+            if http is None
+            else [
+                f"- end to end over HTTP, one client on loopback, {max(1, args.signed // 10):,} batches of 100 "
+                f"readings, one a request (unsigned: POST /api/v1/ingest/readings; signed: POST "
+                f"/api/v1/ingest/batches), {len(http['unsigned'])} alternated runs each, wall clock, unsigned / "
+                f"notarised: "
+                + ", ".join(
+                    f"{u:,.0f} / {s:,.0f}" for u, s in zip(http["unsigned"], http["signed"], strict=True)
+                )
+                + f" readings/s; best of each: ratio {max(http['signed']) / max(http['unsigned']):.2f}"
+            ]
+        ),
         *(
             f"- secondary, the earlier comparison (unsigned side: pre-built RawReading records handed to "
             f"Pipeline.ingest_many, no JSON read; not like with like): notarised ingestion, "
