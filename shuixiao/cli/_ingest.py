@@ -218,6 +218,21 @@ def register(nouns: Any) -> None:
     worker.add_argument(
         "--batch-size", type=int, default=100, metavar="N", help="most messages per commit (default 100)"
     )
+    worker.add_argument(
+        "--coverage-delay",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="after connecting, wait this long for the group's claims before checking that the group's workers "
+        "consume every enterprise of the store (default 5)",
+    )
+    worker.add_argument(
+        "--coverage-interval",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how often to read the store's enterprises again for that check (default 60)",
+    )
     _pipeline_options(worker)
     worker.add_argument(
         "--retire",
@@ -455,6 +470,8 @@ def run_mqtt(ctx: Context, args: argparse.Namespace) -> int:
         pipeline=_pipeline(ctx, args),
         on_commit=committed,
         on_status=say,
+        coverage_delay=args.coverage_delay,
+        coverage_interval=args.coverage_interval,
     )
     say(ctx.t("mqtt.start", host=args.host, port=args.port, group=args.group, client_id=worker.client_id))
     with _stop_on_signals(lambda: worker.stop(retire=args.retire)):

@@ -37,6 +37,13 @@ Delivery:
   nothing is acknowledged meanwhile; lost connections to the broker are
   re-established with backoff by the client.
 
+Coverage (:mod:`shuixiao.ingest._coverage`): each worker publishes a retained
+claim of the enterprises it consumes on ``<prefix>/workers/<group>/<client
+id>``, cleared by its last will if it dies and by itself when it stops, and
+follows its group's claims.  Between commits it compares their union with the
+store's enterprises and raises an ``ingest.uncovered`` alarm for each
+enterprise no worker consumes (cleared when one does again).
+
 Devices are authenticated by the broker (user names, client certificates,
 ACLs restricting each device to its own topics); the worker checks that the
 enterprise in the topic owns the meter.
@@ -44,6 +51,7 @@ enterprise in the topic owns the meter.
 
 from __future__ import annotations
 
+import datetime as dt
 import queue
 import socket
 import threading
@@ -59,6 +67,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from shuixiao.errors import InvalidInputError, ShuixiaoError
+from shuixiao.ingest._coverage import Coverage, claim_payload, claim_topic, claims_filter
 from shuixiao.ingest._messages import (
     DEFAULT_PREFIX,
     Malformed,
@@ -189,7 +198,12 @@ class MqttWorker:
     on_commit : callable, optional
         Called with a :class:`CommitReport` after every commit.
     on_status : callable, optional
-        Called with a line of text on connection events and retries.
+        Called with a line of text on connection events, retries and coverage changes.
+    coverage_delay : float
+        After (re)connecting, how long to wait for the group's retained claims before the first
+        coverage check. [s]
+    coverage_interval : float
+        How often to read the store's enterprises again for the coverage check. [s]
 
     Raises
     ------
@@ -218,6 +232,8 @@ class MqttWorker:
         pipeline: Pipeline | None = None,
         on_commit: Callable[[CommitReport], None] | None = None,
         on_status: Callable[[str], None] | None = None,
+        coverage_delay: float = 5.0,
+        coverage_interval: float = 60.0,
     ) -> None:
         self._topics = subscriptions(group, prefix, enterprises)
         if not 0 < port < 65_536:
@@ -225,6 +241,11 @@ class MqttWorker:
         if batch_size < 1 or session_expiry < 0 or keepalive < 5 or linger < 0:
             raise InvalidInputError(
                 "batch_size must be at least 1, keepalive at least 5 s, session_expiry and linger not negative"
+            )
+        if not (coverage_delay >= 0 and coverage_interval > 0):
+            raise InvalidInputError(
+                f"coverage_delay must not be negative and coverage_interval must be > 0 s, not "
+                f"{coverage_delay} and {coverage_interval}"
             )
         if timezone is not None:
             zone(timezone)
@@ -237,6 +258,16 @@ class MqttWorker:
         self._store = store
         self._host, self._port = host, port
         self._client_id = client_id or default_client_id()
+        self._claim_topic = claim_topic(group, self._client_id, prefix)
+        self._claims_filter = claims_filter(group, prefix)
+        self._claims_root = self._claims_filter[:-1]  # the filter without its final +
+        self._data_filters = [topic.split("/", 2)[2] for topic in self._topics]  # without $share/<group>/
+        if self._is_data(self._claim_topic):
+            raise InvalidInputError(
+                f"the claim topic {self._claim_topic} would match the reading topics; choose another client id"
+            )
+        self._enterprises = tuple(enterprises)
+        self._started = dt.datetime.now(dt.UTC)
         self._prefix = prefix
         self._credentials = (username, password)
         self._tls = tls
@@ -248,6 +279,9 @@ class MqttWorker:
         self._pipeline = pipeline or Pipeline(store)
         self._on_commit = on_commit or (lambda _report: None)
         self._on_status = on_status or (lambda _line: None)
+        self._coverage = Coverage(
+            store, group, settle=coverage_delay, interval=coverage_interval, on_status=self._on_status
+        )
         self._inbox: queue.Queue[tuple[int, mqtt.MQTTMessage]] = queue.Queue()
         self._generation = 0  # counts connections; a message is acknowledged on the connection it came on
         self._lock = threading.Lock()
@@ -276,6 +310,7 @@ class MqttWorker:
 
     def run(self) -> None:
         """Consume until :meth:`stop` is called; messages not yet committed stay with the broker."""
+        self._started = dt.datetime.now(dt.UTC)
         client = self._client()
         client.connect_async(
             self._host,
@@ -290,9 +325,11 @@ class MqttWorker:
                 batch = self._collect()
                 if batch:
                     self._commit(client, batch)
+                self._coverage.tick()
             if self._retire:
                 self._leave(client)
         finally:
+            self._withdraw(client)
             if self._retire:
                 properties = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
                 properties.SessionExpiryInterval = 0  # the broker ends the session now
@@ -318,6 +355,17 @@ class MqttWorker:
         self._stop.set()
         self._on_status(f"left group {self._group}; the session of {self._client_id} ends now")
 
+    def _withdraw(self, client: mqtt.Client) -> None:
+        """Clear the worker's claim before a clean disconnect (which does not send the last will)."""
+        info = client.publish(self._claim_topic, b"", qos=1, retain=True)
+        try:
+            info.wait_for_publish(5)
+        except (RuntimeError, ValueError):  # not connected: the broker sent the last will already
+            pass
+
+    def _is_data(self, topic: str) -> bool:
+        return any(mqtt.topic_matches_sub(f, topic) for f in self._data_filters)
+
     # --- the client -----------------------------------------------------------------------------
 
     def _client(self) -> mqtt.Client:
@@ -333,6 +381,7 @@ class MqttWorker:
         if self._tls:
             client.tls_set()
         client.reconnect_delay_set(1, int(_MAX_BACKOFF))
+        client.will_set(self._claim_topic, None, qos=1, retain=True)  # dead: the claim is cleared
         client.on_connect = self._connected
         client.on_disconnect = self._disconnected
         client.on_subscribe = self._subscribed
@@ -355,7 +404,11 @@ class MqttWorker:
             self._generation += 1
         resumed = "resumed session" if getattr(flags, "session_present", False) else "new session"
         self._on_status(f"connected to {self._host}:{self._port} as {self._client_id} ({resumed})")
-        client.subscribe([(topic, 1) for topic in self._topics])
+        self._coverage.connected()
+        client.subscribe([*((topic, 1) for topic in self._topics), (self._claims_filter, 0)])
+        client.publish(
+            self._claim_topic, claim_payload(self._enterprises, self._started, socket.gethostname()), 1, True
+        )
 
     def _subscribed(
         self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[ReasonCode], _properties: Any
@@ -364,15 +417,24 @@ class MqttWorker:
         if refused:
             self._on_status(f"the broker refused the subscriptions: {', '.join(refused)}")
         else:
-            self._on_status(f"subscribed to {', '.join(self._topics)}")
+            self._on_status(f"subscribed to {', '.join(self._topics)}; claims on {self._claims_filter}")
 
     def _disconnected(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _properties: Any
     ) -> None:
+        self._coverage.disconnected()
         if not self._stop.is_set():
             self._on_status(f"lost the connection to {self._host}:{self._port} ({reason}); reconnecting")
 
     def _received(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        # claims come on a QoS 0 subscription, so at QoS 0: readings at QoS 1 pass on one comparison
+        if (
+            message.qos == 0
+            and message.topic.startswith(self._claims_root)
+            and not self._is_data(message.topic)
+        ):
+            self._coverage.receive(message.topic, bytes(message.payload))
+            return
         with self._lock:
             generation = self._generation
         self._inbox.put((generation, message))

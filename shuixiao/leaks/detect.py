@@ -901,6 +901,7 @@ class _Tracker:
         adaptation = settings.adaptation
         self.span = 0 if adaptation is None else max(1, int(adaptation.total_seconds() // step))
         self.lag = int(settings.adaptation_lag.total_seconds() // step)
+        self.offset = np.zeros((24, full.s.shape[1]))  # the residuals' drift by hour, (24, M)
         n = len(index)
         self.flow = np.full(n, np.nan)
         self.statistic = np.zeros(n)
@@ -979,18 +980,17 @@ class _Tracker:
             elif e.absorbed is not None and e.end is None and e.start > rows[0]:
                 before = rows < e.start
                 base[before] += e.flow * self.full.mix_terms(e.weights)[0][hours[before]]
-        if keep.sum() < self.day:
-            return
-        base, hours = base[keep], hours[keep]
-        offset = np.zeros((24, base.shape[1]))
-        for h in range(24):
-            at = base[hours == h]
-            seen = np.isfinite(at).any(axis=0)
-            offset[h, seen] = np.nanmedian(at[:, seen], axis=0)
+        if keep.sum() >= self.day:  # else live events fill the window: the last offset stays
+            base, hours = base[keep], hours[keep]
+            self.offset = np.zeros((24, base.shape[1]))
+            for h in range(24):
+                at = base[hours == h]
+                seen = np.isfinite(at).any(axis=0)
+                self.offset[h, seen] = np.nanmedian(at[:, seen], axis=0)
         where = slice(begin, end)
-        self.full.recentre(where, offset)
+        self.full.recentre(where, self.offset)
         if self.bank is not self.full:
-            self.bank.recentre(where, offset[:, self.rows])
+            self.bank.recentre(where, self.offset[:, self.rows])
 
     def _open(self, start: int, alarm: int, node: int) -> None:
         rows = np.arange(start, alarm + 1)

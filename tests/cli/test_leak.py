@@ -118,6 +118,13 @@ def test_detect_handles_sensors_without_readings(run, network: Path, tmp_path: P
     assert "no readings and were left out: P-boiler" in out
 
 
+def _detect(run, network: Path, *extra: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    """``leak detect`` on sensors.yaml and r.csv of the working directory."""
+    args = ["--network", str(network), "--sensors", "sensors.yaml", "--readings", "r.csv", "--out", "e.json"]
+    result: tuple[int, str, str] = run("leak", "detect", *args, *extra)
+    return result
+
+
 @pytest.mark.parametrize(
     ("readings", "message"),
     [
@@ -133,18 +140,7 @@ def test_detect_handles_sensors_without_readings(run, network: Path, tmp_path: P
 def test_bad_readings_exit_1(run, network: Path, tmp_path: Path, readings: str, message: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "sensors.yaml").write_text("P-yard: {type: pressure, node: yard}\n", encoding="utf-8")
     (tmp_path / "r.csv").write_text(readings, encoding="utf-8")
-    status, _, err = run(
-        "leak",
-        "detect",
-        "--network",
-        str(network),
-        "--sensors",
-        "sensors.yaml",
-        "--readings",
-        "r.csv",
-        "--out",
-        "e.json",
-    )
+    status, _, err = _detect(run, network)
     assert status == 1
     assert err.startswith("shuixiao: error:") and message in err
     assert "Traceback" not in err
@@ -157,18 +153,7 @@ def test_missing_and_malformed_files_exit_1(run, network: Path, tmp_path: Path) 
     (tmp_path / "r.csv").write_text(
         "timestamp,sensor,value\n2025-01-01T00:00:00+08:00,P-1,1\n", encoding="utf-8"
     )
-    status, _, err = run(
-        "leak",
-        "detect",
-        "--network",
-        str(network),
-        "--sensors",
-        "sensors.yaml",
-        "--readings",
-        "r.csv",
-        "--out",
-        "e.json",
-    )
+    status, _, err = _detect(run, network)
     assert status == 1 and "no node 'nowhere'" in err
     status, _, err = run(
         "leak",
@@ -207,20 +192,7 @@ def test_missing_and_malformed_files_exit_1(run, network: Path, tmp_path: Path) 
     [("-1", "--adapt-days is a number of days ≥ 0"), ("nan", "--adapt-days"), ("0.5", "at least a day")],
 )
 def test_bad_adaptation_exits_1(run, network: Path, value: str, message: str) -> None:  # type: ignore[no-untyped-def]
-    status, _, err = run(
-        "leak",
-        "detect",
-        "--network",
-        str(network),
-        "--sensors",
-        "s.yaml",
-        "--readings",
-        "r.csv",
-        "--out",
-        "e.json",
-        "--adapt-days",
-        value,
-    )
+    status, _, err = _detect(run, network, "--adapt-days", value)
     assert status == 1 and message in err and "Traceback" not in err
 
 

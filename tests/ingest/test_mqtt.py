@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,13 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from shuixiao.alarms import Alarm, AlarmState
 from shuixiao.errors import InvalidInputError, StorageError
 from shuixiao.ingest import Batch, Pipeline
+from shuixiao.ingest._coverage import ALARM_KIND, claim_topic
 from shuixiao.ingest.mqtt import CommitReport, MqttWorker, batch_topic, reading_topic
 from shuixiao.model import Enterprise, Park, Region
-from shuixiao.storage import LedgerStore, Store
+from shuixiao.storage import AlarmStore, LedgerStore, Store
 from shuixiao.units import to_canonical
 
 pytestmark = pytest.mark.integration
@@ -127,9 +129,10 @@ def mqtt_names(broker: tuple[str, int]) -> Iterator[dict[str, str]]:
         "group": f"g{tag}",
         "a": f"worker-a-{tag}",
         "b": f"worker-b-{tag}",
+        "c": f"worker-c-{tag}",
     }
     yield names
-    for key in ("a", "b"):
+    for key in ("a", "b", "c"):
         _forget_session(broker, names[key])
 
 
@@ -216,7 +219,8 @@ def test_a_worker_given_enterprises_receives_only_theirs(
         assert running.lines[-1] == (
             f"subscribed to $share/{mqtt_names['group']}/{prefix}/{E}/+/reading, "
             f"$share/{mqtt_names['group']}/{prefix}/{E}/batch, "
-            f"$share/{mqtt_names['group']}/{prefix}/{E}/batch/signed/+"
+            f"$share/{mqtt_names['group']}/{prefix}/{E}/batch/signed/+; "
+            f"claims on {prefix}/workers/{mqtt_names['group']}/+"
         )
         # an unrestricted worker would quarantine these as unknown_enterprise and malformed_payload
         publisher.publish(reading_topic("xg-other", "FT-103", prefix), {"ts": T0, "value": 1.0})
@@ -397,6 +401,10 @@ def test_worker_options_are_checked(saved: Store) -> None:
         ({"timezone": "Moon/Base"}, "unknown time zone"),
         ({"enterprises": [E, "xg+"]}, r"enterprise 'xg\+' cannot be a topic level"),
         ({"enterprises": [E, "xg-nowhere"]}, "enterprise 'xg-nowhere' is not in the store"),
+        ({"client_id": "ingest/1"}, "client id 'ingest/1' cannot be a topic level"),
+        ({"client_id": "reading"}, "the claim topic shuixiao/v1/workers/shuixiao/reading would match"),
+        ({"coverage_delay": -1.0}, "coverage_delay must not be negative"),
+        ({"coverage_interval": 0.0}, "coverage_interval must be > 0 s"),
     ]:
         with pytest.raises(InvalidInputError, match=fragment):
             MqttWorker(saved, **options)  # type: ignore[arg-type]
@@ -425,8 +433,10 @@ def _value(meter: str, k: int) -> float:
 class Worker:
     """``shuixiao ingest mqtt`` in a subprocess, its output collected line by line."""
 
-    def __init__(self, url: str, names: dict[str, str], tmp_path: Path) -> None:
-        self.process, self.lines, self._reader = _spawn(url, names, tmp_path)
+    def __init__(
+        self, url: str, names: dict[str, str], tmp_path: Path, client: str = "a", extra: Sequence[str] = ()
+    ) -> None:
+        self.process, self.lines, self._reader = _spawn(url, names, tmp_path, client, extra)
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -438,12 +448,12 @@ class Worker:
 
 
 def _spawn(
-    url: str, names: dict[str, str], tmp_path: Path
+    url: str, names: dict[str, str], tmp_path: Path, client: str = "a", extra: Sequence[str] = ()
 ) -> tuple[subprocess.Popen[str], list[str], threading.Thread]:
     code = "import sys; from shuixiao.cli import main; sys.exit(main(sys.argv[1:]))"
     argv = [sys.executable, "-c", code, "--database-url", url, "--lang", "en", "ingest", "mqtt"]
-    argv += ["--group", names["group"], "--client-id", names["a"], "--prefix", names["prefix"]]
-    argv += ["--session-expiry", "300", "--batch-size", "5", "--verbose"]
+    argv += ["--group", names["group"], "--client-id", names[client], "--prefix", names["prefix"]]
+    argv += ["--session-expiry", "300", "--batch-size", "5", "--verbose", *extra]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "SHUIXIAO_DATA_DIR": str(tmp_path / "data")}
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines: list[str] = []
@@ -629,3 +639,172 @@ def test_unsigned_readings_of_a_notarised_meter_are_refused(
     assert saved.count_readings(E) == 3 and saved.count_quarantine(E) == {"unsigned": 3}
     (first, *_) = saved.list_quarantine(E, reason="unsigned")
     assert first.meter == "FT-103" and "takes device-signed batches only" in first.message
+
+
+# --- partition coverage -----------------------------------------------------------------------------
+
+OTHER = "xt-paper"
+
+
+def _uncovered(store: Store, group: str) -> list[Alarm]:
+    """The open coverage alarms of ``group``."""
+    found = AlarmStore(store).list_alarms(states=["raised", "acknowledged"], kinds=[ALARM_KIND], limit=None)
+    return [a for a in found if a.key == f"group:{group}"]
+
+
+def _said(running: Running, fragment: str) -> Callable[[], bool]:
+    return lambda: any(fragment in line for line in list(running.lines))
+
+
+@pytest.fixture
+def two(
+    saved: Store, regions: list[Region], parks: list[Park], make_enterprise: Callable[..., Enterprise]
+) -> Store:
+    """The store of ``saved`` with a second enterprise, ``xt-paper``."""
+    saved.save_model(regions, parks, [make_enterprise(OTHER)])
+    return saved
+
+
+def test_partitions_covering_every_enterprise_raise_no_alarm(
+    two: Store, broker: tuple[str, int], mqtt_names: dict[str, str]
+) -> None:
+    prefix, group = mqtt_names["prefix"], mqtt_names["group"]
+    steel = Running(two, broker, prefix, group, mqtt_names["a"], enterprises=[E], coverage_delay=1.0)
+    paper = Running(two, broker, prefix, group, mqtt_names["b"], enterprises=[OTHER], coverage_delay=1.0)
+    try:
+        for running in (steel, paper):
+            _wait(_said(running, f"the 2 worker(s) of group {group} consume all 2 enterprises"), "coverage")
+            assert not _said(running, "no running worker of group")()
+        assert _uncovered(two, group) == []
+    finally:  # the one stopped last then finds the other's enterprise uncovered, rightly
+        steel.stop()
+        paper.stop()
+
+
+def test_an_uncovered_enterprise_raises_one_alarm_until_a_worker_takes_it(
+    two: Store, broker: tuple[str, int], mqtt_names: dict[str, str]
+) -> None:
+    prefix, group = mqtt_names["prefix"], mqtt_names["group"]
+    first = Running(two, broker, prefix, group, mqtt_names["a"], enterprises=[E], coverage_delay=1.0)
+    second = Running(two, broker, prefix, group, mqtt_names["b"], enterprises=[E], coverage_delay=1.0)
+    try:
+        missing = f"no running worker of group {group} consumes {OTHER}: their readings are not stored"
+        for running in (first, second):
+            _wait(_said(running, missing), "the uncovered enterprise to be reported")
+        [alarm] = _uncovered(two, group)  # one alarm, however many workers found the gap
+        assert alarm.enterprise == OTHER and alarm.severity.value == "warning"
+        assert f"group {group}" in alarm.title_en and f"--enterprise {OTHER}" in alarm.title_en
+        assert alarm.detail["workers"] == {mqtt_names["a"]: [E], mqtt_names["b"]: [E]}
+        third = Running(two, broker, prefix, group, mqtt_names["c"], enterprises=[OTHER], coverage_delay=1.0)
+        try:
+            _wait(lambda: _uncovered(two, group) == [], "the alarm to be cleared")
+            _wait(_said(first, "consume all 2 enterprises"), "the restored coverage to be reported")
+        finally:
+            third.stop()
+        _wait(lambda: len(_uncovered(two, group)) == 1, "a new alarm once the third worker stopped")
+    finally:
+        first.stop()
+        second.stop()
+    cleared = AlarmStore(two).get(alarm.id)
+    assert (cleared.state, cleared.cleared_by) == (AlarmState.CLEARED, "system")
+
+
+@pytest.mark.slow
+def test_the_last_will_of_a_killed_worker_uncovers_its_enterprises(
+    database_url: str, two: Store, broker: tuple[str, int], mqtt_names: dict[str, str], tmp_path: Path
+) -> None:
+    prefix, group = mqtt_names["prefix"], mqtt_names["group"]
+    steel = Running(two, broker, prefix, group, mqtt_names["a"], enterprises=[E], coverage_delay=1.0)
+    try:
+        paper = Worker(
+            database_url, mqtt_names, tmp_path, "b", ["--enterprise", OTHER, "--coverage-delay", "1"]
+        )
+        try:
+            _wait(lambda: any("consume all 2 enterprises" in line for line in paper.lines), "the process")
+            _wait(_said(steel, "consume all 2 enterprises"), "coverage by the two workers")
+            assert _uncovered(two, group) == []
+            os.kill(paper.process.pid, signal.SIGKILL)  # no clean stop: only the last will clears the claim
+            assert paper.process.wait(10) == -signal.SIGKILL
+        finally:
+            paper.close()
+        _wait(lambda: [a.enterprise for a in _uncovered(two, group)] == [OTHER], "the alarm after the kill")
+        assert _said(steel, f"no running worker of group {group} consumes {OTHER}")()
+        again = Running(two, broker, prefix, group, mqtt_names["b"], enterprises=[OTHER], coverage_delay=1.0)
+        try:
+            _wait(lambda: _uncovered(two, group) == [], "the alarm to clear when the worker is back")
+        finally:
+            again.stop()
+    finally:
+        steel.stop()
+
+
+def test_a_malformed_claim_is_ignored_with_a_line(
+    two: Store, broker: tuple[str, int], mqtt_names: dict[str, str], publisher: Publisher
+) -> None:
+    prefix, group = mqtt_names["prefix"], mqtt_names["group"]
+    bogus = claim_topic(group, "bogus", prefix)
+    running = Running(two, broker, prefix, group, mqtt_names["a"], coverage_delay=1.0)
+    try:
+        publisher.client.publish(bogus, b"{not json", qos=1, retain=True).wait_for_publish(10)
+        _wait(
+            _said(running, f"ignored a malformed claim on {bogus}: the claim is not UTF-8 JSON"), "the line"
+        )
+        publisher.publish(reading_topic(E, "FT-103", prefix), {"ts": T0, "value": 2.0})
+        _wait(lambda: two.count_readings(E) == 1, "a reading after the malformed claim")
+        _wait(_said(running, "the 1 worker(s) of group"), "the coverage line")
+    finally:
+        publisher.client.publish(bogus, b"", qos=1, retain=True).wait_for_publish(10)
+        running.stop()
+    assert _uncovered(two, group) == []
+    assert two.count_quarantine() == {}  # the claim did not reach the readings
+
+
+def test_a_clean_stop_clears_the_claim(
+    two: Store, broker: tuple[str, int], mqtt_names: dict[str, str]
+) -> None:
+    prefix, group = mqtt_names["prefix"], mqtt_names["group"]
+    steel = Running(two, broker, prefix, group, mqtt_names["a"], enterprises=[E], coverage_delay=1.0)
+    paper = Running(two, broker, prefix, group, mqtt_names["b"], enterprises=[OTHER], coverage_delay=1.0)
+    try:
+        _wait(_said(steel, "consume all 2 enterprises"), "coverage by the two workers")
+        paper.stop()
+        _wait(lambda: [a.enterprise for a in _uncovered(two, group)] == [OTHER], "the alarm after the stop")
+    finally:
+        steel.stop()
+    retained: list[bytes] = []
+    listener = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=MQTTProtocolVersion.MQTTv5)
+    listener.on_message = lambda _c, _u, message: retained.append(bytes(message.payload))
+    listener.connect(*broker)
+    listener.subscribe(f"{prefix}/workers/{group}/+")
+    listener.loop_start()
+    time.sleep(1.0)
+    listener.disconnect()
+    listener.loop_stop()
+    assert retained == []  # both workers stopped cleanly: no claim is left behind
+
+
+def test_a_reading_on_a_topic_shaped_like_a_claim_is_still_a_reading(
+    saved: Store,
+    broker: tuple[str, int],
+    mqtt_names: dict[str, str],
+    regions: list[Region],
+    parks: list[Park],
+    make_enterprise: Callable[..., Enterprise],
+) -> None:
+    # enterprise "workers", meter FT-103, group "FT-103": the reading topic lies under the claims topic
+    saved.save_model(regions, parks, [make_enterprise("workers")])
+    prefix = mqtt_names["prefix"]
+    running = Running(saved, broker, prefix, "FT-103", mqtt_names["a"], coverage_delay=60.0)
+    try:
+        topic = reading_topic("workers", "FT-103", prefix)
+        assert topic.startswith(f"{prefix}/workers/FT-103/")
+        device = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=MQTTProtocolVersion.MQTTv5)
+        device.connect(*broker)
+        device.loop_start()
+        device.publish(topic, json.dumps({"ts": T0, "value": 3.0}), qos=0).wait_for_publish(10)
+        _wait(lambda: saved.count_readings("workers") == 1, "the QoS 0 reading to be stored")
+        device.disconnect()
+        device.loop_stop()
+    finally:
+        running.stop()
+    assert not any("malformed claim" in line for line in running.lines)
