@@ -16,6 +16,8 @@ from shuixiao.ingest._parse import parse_json, payload_of
 from shuixiao.ingest._records import (
     Batch,
     BatchResult,
+    ColumnBatch,
+    Columns,
     RawReading,
     Reason,
     RecordResult,
@@ -31,6 +33,8 @@ __all__ = [
     "Batch",
     "BatchResult",
     "Bound",
+    "ColumnBatch",
+    "Columns",
     "FileOptions",
     "ImportReport",
     "PhysicalLimits",

@@ -15,6 +15,8 @@ from shuixiao.model import Origin
 __all__ = [
     "Batch",
     "BatchResult",
+    "ColumnBatch",
+    "Columns",
     "RawReading",
     "Reason",
     "RecordResult",
@@ -148,6 +150,103 @@ class Batch:
 
     enterprise: str
     records: Sequence[RawReading]
+    source: Source
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Records held column by column: entry ``i`` of each sequence is a field of record ``i``.
+
+    The fields are those of :class:`RawReading`, unchecked alike. A source that has its
+    readings as columns (a verified signed batch) hands them to the pipeline so, and no
+    record is made for a batch checked column by column; the records are made where one is
+    needed (a batch checked record by record, the quarantine payload of a rejected record).
+
+    Parameters
+    ----------
+    meters, ts, values, units, qualities : sequence
+        The fields of the records, raw (see :class:`RawReading`); a record without a unit
+        or quality flag has None there.
+    rows : sequence of int or None
+        Where each record was found, kept in the quarantine (None: not known).
+
+    Raises
+    ------
+    InvalidInputError
+        If the sequences are not all of one length.
+
+    Examples
+    --------
+    >>> columns = Columns(["FT-1", "FT-2"], [1735689600, 1735689600], [1.5, 2.0], [None] * 2, [0, 0], [1, 2])
+    >>> len(columns), columns.record(1)
+    (2, RawReading(meter='FT-2', ts=1735689600, value=2.0, unit=None, quality=0, row=2))
+    >>> Columns.of(columns.records()) == Columns(*(tuple(c) for c in (["FT-1", "FT-2"], [1735689600] * 2,
+    ...     [1.5, 2.0], [None] * 2, [0, 0], [1, 2])))
+    True
+    """
+
+    meters: Sequence[Any]
+    ts: Sequence[Any]
+    values: Sequence[Any]
+    units: Sequence[Any]
+    qualities: Sequence[Any]
+    rows: Sequence[int | None]
+
+    def __post_init__(self) -> None:
+        lengths = {len(c) for c in (self.meters, self.ts, self.values, self.units, self.qualities, self.rows)}
+        if len(lengths) != 1:
+            raise InvalidInputError(
+                f"the columns of a batch have one entry per record each, not {sorted(lengths)} entries"
+            )
+
+    def __len__(self) -> int:
+        return len(self.meters)
+
+    @classmethod
+    def of(cls, records: Sequence[RawReading]) -> Columns:
+        """Return the columns of ``records``."""
+        if not records:
+            return cls((), (), (), (), (), ())
+        meters, ts, values, units, qualities, rows = zip(*records, strict=True)
+        return cls(meters, ts, values, units, qualities, rows)
+
+    @classmethod
+    def join(cls, parts: Sequence[Columns]) -> Columns:
+        """Return the columns of several batches one after the other."""
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            *(
+                [item for part in parts for item in getattr(part, name)]
+                for name in ("meters", "ts", "values", "units", "qualities", "rows")
+            )
+        )
+
+    def record(self, i: int) -> RawReading:
+        """Return record ``i``."""
+        return RawReading(
+            self.meters[i], self.ts[i], self.values[i], self.units[i], self.qualities[i], self.rows[i]
+        )
+
+    def records(self) -> list[RawReading]:
+        """Return the records, in order."""
+        return list(map(RawReading, self.meters, self.ts, self.values, self.units, self.qualities, self.rows))
+
+
+@dataclass(frozen=True)
+class ColumnBatch:
+    """Records of one enterprise from one source as columns, for :meth:`Pipeline.ingest_columns`.
+
+    Parameters
+    ----------
+    enterprise : str
+        Enterprise id the records claim to belong to.
+    columns : Columns
+    source : Source
+    """
+
+    enterprise: str
+    columns: Columns
     source: Source
 
 

@@ -64,6 +64,8 @@ from shuixiao.ingest._records import (
     DUPLICATE,
     Batch,
     BatchResult,
+    ColumnBatch,
+    Columns,
     RawReading,
     Reason,
     RecordResult,
@@ -116,15 +118,38 @@ class _Series:
 
 @dataclass
 class _Work:
-    """One batch on its way through the pipeline."""
+    """One batch on its way through the pipeline, given as records or as columns (each made from the other when needed)."""
 
     enterprise: str
-    records: Sequence[RawReading]
+    given: Sequence[RawReading] | Columns
     source: Source
     quarantine_ids: Sequence[int] | None = None  # replay: where each record waits now
     signed: bool = False  # the records came in device-signed batches, checked by the notary
     results: list[RecordResult | None] = field(default_factory=list)
     series: dict[str, _Series] = field(default_factory=dict)
+    _records: Sequence[RawReading] | None = None
+    _columns: Columns | None = None
+
+    def __len__(self) -> int:
+        return len(self.given)
+
+    @property
+    def records(self) -> Sequence[RawReading]:
+        """The batch as records."""
+        if self._records is None:
+            self._records = self.given.records() if isinstance(self.given, Columns) else self.given
+        return self._records
+
+    @property
+    def columns(self) -> Columns:
+        """The batch as columns."""
+        if self._columns is None:
+            self._columns = self.given if isinstance(self.given, Columns) else Columns.of(self.given)
+        return self._columns
+
+    def record(self, i: int) -> RawReading:
+        """Record ``i`` (made alone when the batch came as columns)."""
+        return self.given.record(i) if isinstance(self.given, Columns) else self.given[i]
 
 
 class Pipeline:
@@ -344,6 +369,44 @@ class Pipeline:
         self._run(work, rejects)
         return [BatchResult(_complete(w.results)) for w in work]
 
+    def ingest_columns(
+        self, batches: Sequence[ColumnBatch], *, rejects: Sequence[QuarantineEntry] = (), signed: bool = False
+    ) -> list[BatchResult]:
+        """Like :meth:`ingest_many` for batches given as columns: the same checks, commit and results.
+
+        A batch checked column by column (the usual one; see ``docs/ingestion.md``) is never
+        made into records; an unusual one is checked record by record, and a rejected record's
+        quarantine payload is the one its :class:`RawReading` would have.
+
+        Parameters
+        ----------
+        batches : sequence of ColumnBatch
+        rejects : sequence of QuarantineEntry
+            As for :meth:`ingest_many`.
+        signed : bool
+            As for :meth:`ingest`, for every batch.
+
+        Returns
+        -------
+        list of BatchResult
+            One per batch, in order.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from shuixiao.model import Origin
+        >>> columns = Columns(["FT-1"], [1735689600], [1.0], [None], [None], [1])
+        >>> with tempfile.TemporaryDirectory() as tmp, Store.open(f"sqlite:///{tmp}/db.sqlite") as store:
+        ...     store.upgrade()
+        ...     (result,) = Pipeline(store).ingest_columns([ColumnBatch("no-such-plant", columns,
+        ...                                                             Source(Origin.MQTT, "gw"))])
+        ...     print(result.results[0].reason)
+        unknown_enterprise
+        """
+        work = [_Work(b.enterprise, b.columns, b.source, signed=signed) for b in batches]
+        self._run(work, rejects)
+        return [BatchResult(_complete(w.results)) for w in work]
+
     def replay(
         self,
         enterprise: str | None = None,
@@ -455,8 +518,7 @@ class Pipeline:
 
     def _prepare(self, work: _Work, now: float) -> None:
         source = work.source
-        records = work.records
-        results: list[RecordResult | None] = [None] * len(records)
+        results: list[RecordResult | None] = [None] * len(work)
         work.results = results
         meters = self._model(work.enterprise)
         if meters is None:
@@ -465,12 +527,13 @@ class Pipeline:
                 "and replay the quarantine, or correct the enterprise id at the source"
             )
             rejected = RecordResult(Status.REJECTED, Reason.UNKNOWN_ENTERPRISE, message)
-            work.results = [rejected] * len(records)
+            work.results = [rejected] * len(work)
             return
         tz = zone(source.timezone) if source.timezone is not None else None
         latest = now + self._tolerance
-        if len(records) >= _VECTOR_FROM and self._prepare_columns(work, meters, tz, latest, now):
+        if len(work) >= _VECTOR_FROM and self._prepare_columns(work, meters, tz, latest, now):
             return
+        records = work.records
         timestamps: dict[str, int | Rejected] = {}
         flags: dict[str, int | Rejected] = {}
         unknown: dict[str, Rejected] = {}
@@ -587,19 +650,22 @@ class Pipeline:
         """Step 1 over the whole batch at once, column by column; False (nothing done) if unusual.
 
         The usual batch (known meter ids as sent, timestamps all epoch seconds or all text, numeric
-        finite values, no units, known quality flags) is checked with array operations, giving the
+        finite values, no units or one unit given with every record, known quality flags) is checked with array operations, giving the
         results the record-by-record loop of :meth:`_prepare` gives; any other batch is left to it.
         """
-        records = work.records
+        columns = work.columns
+        raw_ts, raw_values = columns.ts, columns.values
         try:
-            ids = dict.fromkeys([r.meter for r in records])  # distinct, in order of first appearance
-            raw_ts = [r.ts for r in records]
-            raw_values = [r.value for r in records]
-            qualities = dict.fromkeys([r.quality for r in records])
-            units = {r.unit for r in records}
+            ids = dict.fromkeys(columns.meters)  # distinct, in order of first appearance
+            qualities = dict.fromkeys(columns.qualities)
+            units = set(columns.units)
         except TypeError:  # an unhashable field (a list or object from JSON): the loop says what is wrong
             return False
-        if not units <= {None, ""} or {type(m) for m in ids} != {str} or not all(m in meters for m in ids):
+        unit = None  # one unit given with every record (a gateway's JSON), or None: each meter's default
+        if not units <= {None, ""}:
+            if len(units) != 1 or type(unit := units.pop()) is not str:
+                return False
+        if {type(m) for m in ids} != {str} or not all(m in meters for m in ids):
             return False
         if not work.signed and any(meters[m].signed_only for m in ids):
             return False
@@ -633,21 +699,28 @@ class Pipeline:
         series = work.series
         chosen: list[_Series] = []
         code: dict[str, int] = {}
+        conversions = []
         for meter_id in ids:
             current = series.get(meter_id)
             if current is None:
                 current = series[meter_id] = self._series(meters[meter_id], work.source)
-            if isinstance(current.conversion, Rejected):
+            factor = (
+                current.conversion
+                if unit is None
+                else self._conversion(unit, work.source, current.info.meter)
+            )
+            if isinstance(factor, Rejected):
                 return False
             code[meter_id] = len(chosen)
             chosen.append(current)
-        meter = np.array([code[r.meter] for r in records], dtype=np.int64)
-        conversion = np.array([c.conversion for c in chosen], dtype=np.float64)  # factor, offset
+            conversions.append(factor)
+        meter = np.array(list(map(code.__getitem__, columns.meters)), dtype=np.int64)
+        conversion = np.array(conversions, dtype=np.float64)  # factor, offset
         installed = np.array([c.installed for c in chosen], dtype=np.int64)[meter]
         low = np.array([c.low for c in chosen], dtype=np.float64)[meter]
         high = np.array([c.high for c in chosen], dtype=np.float64)[meter]
         value = value * conversion[meter, 0] + conversion[meter, 1]
-        quality = np.array([qualities[r.quality] for r in records], dtype=np.int8)
+        quality = np.array(list(map(qualities.__getitem__, columns.qualities)), dtype=np.int8)
         early = ts < installed
         future = ~early & (ts > latest)
         implausible = ~early & ~future & ((value < low) | (value > high))
@@ -687,16 +760,18 @@ class Pipeline:
             for w in work
         ):
             return None
-        records = [r for w in work for r in w.records]
-        meters = self._model(first.enterprise) if len(records) >= _VECTOR_FROM else None
+        size = sum(map(len, work))
+        meters = self._model(first.enterprise) if size >= _VECTOR_FROM else None
         if meters is None:
             return None
         tz = zone(first.source.timezone) if first.source.timezone is not None else None
-        joint = _Work(first.enterprise, records, first.source, signed=first.signed)
-        joint.results = [None] * len(records)
+        joint = _Work(
+            first.enterprise, Columns.join([w.columns for w in work]), first.source, signed=first.signed
+        )
+        joint.results = [None] * size
         if not self._prepare_columns(joint, meters, tz, now + self._tolerance, now):
             return None
-        offsets = np.cumsum([0, *(len(w.records) for w in work)], dtype=np.int64)
+        offsets = np.cumsum([0, *map(len, work)], dtype=np.int64)
         for n, w in enumerate(work):
             w.results = joint.results[offsets[n] : offsets[n + 1]]
         return offsets, list(joint.series.values())
@@ -902,7 +977,7 @@ class Pipeline:
                         replayed.append(qid)
                 elif result.status is Status.REJECTED:
                     assert result.reason is not None
-                    record = item.records[i]
+                    record = item.record(i)
                     meter = record.meter
                     entries.append(
                         QuarantineEntry(

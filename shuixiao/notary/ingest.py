@@ -42,7 +42,6 @@ Outcomes
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,8 +49,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from shuixiao.errors import InvalidInputError, LedgerVerificationError, NotFoundError
-from shuixiao.ingest import Batch as IngestBatch
-from shuixiao.ingest import BatchResult, Pipeline, RawReading, Source, Status
+from shuixiao.ingest import BatchResult, ColumnBatch, Columns, Pipeline, Source, Status
 from shuixiao.ledger import (
     BatchColumns,
     ChainHead,
@@ -469,7 +467,7 @@ class _Ingestion:
         if not pending:
             return
         work = [self._readings(p.batch) for p in pending]
-        committed = self.pipeline.ingest_many(work, signed=True) if work else []
+        committed = self.pipeline.ingest_columns(work, signed=True)
         keys = self.meter_keys()
         new = []
         for p, outcome in zip(pending, committed, strict=True):
@@ -548,28 +546,27 @@ class _Ingestion:
                 readings=outcome,
             )
 
-    def _readings(self, batch: BatchColumns) -> IngestBatch:
-        """The batch's readings as the pipeline takes them.
+    def _readings(self, batch: BatchColumns) -> ColumnBatch:
+        """The batch's readings as the pipeline takes them: its columns, no record per reading.
 
         A batch whose readings all carry one unit (the usual gateway) hands it over as the source's
-        default unit and its records without one: the same conversion, and the pipeline checks such
-        batches column by column (and keeps the unit with any record it quarantines).
+        default unit and its readings without one: the same conversion, and the pipeline checks such
+        batches column by column (and keeps the unit with any reading it quarantines). Each
+        reading's row is its position in the batch, from 1.
         """
         detail = f"{self.detail} " if self.detail else ""
         units = set(batch.units)
         shared = len(units) == 1
-        return IngestBatch(
+        count = len(batch)
+        return ColumnBatch(
             self.enterprise,
-            list(
-                map(
-                    RawReading,
-                    batch.meters,
-                    batch.ts,
-                    batch.values,
-                    itertools.repeat(None, len(batch)) if shared else batch.units,
-                    batch.qualities,
-                    range(1, len(batch) + 1),
-                )
+            Columns(
+                batch.meters,
+                batch.ts,
+                batch.values,
+                [None] * count if shared else batch.units,
+                batch.qualities,
+                range(1, count + 1),
             ),
             Source(
                 self.origin,

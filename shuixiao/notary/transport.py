@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from typing import Any, Final
 
 from shuixiao.errors import InvalidInputError
+from shuixiao.ingest import parse_json
 from shuixiao.ledger import Batch, BatchColumns, Reading
 from shuixiao.model import Quality
 
@@ -284,6 +284,9 @@ def batch_from_json(document: Mapping[str, Any]) -> tuple[Batch, bytes]:
 def parse_payload(payload: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
     """Return the JSON object of a payload given as a mapping, text or UTF-8 bytes.
 
+    Text and bytes are read as the service reads HTTP bodies and MQTT payloads
+    (:func:`shuixiao.ingest.parse_json`).
+
     Raises
     ------
     InvalidInputError
@@ -292,9 +295,8 @@ def parse_payload(payload: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]
     if isinstance(payload, Mapping):
         return payload
     try:
-        text = payload.decode("utf-8") if isinstance(payload, bytes | bytearray) else payload
-        document = json.loads(text)
-    except (UnicodeDecodeError, ValueError) as err:
+        document = parse_json(bytes(payload) if isinstance(payload, bytes | bytearray) else payload.encode())
+    except ValueError as err:  # UnicodeDecodeError is one
         raise InvalidInputError(f"a signed batch is UTF-8 JSON: {err}") from None
     if not isinstance(document, dict):
         raise InvalidInputError(f"a signed batch is a JSON object, not {type(document).__name__}")

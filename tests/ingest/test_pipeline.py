@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from shuixiao.errors import StorageError
-from shuixiao.ingest import Batch, Pipeline, RawReading, Reason, Source, Status
+from shuixiao.ingest import Batch, ColumnBatch, Columns, Pipeline, RawReading, Reason, Source, Status
 from shuixiao.model import Enterprise, Meter, MeterKind, Origin, Quality
 from shuixiao.storage import BulkWriter, LedgerStore, QuarantineEntry, Store
 
@@ -612,6 +612,92 @@ def test_a_large_batch_gets_the_results_of_one_record_at_a_time(
         {Reason.IMPLAUSIBLE_VALUE: 2, Reason.BEFORE_INSTALLED: 1, Reason.FUTURE_TIMESTAMP: 1,
          Reason.CONFLICT: 1, Reason.TOTALIZER_BACKWARDS: 1, **({Reason.NOT_FINITE: 1} if unusual else {})}
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("unit", ["L/s", "m3/h", "kPa"])
+def test_a_large_batch_with_one_unit_on_every_record_gets_the_results_of_one_record_at_a_time(
+    saved: Store, tmp_path: Any, regions: Any, parks: Any, unit: str
+) -> None:
+    """A gateway's JSON gives each reading its unit; one unit for all is checked as columns ("kPa": wrongly)."""
+    records = [RawReading("FT-103", T0 + 900 * i, 2.0 + i / 10, unit, "good") for i in range(66)]
+    records += [
+        RawReading("FT-103", T0 + 900, 2.1, unit),  # a repeat: duplicate
+        RawReading("FT-103", T0 + 1800, 9.0, unit),  # a conflict
+        RawReading("FT-103", NOW + 301, 1.0, unit),  # in the future
+    ]
+    with (
+        Store.open(f"sqlite:///{tmp_path}/one.db") as alone,
+        Store.open(f"sqlite:///{tmp_path}/all.db") as together,
+    ):
+        for target in (alone, together):
+            target.upgrade()
+            target.save_model(regions, parks, [saved.load_enterprise(E)])
+        one = Pipeline(alone, clock=lambda: float(NOW))
+        expected = [one.ingest(E, [r], STRICT).results[0] for r in records]
+        got = Pipeline(together, clock=lambda: float(NOW)).ingest(E, records, STRICT).results
+        assert [(r.status, r.reason) for r in got] == [(r.status, r.reason) for r in expected]
+        for r, e in zip(got, expected, strict=True):
+            assert r.message.replace("sent earlier in the batch", "stored") == e.message
+        assert together.read_readings(E, "FT-103").equals(alone.read_readings(E, "FT-103"))
+        assert [q.payload for q in together.list_quarantine(E)] == [
+            q.payload for q in alone.list_quarantine(E)
+        ]
+    reasons = Counter(r.reason for r in got if r.reason)
+    if unit == "kPa":
+        assert reasons == {Reason.WRONG_UNIT: len(records)}
+        assert "unit 'kPa' is not a unit of flow_rate" in got[0].message
+    else:
+        assert reasons == {Reason.CONFLICT: 1, Reason.FUTURE_TIMESTAMP: 1}
+
+
+@pytest.mark.parametrize(
+    ("unusual", "split"),
+    [(False, False), (True, False), (False, True), (True, True)],
+    ids=["columns", "loop", "messages as columns", "messages one by one"],
+)
+def test_batches_given_as_columns_get_what_the_same_records_get(
+    saved: Store, tmp_path: Any, regions: Any, parks: Any, unusual: bool, split: bool
+) -> None:
+    """Results, quarantine (ids and payloads), readings and aggregates of ingest_columns and ingest_many agree."""
+    records = [r._replace(row=n) for n, r in enumerate(_large_batch(unusual=unusual), start=1)]
+    size = 8 if split else len(records)
+    parts = [records[i : i + size] for i in range(0, len(records), size)]
+    with (
+        Store.open(f"sqlite:///{tmp_path}/records.db") as as_records,
+        Store.open(f"sqlite:///{tmp_path}/columns.db") as as_columns,
+    ):
+        for target in (as_records, as_columns):
+            target.upgrade()
+            target.save_model(regions, parks, [saved.load_enterprise(E)])
+        expected = Pipeline(as_records, clock=lambda: float(NOW)).ingest_many(
+            [Batch(E, part, FILE) for part in parts]
+        )
+        got = Pipeline(as_columns, clock=lambda: float(NOW)).ingest_columns(
+            [ColumnBatch(E, Columns.of(part), FILE) for part in parts]
+        )
+        assert got == expected
+        assert any(r.status is Status.REJECTED for result in got for r in result.results)
+        assert [(q.id, q.reason, q.message, q.payload) for q in as_columns.list_quarantine(E)] == [
+            (q.id, q.reason, q.message, q.payload) for q in as_records.list_quarantine(E)
+        ]
+        for meter in ("FT-103", "AT-301", "FT-301"):
+            assert as_columns.read_readings(E, meter).equals(as_records.read_readings(E, meter)), meter
+            for resolution in ("PT15M", "P1D"):
+                assert as_columns.read_aggregates(E, meter, resolution).equals(
+                    as_records.read_aggregates(E, meter, resolution)
+                ), (meter, resolution)
+
+
+def test_columns_of_a_notarised_meter_need_the_signed_flag(pipe: Pipeline, saved: Store) -> None:
+    LedgerStore(saved).set_meters(E, ["FT-103"], device="gw-7")
+    count = 70
+    columns = Columns(["FT-103"] * count, [T0 + 900 * i for i in range(count)], [5.0] * count,
+                      [None] * count, [None] * count, range(1, count + 1))  # fmt: skip
+    (refused,) = pipe.ingest_columns([ColumnBatch(E, columns, FILE)])
+    assert {(r.status, r.reason) for r in refused.results} == {(Status.REJECTED, Reason.UNSIGNED)}
+    assert json.loads(saved.list_quarantine(E)[-1].payload)["row"] == count
+    (signed,) = pipe.ingest_columns([ColumnBatch(E, columns, FILE)], signed=True)
+    assert signed.accepted == count
 
 
 # --- meters that take device-signed batches only ----------------------------------------------------

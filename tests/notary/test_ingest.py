@@ -247,6 +247,22 @@ def test_a_batch_in_one_unit_is_converted_and_its_quarantined_readings_keep_the_
     assert (document["value"], document.get("unit") or document.get("default_unit")) == (420.0, "kPa")
 
 
+def test_a_large_batch_goes_in_as_columns_and_a_quarantined_reading_keeps_its_place(
+    node: Node, device: Device
+) -> None:
+    mpa = [Reading("PT-201", T0 + 900 * i, 0.4, "MPa") for i in range(69)]  # checked column by column
+    future = Reading("PT-201", T0 + 400 * 86_400, 0.5, "MPa")  # beyond the pipeline's clock
+    result = node.ingest(device.payload(device.batch((*mpa, future), created=T0 + 86_000)))[0]
+    assert result.status is SignedStatus.ACCEPTED and result.readings is not None
+    assert (result.readings.accepted, result.readings.rejected) == (69, 1)
+    (entry,) = node.store.list_quarantine(E)
+    assert entry.reason == "future_timestamp" and entry.source == "batch gw-01#0"
+    assert json.loads(entry.payload) == {
+        "meter": "PT-201", "ts": future.ts, "value": 0.5, "quality": 0, "default_unit": "MPa", "row": 70
+    }  # fmt: skip
+    assert audit_store(node.store).ok
+
+
 def test_a_batch_in_one_unit_that_is_not_the_meters_is_rejected_reading_by_reading(
     node: Node, device: Device
 ) -> None:
