@@ -30,6 +30,7 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,22 @@ def _works() -> tuple[list[Region], list[Park], Enterprise]:
     return regions, [Park("xt", "园区", "cn-hn-xt")], enterprise
 
 
+def _chain(
+    works: Enterprise, count: int, intervals: int, private_key: bytes
+) -> Iterator[tuple[Batch, bytes]]:
+    """A device's chain of ``count`` signed batches, each of ``intervals`` 15-minute intervals of every meter."""
+    previous = bytes(32)
+    for n in range(count):
+        readings = tuple(
+            Reading(m.id, T0 + 900 * (n * intervals + k), 10.0 + (k % 7), "m3/h")
+            for k in range(intervals)
+            for m in works.meters
+        )
+        batch = Batch("gw-1", n, previous, readings, T0 + 900 * (n + 1) * intervals)
+        previous = batch.hash()
+        yield batch, sign_batch(batch, private_key)
+
+
 def _gateway_bodies(
     count: int, intervals: int
 ) -> tuple[list[bytes], list[bytes], bytes, list[tuple[bytes, bytes]]]:
@@ -223,17 +240,8 @@ def _gateway_bodies(
     """
     _, _, works = _works()
     private_key, public_key = generate_ed25519_key()
-    previous = bytes(32)
     plain, signed, encodings = [], [], []
-    for n in range(count):
-        readings = tuple(
-            Reading(m.id, T0 + 900 * (n * intervals + k), 10.0 + (k % 7), "m3/h")
-            for k in range(intervals)
-            for m in works.meters
-        )
-        batch = Batch("gw-1", n, previous, readings, T0 + 900 * (n + 1) * intervals)
-        previous = batch.hash()
-        signature = sign_batch(batch, private_key)
+    for batch, signature in _chain(works, count, intervals, private_key):
         document = batch_to_json(batch, signature)
         encodings.append((batch.encode(), signature))
         signed.append(json.dumps(document).encode())
@@ -394,17 +402,8 @@ def notarised_vs_unsigned(tmp: Path, count: int, intervals: int, workers: int | 
             ledger.add_device_key("bench", "gw-1", public_key, dt.datetime.fromtimestamp(T0 - 86_400, dt.UTC))
             if signed:  # notarised meters take signed batches only; the unsigned run leaves them unbound
                 ledger.set_meters("bench", [m.id for m in works.meters], device="gw-1")
-            previous = bytes(32)
             payloads, plain, signed_encodings = [], [], []
-            for n in range(count):
-                readings = tuple(
-                    Reading(m.id, T0 + 900 * (n * intervals + k), 10.0 + (k % 7), "m3/h")
-                    for k in range(intervals)
-                    for m in works.meters
-                )
-                batch = Batch("gw-1", n, previous, readings, T0 + 900 * (n + 1) * intervals)
-                previous = batch.hash()
-                signature = sign_batch(batch, private_key)
+            for batch, signature in _chain(works, count, intervals, private_key):
                 # each run holds its own input only (the collector's full passes walk whatever is alive)
                 if signed:
                     payloads.append(batch_to_json(batch, signature))
@@ -412,7 +411,7 @@ def notarised_vs_unsigned(tmp: Path, count: int, intervals: int, workers: int | 
                 else:
                     bare = name == "batch-unit"  # the unit once for the batch, in its source
                     plain.append(
-                        [RawReading(r.meter, r.ts, r.value, None if bare else r.unit) for r in readings]
+                        [RawReading(r.meter, r.ts, r.value, None if bare else r.unit) for r in batch.readings]
                     )
             started, cpu_started = time.perf_counter(), time.process_time()
             for first in range(0, count, 100):  # an MQTT worker commits up to 100 messages at a time
