@@ -858,7 +858,7 @@ class _Open:
 
     def on(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
         """Rows at which the event adds to the residuals: from its start to its end or absorption."""
-        stop = min(x for x in (self.end, self.absorbed, np.iinfo(np.intp).max) if x is not None)
+        stop = min((x for x in (self.end, self.absorbed) if x is not None), default=np.iinfo(np.intp).max)
         return np.asarray((rows >= self.start) & (rows < stop), dtype=bool)
 
 
