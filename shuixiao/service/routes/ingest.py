@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from shuixiao.errors import PermissionDeniedError
-from shuixiao.ingest import RawReading, Reason, RecordResult, Source, Status, payload_of
+from shuixiao.ingest import ColumnBatch, RawReading, Reason, RecordResult, Source, Status, payload_of
 from shuixiao.model import Origin
 from shuixiao.service._ingest import Body, Malformed, decode_body, decode_json, pipeline, read_limited
 from shuixiao.service._policy import load_policy
@@ -83,13 +83,14 @@ def _commit(
 ) -> list[RecordResult]:
     """Run the bound records through the pipeline and quarantine the unbound ones; results in order."""
     work = pipeline(request.app.state, store, get_settings(request))
-    if device.meters is None:  # a token of every meter of its enterprise
-        return list(work.ingest(enterprise, body.records, source).results)
-    bound = [r for r in body.records if not _unbound(device, r)]
+    allowed = None if device.meters is None else frozenset(device.meters)
+    if allowed is None or all(str(m).strip() in allowed for m in body.columns.meters):
+        (committed,) = work.ingest_columns([ColumnBatch(enterprise, body.columns, source)])
+        return list(committed.results)
+    records = body.columns.records()
+    bound = [r for r in records if not _unbound(device, r)]
     results = list(work.ingest(enterprise, bound, source).results)
-    outsiders = [r for r in body.records if _unbound(device, r)]
-    if not outsiders:
-        return results
+    outsiders = [r for r in records if _unbound(device, r)]
     message = (
         f"device token {device.name!r} may send meters {', '.join(device.meters or ())} only; issue a token "
         "for this meter's device, or replay this record once the binding is corrected"
@@ -112,7 +113,7 @@ def _commit(
         RecordResult(Status.REJECTED, Reason.UNKNOWN_METER, message, next(ids))
         if _unbound(device, r)
         else next(done)
-        for r in body.records
+        for r in records
     ]
 
 
