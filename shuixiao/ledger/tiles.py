@@ -10,8 +10,8 @@ tile or computed from at most 128 hashes of one tile, so a log kept as tiles
 (in a database or as static files) appends in bulk and serves proofs with
 O(log n) reads and no recomputation of the tree. A store may also keep each
 tile's complete inner nodes (the ``inner`` output of :func:`append_to_tiles`,
-not part of the C2SP layout): given them, :class:`TileHasher` computes no
-hash at all.
+or :func:`tile_nodes` of a stored tile; not part of the C2SP layout): given
+them, :class:`TileHasher` computes no hash at all.
 
 This module only computes: :func:`append_to_tiles` returns the tiles an
 append changes, :class:`TileHasher` serves complete-subtree hashes (a
@@ -63,6 +63,7 @@ __all__ = [
     "edge_tiles",
     "encode_entry_bundle",
     "entries_path",
+    "tile_nodes",
     "tile_path",
     "tile_width",
     "tiles_of_subtrees",
@@ -200,6 +201,49 @@ def _rows_above(row: bytes | memoryview) -> list[bytes]:
     return rows
 
 
+def _inner_nodes(above: Sequence[bytes]) -> bytes:
+    """A tile's inner nodes from the rows above its own (:func:`_rows_above`): heights 1 to 7, lowest first."""
+    return b"".join(above[: TILE_HEIGHT - 1])
+
+
+def tile_nodes(data: bytes | memoryview) -> bytes:
+    """Return the inner node hashes of a tile, as :func:`append_to_tiles` gives them in ``inner``.
+
+    Parameters
+    ----------
+    data : bytes or memoryview
+        The tile's hashes, concatenated (1 to 256 of them). [32 bytes each]
+
+    Returns
+    -------
+    bytes
+        The complete node hashes of heights 1 to 7 inside the tile, lowest
+        height first and left to right: ``w >> 1``, then ``w >> 2``, …
+        hashes for a tile of ``w`` hashes (254 hashes, 8,128 bytes, for a
+        full tile; none for a tile of one hash).
+
+    Raises
+    ------
+    InvalidInputError
+        If ``data`` is not 1 to 256 whole hashes.
+
+    Examples
+    --------
+    >>> from shuixiao.ledger import leaf_hash, node_hash
+    >>> hashes = [leaf_hash(bytes([i])) for i in range(3)]
+    >>> tile_nodes(b"".join(hashes)) == node_hash(hashes[0], hashes[1])
+    True
+    >>> full = b"".join(leaf_hash(i.to_bytes(2, "big")) for i in range(256))
+    >>> len(tile_nodes(full)) // 32, tile_nodes(full[:32])
+    (254, b'')
+    """
+    if not 0 < len(data) <= TILE_WIDTH * HASH_SIZE or len(data) % HASH_SIZE:
+        raise InvalidInputError(
+            f"a tile holds 1 to {TILE_WIDTH} hashes of {HASH_SIZE} bytes, not {len(data)} bytes"
+        )
+    return _inner_nodes(_rows_above(data))
+
+
 def _perfect_root(row: bytes | memoryview) -> bytes:
     """Root of a perfect tree whose bottom row (a power of two of hashes) is ``row``."""
     above = _rows_above(row)
@@ -285,7 +329,7 @@ def append_to_tiles(
                     if len(data) == full_tile:
                         completed.append(above[-1])
                     if inner is not None:
-                        inner[(level, index)] = b"".join(above[: TILE_HEIGHT - 1])
+                        inner[(level, index)] = _inner_nodes(above)
                 index += 1
         new = b"".join(completed)
         level += 1

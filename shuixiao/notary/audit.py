@@ -640,8 +640,8 @@ class _Audit:
         for key in keys:
             mine = recomputed.get(key, b"")
             theirs, held_nodes = stored.get(key, (b"", b""))
-            # the nodes of a tile whose row differs differ too: the row's hashes are named below; tiles
-            # written before migration 0007 hold no nodes
+            # the nodes of a tile whose row differs differ too: the row's hashes are named below; a tile
+            # without stored nodes has its proofs hash them from the row
             if held_nodes and mine == theirs and held_nodes != nodes.get(key):
                 self.problem(
                     "tree",

@@ -914,7 +914,8 @@ class LedgerStore:
         """Return the stored tiles ``keys`` of a log with their inner node hashes (``b""`` where not stored).
 
         The pairs are the :data:`~shuixiao.ledger.TileReader` form that spares a proof hashing the
-        nodes; tiles last written before migration 0007 have none.
+        nodes. Since migration 0009 every row has its nodes, unless its hashes are not a whole tile
+        (a damaged row).
         """
         with self._store.transaction("reading tiles") as connection:
             return self._read_tiles(connection, log_id, keys, inner=True)

@@ -1491,7 +1491,7 @@ class Store:
     ...         store.upgrade()
     ...         store.check_schema()
     ...         print(store.schema_version(), store.list_enterprises())
-    0008 []
+    0009 []
     """
 
     def __init__(self, engine: sa.Engine) -> None:

@@ -25,6 +25,7 @@ from shuixiao.ledger import (
     encode_entry_bundle,
     entries_path,
     leaf_hash,
+    tile_nodes,
     tile_path,
     tile_width,
     tiles_of_subtrees,
@@ -95,6 +96,30 @@ def test_append_refuses_a_wrong_edge_or_hash() -> None:
     with pytest.raises(InvalidInputError, match="negative"):
         append_to_tiles(-1, {}, [])
     assert append_to_tiles(3, {0: first[(0, 0)]}, []) == {}
+
+
+def test_the_inner_nodes_of_every_tile_are_its_subtrees_height_by_height() -> None:
+    tree = MemoryTree()
+    tree.extend(i.to_bytes(3, "big") for i in range(70_000))  # full and partial tiles on levels 0 and 1
+    inner: dict[tuple[int, int], bytes] = {}
+    tiles = append_to_tiles(0, {}, [tree.leaf_hash(i) for i in range(tree.size)], inner=inner)
+    assert inner.keys() == tiles.keys()
+    for (level, index), data in tiles.items():
+        width = len(data) // 32
+        expected = b"".join(
+            tree.node(8 * level + height, ((256 * index) >> height) + offset)
+            for height in range(1, 8)
+            for offset in range(width >> height)
+        )
+        assert tile_nodes(data) == inner[(level, index)] == expected, (level, index)
+    assert len(tile_nodes(tiles[(0, 0)])) == 254 * 32
+    assert tile_nodes(tiles[(2, 0)]) == b""  # one hash: no node above it
+
+
+@pytest.mark.parametrize("length", [0, 31, 33, 257 * 32])
+def test_tile_nodes_refuses_a_row_that_is_not_a_tile(length: int) -> None:
+    with pytest.raises(InvalidInputError, match=f"1 to 256 hashes of 32 bytes, not {length} bytes"):
+        tile_nodes(bytes(length))
 
 
 def _hasher(

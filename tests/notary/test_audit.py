@@ -221,7 +221,7 @@ def test_changed_inner_nodes_of_a_full_tile_are_named(log: LogNode) -> None:
     _execute(log.node, sa.update(t).where(t.c.level == 0, t.c.idx == 0).values(nodes=forged))
     assert _problems(log.node) == [("tree", "tile 0/0")]
     _execute(log.node, sa.update(t).where(t.c.level == 0, t.c.idx == 0).values(nodes=None))
-    assert audit_store(log.node.store).ok  # a tile written before migration 0007 holds none
+    assert audit_store(log.node.store).ok  # without nodes, proofs hash them from the row
 
 
 def _findings(report: AuditReport) -> tuple[object, ...]:

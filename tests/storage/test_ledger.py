@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 from collections.abc import Callable
 
@@ -14,7 +15,7 @@ from alembic.migration import MigrationContext
 
 import shuixiao.storage.ledger  # noqa: F401 - defines the ledger tables on the metadata
 from shuixiao.errors import ConfigurationError, InvalidInputError, NotFoundError, StorageError
-from shuixiao.ledger import MemoryTree, leaf_hash, merkle_root
+from shuixiao.ledger import MemoryTree, leaf_hash, merkle_root, verify_inclusion
 from shuixiao.model import Enterprise, Park, Region
 from shuixiao.storage import Store, schema
 from shuixiao.storage.ledger import (
@@ -378,6 +379,73 @@ def test_tiles_keep_their_inner_nodes_and_proofs_read_them(store: Store) -> None
     with store.transaction("forging", write=True) as connection:
         connection.execute(sa.update(t).where(t.c.level == 0, t.c.idx == 0).values(nodes=forged))
     assert ledger.tile_hasher(log.id).inclusion_proof(2, 600)[1] == bytes(32)
+
+
+def _tile_rows(store: Store) -> dict[tuple[int, int, int], tuple[bytes, bytes | None]]:
+    t = shuixiao.storage.ledger.ledger_tiles
+    with store.transaction("reading") as connection:
+        rows = connection.execute(sa.select(t.c.log_id, t.c.level, t.c.idx, t.c.hashes, t.c.nodes)).all()
+    return {
+        (log_id, level, index): (bytes(hashes), None if nodes is None else bytes(nodes))
+        for log_id, level, index, hashes, nodes in rows
+    }
+
+
+@pytest.mark.parametrize("below", ["0008", "0006"])  # 0006: no nodes column at all
+def test_the_tile_nodes_migration_fills_the_rows_written_without_them(store: Store, below: str) -> None:
+    ledger = LedgerStore(store)
+    log = ledger.local_log()
+    mirror = ledger.mirror_log("log.example/a", "vkey")
+    # 1,100 full level 0 tiles and a partial one: more rows than the migration reads at a time
+    hashes = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(1_100 * 256 + 77)]
+    ledger.append_leaves(log.id, hashes)
+    ledger.append_leaves(mirror.id, hashes[:300])
+    written = _tile_rows(store)
+    assert len(written) == 1_101 + 5 + 1 + 2 + 1  # levels 0, 1 and 2 of the local log; 0 and 1 of the mirror
+    assert len(written[(log.id, 0, 0)][1] or b"") == 254 * 32
+    assert written[(mirror.id, 1, 0)][1] == b""  # a tile of one hash has no inner node
+    t = shuixiao.storage.ledger.ledger_tiles
+    damaged = (mirror.id, 0, 1)  # its hashes are not a whole tile: it keeps no nodes
+    with store.transaction("forgetting the nodes, as before migration 0007", write=True) as connection:
+        connection.execute(sa.update(t).values(nodes=None))
+        connection.execute(
+            sa.update(t)
+            .where(t.c.log_id == damaged[0], t.c.level == damaged[1], t.c.idx == damaged[2])
+            .values(hashes=written[damaged][0] + b"\x00")
+        )
+    with store._engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), below)
+    assert store.schema_version() == below
+    store.upgrade()
+    assert store.schema_version() == "0009"
+    filled = _tile_rows(store)
+    assert filled.pop(damaged) == (written.pop(damaged)[0] + b"\x00", None)
+    assert filled == written
+    root = merkle_root(hashes)
+    for index in (0, 255, 256, 140_000, len(hashes) - 1):
+        proof = ledger.tile_hasher(log.id).inclusion_proof(index, len(hashes))
+        verify_inclusion(index, len(hashes), hashes[index], proof, root)
+
+
+def test_the_tile_nodes_migration_with_nothing_to_fill(store: Store) -> None:
+    ledger = LedgerStore(store)
+    ledger.local_log()
+    ledger.mirror_log("log.example/a", "vkey")
+    with store._engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0008")
+    store.upgrade()  # logs without tiles
+    assert store.schema_version() == "0009"
+    assert _tile_rows(store) == {}
+    assert [g.size for g in ledger.logs()] == [0, 0]
+    mirror = ledger.mirror_log("log.example/b", "vkey")
+    ledger.append_leaves(mirror.id, [leaf_hash(b"a"), leaf_hash(b"b")])
+    t = shuixiao.storage.ledger.ledger_tiles
+    with store.transaction("damaging the only tile", write=True) as connection:
+        connection.execute(sa.update(t).values(hashes=bytes(65), nodes=None))
+    with store._engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0008")
+    store.upgrade()  # a page of damaged rows only
+    assert _tile_rows(store) == {(mirror.id, 0, 0): (bytes(65), None)}
 
 
 def test_pages_of_batches_hold_what_each_batch_holds(store: Store) -> None:

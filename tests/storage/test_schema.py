@@ -122,9 +122,9 @@ def test_sqlite_layout_and_pragmas(tmp_path: Path) -> None:
 def test_upgrade_from_empty_and_downgrade(empty_store: Store) -> None:
     assert empty_store.schema_version() is None
     empty_store.upgrade()
-    assert empty_store.schema_version() == "0008"
+    assert empty_store.schema_version() == "0009"
     empty_store.upgrade()  # already at head: nothing to do
-    assert empty_store.schema_version() == "0008"
+    assert empty_store.schema_version() == "0009"
     with empty_store._engine.begin() as connection:
         command.downgrade(_alembic_config(connection), "base")
     with empty_store._engine.connect() as connection:
@@ -138,7 +138,7 @@ def test_check_schema_on_an_empty_database(empty_store: Store) -> None:
         empty_store.check_schema()
     message = str(caught.value)
     assert f"database at {empty_store.url} is at revision none" in message
-    assert "code expects 0008: run `shuixiao db upgrade`" in message
+    assert "code expects 0009: run `shuixiao db upgrade`" in message
 
 
 def test_check_schema_behind_and_ahead(store: Store) -> None:
