@@ -39,7 +39,7 @@ from shuixiao.field.buffer import Buffer, BufferStatus
 from shuixiao.field.config import AgentConfig
 from shuixiao.field.maps import RegisterMap
 from shuixiao.field.modbus import ModbusEndpoint, ModbusError, read_point
-from shuixiao.field.publish import HttpPublisher, MqttPublisher, Publisher, TlsFiles
+from shuixiao.field.publish import MAX_BATCHES, HttpPublisher, MqttPublisher, Publisher, TlsFiles
 from shuixiao.field.sources import (
     DemoMeter,
     DemoSource,
@@ -370,11 +370,12 @@ class Agent:
         backoff = Backoff(config.backoff.initial, config.backoff.maximum, config.backoff.factor)
         size = config.publisher.batch_size
         window = _MQTT_WINDOW if config.publisher.mqtt is not None else 1
+        batch_window = _MQTT_WINDOW if config.publisher.mqtt is not None else MAX_BATCHES
         signing = self._maker is not None
         while not self._stop.is_set():
             try:
                 error, retry_after, busy = (
-                    self._send_batches(buffer, publisher) if signing else (None, None, False)
+                    self._send_batches(buffer, publisher, batch_window) if signing else (None, None, False)
                 )
                 if error is None and not signing:  # when signing, every reading travels in a batch
                     items = buffer.pending(size * window)
@@ -404,11 +405,17 @@ class Agent:
                 self._wake.wait(1.0)
                 self._wake.clear()
 
-    def _send_batches(self, buffer: Buffer, publisher: Publisher) -> tuple[str | None, float | None, bool]:
-        """Send the waiting signed batches in sequence order; stop at the first failure."""
-        batches = buffer.batches(_MQTT_WINDOW)
-        for batch in batches:
-            outcome = publisher.send_batch(batch)
+    def _send_batches(
+        self, buffer: Buffer, publisher: Publisher, limit: int
+    ) -> tuple[str | None, float | None, bool]:
+        """Send up to ``limit`` waiting signed batches in sequence order; stop at the first failure.
+
+        Each batch leaves the buffer (acknowledged, or refused to the rejected list) only after
+        the platform's answer for it; what has no answer yet stays and is sent again.
+        """
+        batches = buffer.batches(limit)
+        outcomes = publisher.send_batches(batches) if batches else []
+        for batch, outcome in zip(batches, outcomes, strict=False):  # the outcomes of the batches sent
             if outcome.acknowledged:
                 buffer.acknowledge_batch(batch.sequence, outcome.rejected)
                 detail = {

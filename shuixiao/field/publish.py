@@ -27,6 +27,8 @@ to ``<prefix>/<enterprise>/batch/signed/<device>`` (acknowledged by the PUBACK;
 a refused batch is quarantined by the worker), over HTTP to
 ``<url>/api/v1/ingest/batches``, whose answer says whether the batch was logged
 (``accepted``, ``replay``) or ``refused``, and which of its readings were rejected.
+:meth:`HttpPublisher.send_batches` posts a backlog of up to :data:`MAX_BATCHES`
+batches in one request (``{"batches": [...]}``) and reads the same answer per batch.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from shuixiao.field.buffer import Pending, SealedBatch
 
 __all__ = [
     "DEFAULT_PREFIX",
+    "MAX_BATCHES",
     "MAX_PAYLOAD",
     "MAX_READINGS",
     "BatchOutcome",
@@ -67,8 +70,11 @@ MAX_PAYLOAD: Final = 1_048_576
 """Largest message the ingest worker reads. [bytes]"""
 MAX_READINGS: Final = 10_000
 """Most readings the ingest worker reads in one message."""
+MAX_BATCHES: Final = 100
+"""Most signed batches :meth:`HttpPublisher.send_batches` posts in one request."""
 _NO_SUBSCRIBERS: Final = 16  # MQTT 5 PUBACK reason "No matching subscribers"
 _GZIP_ABOVE: Final = 16_384  # HTTP bodies larger than this are sent gzip-compressed [bytes]
+_BATCHES_BODY: Final = 4_194_304  # JSON of several signed batches in one request, before gzip [bytes]
 
 
 def batch_topic(enterprise: str, prefix: str = DEFAULT_PREFIX) -> str:
@@ -145,6 +151,13 @@ class Publisher(Protocol):
 
     def send_batch(self, batch: SealedBatch) -> BatchOutcome:
         """Send one signed batch; report what the platform did with it."""
+
+    def send_batches(self, batches: Sequence[SealedBatch]) -> list[BatchOutcome]:
+        """Send signed batches in order; one outcome per batch sent, the last one's error ending the send.
+
+        The outcomes cover a leading part of ``batches`` (all of them, or fewer when the
+        publisher sends fewer at once); the batches after it were not sent.
+        """
 
     def close(self) -> None:
         """Disconnect."""
@@ -368,6 +381,15 @@ class MqttPublisher:
         acknowledged, error = self._publish([(topic, payload)])
         return BatchOutcome(acknowledged=bool(acknowledged), error=error)
 
+    def send_batches(self, batches: Sequence[SealedBatch]) -> list[BatchOutcome]:
+        """Publish signed batches one at a time, each after the previous one's PUBACK; stop at a failure."""
+        outcomes = []
+        for batch in batches:
+            outcomes.append(self.send_batch(batch))
+            if not outcomes[-1].acknowledged:
+                break
+        return outcomes
+
     def close(self) -> None:
         """Disconnect from the broker."""
         self._teardown()
@@ -385,6 +407,31 @@ def _retry_after(response: httpx.Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(moment.timestamp() - time.time(), 0.0)
+
+
+def _batch_outcome(answer: Any) -> BatchOutcome | None:
+    """What a signed batch's result (the notary's answer) reports; None when it reports no known status."""
+    status = answer.get("status") if isinstance(answer, dict) else None
+    if status in ("accepted", "replay"):
+        rejected = []
+        results = ((answer.get("readings") or {}).get("results")) or []
+        for position, result in enumerate(results):
+            if isinstance(result, dict) and result.get("status") == "rejected":
+                quarantine = result.get("quarantine_id")
+                rejected.append(
+                    (
+                        position,
+                        str(result.get("reason") or "rejected"),
+                        str(result.get("message") or ""),
+                        quarantine if isinstance(quarantine, int) else None,
+                    )
+                )
+        return BatchOutcome(acknowledged=True, rejected=rejected)
+    if status == "refused":
+        return BatchOutcome(
+            refused=(str(answer.get("reason") or "refused"), str(answer.get("message") or ""))
+        )
+    return None
 
 
 def _detail(response: httpx.Response) -> str:
@@ -437,6 +484,7 @@ class HttpPublisher:
         self.base = url.rstrip("/")
         self.endpoint = self.base + self.PATH
         self._enterprise = enterprise
+        self._most_batches = MAX_BATCHES
         self._client = httpx.Client(
             timeout=timeout,
             verify=verify,
@@ -446,7 +494,10 @@ class HttpPublisher:
 
     def _post(self, path: str, document: dict[str, Any]) -> httpx.Response | str:
         """Post ``document`` as JSON (gzip when large); return the response, or why there is none."""
-        body = json.dumps(document, ensure_ascii=False).encode()
+        return self._post_json(path, json.dumps(document, ensure_ascii=False).encode())
+
+    def _post_json(self, path: str, body: bytes) -> httpx.Response | str:
+        """Post a JSON body (gzip when large); return the response, or why there is none."""
         headers = {"Content-Type": "application/json"}
         if len(body) > _GZIP_ABOVE:
             body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
@@ -487,31 +538,60 @@ class HttpPublisher:
         if isinstance(response, str):
             return BatchOutcome(error=response)
         try:
-            answer = response.json()
-            status = answer.get("status") if isinstance(answer, dict) else None
+            outcome = _batch_outcome(response.json())
         except ValueError:
-            answer, status = None, None
-        if status in ("accepted", "replay") and response.status_code == 200:
-            rejected = []
-            results = ((answer.get("readings") or {}).get("results")) or []
-            for position, result in enumerate(results):
-                if isinstance(result, dict) and result.get("status") == "rejected":
-                    quarantine = result.get("quarantine_id")
-                    rejected.append(
-                        (
-                            position,
-                            str(result.get("reason") or "rejected"),
-                            str(result.get("message") or ""),
-                            quarantine if isinstance(quarantine, int) else None,
-                        )
-                    )
-            return BatchOutcome(acknowledged=True, rejected=rejected)
-        if status == "refused" and response.status_code < 500:
-            return BatchOutcome(
-                refused=(str(answer.get("reason") or "refused"), str(answer.get("message") or ""))
-            )
+            outcome = None
+        if outcome is not None and (
+            response.status_code == 200 if outcome.acknowledged else response.status_code < 500
+        ):
+            return outcome
         failure = self._failure(response)
         return BatchOutcome(error=failure.error, retry_after=failure.retry_after)
+
+    def send_batches(self, batches: Sequence[SealedBatch]) -> list[BatchOutcome]:
+        """Post the leading signed batches of ``batches`` in one request and read one result per batch.
+
+        A request holds at most :data:`MAX_BATCHES` batches and 4 MiB of JSON (before gzip), as
+        ``{"batches": [...]}``; a single batch goes as itself (:meth:`send_batch`).  The outcomes
+        follow the batches sent, in order, up to the first one without a usable result.  When the
+        platform finds the request too large (413) the next requests hold half as many batches.
+        """
+        parts: list[bytes] = []
+        size = 2
+        for batch in batches[: self._most_batches]:
+            part = json.dumps(batch.document, ensure_ascii=False).encode()
+            if parts and size + len(part) + 1 > _BATCHES_BODY:
+                break
+            parts.append(part)
+            size += len(part) + 1
+        if len(parts) <= 1:
+            return [self.send_batch(batch) for batch in batches[:1]]
+        response = self._post_json(self.BATCH_PATH, b'{"batches":[' + b",".join(parts) + b"]}")
+        if isinstance(response, str):
+            return [BatchOutcome(error=response)]
+        if response.status_code != 200:
+            failure = self._failure(response)
+            if failure.too_large:
+                self._most_batches = max(len(parts) // 2, 1)
+            return [BatchOutcome(error=failure.error, retry_after=failure.retry_after)]
+        try:
+            results = response.json()["results"]
+            if not isinstance(results, list) or len(results) != len(parts):
+                raise ValueError(f"{len(results)} results for {len(parts)} batches")
+        except (ValueError, KeyError, TypeError) as err:
+            where = self.base + self.BATCH_PATH
+            return [BatchOutcome(error=f"the platform's answer at {where} has no readable results: {err}")]
+        outcomes = []
+        for n, result in enumerate(results, start=1):
+            outcome = _batch_outcome(result)
+            if outcome is None:
+                outcome = BatchOutcome(
+                    error=f"the platform gave an unknown status for batch {n} of the request"
+                )
+            outcomes.append(outcome)
+            if outcome.error is not None:
+                break
+        return outcomes
 
     def _results(self, items: Sequence[Pending], response: httpx.Response) -> Outcome:
         try:

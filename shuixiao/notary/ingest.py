@@ -667,7 +667,7 @@ def ingest_signed_batch(
 ) -> SignedBatchResult:
     """Verify one signed batch, commit its readings and log it; see :func:`ingest_signed_batches`.
 
-    This is what ``POST /api/v1/ingest/batches`` calls with the request body.
+    ``POST /api/v1/ingest/batches`` hands its batches, one or several, to :func:`ingest_signed_batches`.
 
     Returns
     -------

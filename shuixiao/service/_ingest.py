@@ -15,6 +15,10 @@ A body that cannot be read as readings raises :class:`Malformed` (it is
 quarantined whole with reason ``malformed_payload``); one over a size or count
 limit raises :class:`~shuixiao.service.problems.ProblemError` 413 (nothing is
 kept: the client still has it and splits it).
+
+A signed-batch body (``POST /api/v1/ingest/batches``) is one batch in the transport form of
+:mod:`shuixiao.notary.transport`, or several as ``{"batches": [<batch>, ...]}`` (:func:`signed_batches`);
+one that cannot be read as either is answered 422 and not kept.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from shuixiao.service._policy import Policy
 from shuixiao.service.problems import ProblemError
 from shuixiao.storage import Store
 
-__all__ = ["Body", "Malformed", "decode_body", "decode_json", "pipeline", "read_limited"]
+__all__ = ["Body", "Malformed", "decode_body", "decode_json", "pipeline", "read_limited", "signed_batches"]
 
 _FIELDS: Final = ("meter", "ts", "value", "unit", "quality")
 _REQUIRED: Final = ("meter", "ts", "value")
@@ -131,6 +135,38 @@ def _text(data: bytes) -> str:
 def _count(n: int, policy: Policy) -> None:
     if n > policy.ingest_max_records:
         raise _too_large(f"{n:,} readings in one request", policy.ingest_max_records)
+
+
+def signed_batches(document: Any, policy: Policy) -> list[dict[str, Any]] | None:
+    """Return the batches of a ``{"batches": [...]}`` body in order, or None for a bare signed batch.
+
+    Raises
+    ------
+    Malformed
+        If the body is not an object, or has ``batches`` but is not ``{"batches": [<object>, ...]}``.
+    ProblemError
+        413 when it holds more than ``ingest_max_batches`` batches.
+    """
+    if not isinstance(document, dict):
+        kind = "null" if document is None else type(document).__name__
+        raise Malformed(
+            f'the body is {kind}; send a signed batch (an object) or {{"batches": [<batch>, ...]}}'
+        )
+    if "batches" not in document:
+        return None
+    items = document["batches"]
+    if not isinstance(items, list) or len(document) != 1:
+        raise Malformed(
+            'a body of several signed batches is {"batches": [<batch>, ...]} with no other member; '
+            "send one batch as the object itself"
+        )
+    if len(items) > policy.ingest_max_batches:
+        raise _too_large(f"{len(items):,} signed batches in one request", policy.ingest_max_batches)
+    for n, item in enumerate(items, start=1):
+        if type(item) is not dict:
+            kind = "null" if item is None else type(item).__name__
+            raise Malformed(f"batch {n} is {kind}; each batch is an object in the transport form")
+    return items
 
 
 def _parse_json(data: bytes) -> Any:

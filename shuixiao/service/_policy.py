@@ -52,6 +52,8 @@ class Policy:
         Largest ingestion body, as sent and after decompression. [bytes]
     ingest_max_records : int
         Most readings in one ingestion request.
+    ingest_max_batches : int
+        Most signed batches in one request to ``/api/v1/ingest/batches``.
     """
 
     version: int
@@ -73,6 +75,7 @@ class Policy:
     ingest_max_body: int
     ingest_max_decompressed: int
     ingest_max_records: int
+    ingest_max_batches: int
 
 
 # Policy field -> (section, entry, expected units) in the data file.
@@ -95,6 +98,7 @@ _FIELDS: dict[str, tuple[str, str, str]] = {
     "ingest_max_body": ("ingest_http", "max_body", "bytes"),
     "ingest_max_decompressed": ("ingest_http", "max_decompressed", "bytes"),
     "ingest_max_records": ("ingest_http", "max_records", "records"),
+    "ingest_max_batches": ("ingest_http", "max_batches", "batches"),
 }
 
 

@@ -10,6 +10,7 @@ stores them, so every reading is accepted.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import math
 import os
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -29,7 +31,10 @@ from shuixiao.cli import main
 from shuixiao.demo import DemoConfig, EnterpriseData, build_park, simulate
 from shuixiao.errors import ConfigurationError
 from shuixiao.field import Agent, AgentEvent, agent_status, probe_meters, read_agent_config
+from shuixiao.field._records import FieldReading
+from shuixiao.field._signing import batch_maker
 from shuixiao.field.buffer import Buffer
+from shuixiao.field.publish import HttpPublisher, Publisher
 from shuixiao.ledger import Batch, generate_ed25519_key
 from shuixiao.model import Enterprise, Park, Region
 from shuixiao.notary import audit_store
@@ -125,11 +130,11 @@ def _config(
 class Running:
     """An agent on a thread of the test process, with the events it reported."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, publisher: Publisher | None = None) -> None:
         config, maps = read_agent_config(path)
         self.events: list[AgentEvent] = []
         self.error: BaseException | None = None
-        self.agent = Agent(config, maps, on_event=self.events.append)
+        self.agent = Agent(config, maps, on_event=self.events.append, publisher=publisher)
         self.thread = threading.Thread(target=self._run)
         self.thread.start()
 
@@ -680,3 +685,92 @@ def test_signed_batches_over_http(
     assert [b.sequence for b in logged] == list(range(math.ceil(_total(demo, METERS) / 200)))
     assert Buffer(tmp_path / "buffer").rejected() == []
     _assert_flags_are_signed(platform, logged)
+
+
+class Recording(httpx.BaseTransport):
+    """A network transport that keeps the JSON body of every request it sends."""
+
+    def __init__(self) -> None:
+        self.bodies: list[Any] = []
+        self._network = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        content = request.read()
+        if request.headers.get("Content-Encoding") == "gzip":
+            content = gzip.decompress(content)
+        self.bodies.append(json.loads(content))
+        return self._network.handle_request(request)
+
+    def close(self) -> None:
+        self._network.close()
+
+
+def test_a_backlog_of_signed_batches_goes_in_one_request(
+    platform: Platform, demo: tuple[Any, EnterpriseData], tmp_path: Path
+) -> None:
+    from shuixiao.service.accounts import issue_device_token
+
+    private_key, public_key = generate_ed25519_key()
+    key_file = tmp_path / "device.key"
+    key_file.write_text(private_key.hex() + "\n", encoding="ascii")
+    key_file.chmod(0o600)
+    ledger = LedgerStore(platform.store)
+    ledger.add_device_key(ENTERPRISE, "gw-http", public_key, dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    ledger.set_meters(ENTERPRISE, METERS, device="gw-http")
+    token, _ = issue_device_token(platform.store, "gw-http", ENTERPRISE, "test", device="gw-http")
+    # an outage's backlog: five sealed batches, the third of a meter the device is not bound to
+    series = next(s for s in demo[1].series if s.meter_id == "FT-1001")
+    unit = next(m.unit for m in demo[1].enterprise.meters if m.id == "FT-1001")
+    readings = [
+        FieldReading("FT-1001", int(t), float(v), unit)
+        for t, v in zip(series.ts[:40], series.value[:40], strict=True)
+    ]
+    buffer = Buffer(tmp_path / "buffer")
+    make = batch_maker("gw-http", private_key, time.time)
+    for part in (
+        readings[:10],
+        readings[10:20],
+        [FieldReading("FT-9999", readings[0].ts, 1.0, unit)],
+        readings[20:30],
+        readings[30:],
+    ):
+        buffer.append(part)
+        assert buffer.seal(100, make) is not None
+    buffer.close()
+    served = Served(platform)
+    recording = Recording()
+    publisher = HttpPublisher(served.url, ENTERPRISE, token, transport=recording)
+    slow = "  - {id: FT-1002, demo: {}}"  # one reading now and then: the backlog is what waits
+    path = _http_config(
+        tmp_path, served, token, slow, "signing: {key_file: device.key, batch_size: 100}\n", gateway="gw-http"
+    )
+    path.write_text(path.read_text(encoding="utf-8").replace("speed: 0", "speed: 1"), encoding="utf-8")
+    try:
+        running = Running(path, publisher)
+        try:
+            wait_for(lambda: len(ledger.batches(ledger.local_log().id, device="gw-http")) >= 4, "the backlog")
+            wait_for(lambda: Buffer(tmp_path / "buffer").status().depth == 0, "an empty buffer")
+        finally:
+            running.stop()
+    finally:
+        served.stop()
+    first = recording.bodies[0]
+    assert [b["sequence"] for b in first["batches"]][:5] == [0, 1, 2, 3, 4]
+    assert all(
+        b.get("sequence", 5) >= 5 for body in recording.bodies[1:] for b in body.get("batches", [body])
+    )
+    logged = [b.sequence for b in ledger.batches(ledger.local_log().id, device="gw-http")]
+    assert logged[:4] == [0, 1, 3, 4] and 2 not in logged
+    (refused,) = Buffer(tmp_path / "buffer").rejected()
+    assert (refused.reading.meter, refused.reason) == ("FT-9999", "meter_not_bound")
+    assert "not bound to meter(s) FT-9999" in refused.message
+    frame = platform.store.read_readings(ENTERPRISE, "FT-1001")
+    assert frame["ts"].dt.as_unit("s").astype("int64").tolist() == [r.ts for r in readings]
+    sent = [e.detail for e in running.events if e.kind == "sent"][:5]
+    assert sent == [
+        {"acknowledged": 10, "rejected": 0},
+        {"acknowledged": 10, "rejected": 0},
+        {"acknowledged": 0, "rejected": 1},
+        {"acknowledged": 10, "rejected": 0},
+        {"acknowledged": 10, "rejected": 0},
+    ]

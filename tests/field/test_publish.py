@@ -18,8 +18,8 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from shuixiao.errors import InvalidInputError
 from shuixiao.field._records import FieldReading
-from shuixiao.field.buffer import Pending
-from shuixiao.field.publish import HttpPublisher, MqttPublisher, TlsFiles, batch_topic
+from shuixiao.field.buffer import Pending, SealedBatch
+from shuixiao.field.publish import MAX_BATCHES, HttpPublisher, MqttPublisher, TlsFiles, batch_topic
 from shuixiao.ingest._messages import decode
 from shuixiao.ingest.mqtt import batch_topic as worker_batch_topic
 
@@ -280,3 +280,124 @@ def test_http_network_errors_keep_the_readings() -> None:
         == "cannot reach the platform at https://platform.test/api/v1/ingest/readings: connection refused"
     )
     assert time.monotonic() - started < 5
+
+
+def _sealed(n: int) -> list[SealedBatch]:
+    return [SealedBatch(i, {"device": "gw-1", "sequence": i, "readings": []}, 2) for i in range(n)]
+
+
+def _batch_result(status: str, **extra: Any) -> dict[str, Any]:
+    return {"status": status, "reason": None, "message": "", "readings": None} | extra
+
+
+@pytest.mark.unit
+def test_a_backlog_of_signed_batches_goes_in_one_request() -> None:
+    seen: list[Any] = []
+    rejected = {"status": "rejected", "reason": "wrong_unit", "message": "kg", "quarantine_id": 7}
+    answers = [
+        _batch_result("accepted", readings={"results": [{"status": "accepted"}, rejected]}),
+        _batch_result("replay"),
+        _batch_result("refused", reason="bad_signature", message="no key signed it"),
+        _batch_result("accepted"),
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        seen.append(body)
+        if "batches" not in body:
+            return httpx.Response(200, json=answers[0])
+        return httpx.Response(200, json={"accepted": 2, "replay": 1, "refused": 1, "results": answers})
+
+    publisher = _http(handler)
+    batches = _sealed(4)
+    outcomes = publisher.send_batches(batches)
+    assert seen == [{"batches": [b.document for b in batches]}]
+    assert [(o.acknowledged, o.refused, o.error) for o in outcomes] == [
+        (True, None, None),
+        (True, None, None),
+        (False, ("bad_signature", "no key signed it"), None),
+        (True, None, None),
+    ]
+    assert outcomes[0].rejected == [(1, "wrong_unit", "kg", 7)]
+    seen.clear()
+    answers[:] = [_batch_result("accepted")]
+    assert [o.acknowledged for o in publisher.send_batches(batches[:1])] == [True]
+    assert seen == [batches[0].document]  # one batch travels as itself
+    publisher.close()
+
+
+@pytest.mark.unit
+def test_a_request_holds_at_most_max_batches() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        count = len(json.loads(gzip.decompress(request.content))["batches"])
+        return httpx.Response(200, json={"results": [_batch_result("accepted")] * count})
+
+    publisher = _http(handler)
+    batches = [
+        SealedBatch(i, {"sequence": i, "readings": [{"meter": "FT-101"}] * 10}, 10) for i in range(110)
+    ]
+    outcomes = publisher.send_batches(batches)  # over 16 KiB: gzip
+    assert len(outcomes) == MAX_BATCHES and all(o.acknowledged for o in outcomes)
+    large = [SealedBatch(i, {"sequence": i, "note": "x" * 1_500_000}, 1) for i in range(3)]
+    assert len(publisher.send_batches(large)) == 2  # 4 MiB of JSON at most
+    publisher.close()
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("response", "fragment", "sent"),
+    [
+        (httpx.Response(200, json={"results": [_batch_result("accepted")]}), "no readable results", 1),
+        (
+            httpx.Response(
+                200,
+                json={"results": [_batch_result("accepted"), {"status": "queued"}, _batch_result("replay")]},
+            ),
+            "unknown status for batch 2",
+            2,
+        ),
+        (httpx.Response(503, headers={"Retry-After": "60"}), "HTTP 503", 1),
+        (httpx.Response(422, json={"detail": "not a signed batch"}), "not a signed batch", 1),
+    ],
+)
+def test_a_backlog_without_a_usable_answer_stays(response: httpx.Response, fragment: str, sent: int) -> None:
+    publisher = _http(lambda _request: response)
+    outcomes = publisher.send_batches(_sealed(3))
+    publisher.close()
+    assert len(outcomes) == sent and all(o.acknowledged for o in outcomes[:-1])
+    last = outcomes[-1]
+    assert not last.acknowledged and last.refused is None
+    assert last.error is not None and fragment in last.error
+    assert last.retry_after == (60.0 if response.status_code == 503 else None)
+
+
+@pytest.mark.unit
+def test_a_backlog_too_large_for_the_platform_is_halved() -> None:
+    sizes: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        count = len(json.loads(request.content)["batches"])
+        sizes.append(count)
+        if count > 2:
+            return httpx.Response(413, json={"detail": "3 signed batches in one request is over the limit"})
+        return httpx.Response(200, json={"results": [_batch_result("accepted")] * count})
+
+    publisher = _http(handler)
+    batches = _sealed(4)
+    refused = publisher.send_batches(batches)
+    assert len(refused) == 1 and refused[0].error is not None and "too large" in refused[0].error
+    assert [o.acknowledged for o in publisher.send_batches(batches)] == [True, True]
+    publisher.close()
+    assert sizes == [4, 2]
+
+
+@pytest.mark.unit
+def test_a_backlog_kept_by_a_network_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    publisher = _http(handler)
+    (outcome,) = publisher.send_batches(_sealed(3))
+    publisher.close()
+    assert outcome.error is not None and "cannot reach the platform" in outcome.error
+    assert publisher.send_batches([]) == []

@@ -299,3 +299,124 @@ def test_unsigned_readings_of_a_notarised_meter_are_refused(world: Any) -> None:
     assert "takes device-signed batches only" in refused["message"] and refused["quarantine_id"]
     assert accepted["status"] == "accepted"
     assert _state(world)[0] == before[0] + 1
+
+
+BATCHES = "/api/v1/ingest/batches"
+
+
+def _signing_device(world: Any) -> bytes:
+    """Register the key of device gw-sig for xg-steel, bind FT-201 to it, and return the private key."""
+    private_key, public_key = generate_ed25519_key()
+    ledger = LedgerStore(world.store)
+    ledger.add_device_key("xg-steel", "gw-sig", public_key, dt.datetime(2024, 12, 1, tzinfo=dt.UTC))
+    ledger.set_meters("xg-steel", ["FT-201"], device="gw-sig")
+    return private_key
+
+
+def _chain(private_key: bytes, n: int, device: str = "gw-sig") -> list[dict[str, Any]]:
+    """The first ``n`` signed batches of a device's chain, one FT-201 reading each, 15 minutes apart."""
+    payloads, previous = [], GENESIS_HASH
+    for sequence in range(n):
+        ts = DAY2 + 900 * sequence
+        batch = Batch(device, sequence, previous, (Reading("FT-201", ts, 1.0 + sequence, "m3/h"),), ts + 60)
+        payloads.append(batch_to_json(batch, sign_batch(batch, private_key)))
+        previous = batch.hash()
+    return payloads
+
+
+def _logged(world: Any, device: str = "gw-sig") -> list[int]:
+    ledger = LedgerStore(world.store)
+    return [b.sequence for b in ledger.batches(ledger.local_log().id, device=device)]
+
+
+def test_several_signed_batches_in_one_request(world: Any) -> None:
+    chain = _chain(_signing_device(world), 4)
+    device = world.client("device")
+    before = _state(world)
+    answer = device.post(BATCHES, json={"batches": chain[:3]})
+    assert answer.status_code == 200, answer.text
+    document = answer.json()
+    assert (document["accepted"], document["replay"], document["refused"]) == (3, 0, 0)
+    assert [(r["status"], r["sequence"]) for r in document["results"]] == [("accepted", s) for s in range(3)]
+    assert len({r["leaf_index"] for r in document["results"]}) == 3
+    assert all(r["readings"]["accepted"] == 1 for r in document["results"])
+    assert _state(world) == (before[0] + 3, before[1]) and _logged(world) == [0, 1, 2]
+    # a replay, a forged batch, an object that is no batch and a new batch: each has its own result
+    forged = dict(chain[3], signature=chain[1]["signature"])
+    unreadable = {"schema": "shuixiao.batch/2", "device": "gw-sig"}
+    mixed = device.post(BATCHES, json={"batches": [chain[0], forged, unreadable, chain[3]]})
+    assert mixed.status_code == 200, mixed.text
+    results = mixed.json()["results"]
+    assert [(r["status"], r["reason"]) for r in results] == [
+        ("replay", None),
+        ("refused", "bad_signature"),
+        ("refused", "malformed"),
+        ("accepted", None),
+    ]
+    assert results[0]["leaf_index"] == document["results"][0]["leaf_index"] and results[2]["message"]
+    assert {k: mixed.json()[k] for k in ("accepted", "replay", "refused")} == {
+        "accepted": 1,
+        "replay": 1,
+        "refused": 2,
+    }
+    assert _state(world) == (before[0] + 4, before[1]) and _logged(world) == [0, 1, 2, 3]
+    empty = device.post(BATCHES, json={"batches": []})
+    assert empty.json() == {"accepted": 0, "replay": 0, "refused": 0, "results": []}
+    audited = world.client("admin").get("/api/v1/audit", params={"action": "ingest.batches"}).json()["items"]
+    assert [(e["outcome"], e["detail"]) for e in audited] == [
+        ("success", {"batches": 0, "accepted": 0, "replay": 0, "refused": 0}),
+        ("failure", {"batches": 4, "accepted": 1, "replay": 1, "refused": 2}),
+        ("success", {"batches": 3, "accepted": 3, "replay": 0, "refused": 0}),
+    ]
+    single = world.client("admin").get("/api/v1/audit", params={"action": "ingest.batch"}).json()["items"]
+    assert single == []
+
+
+def test_a_list_over_the_batch_limit_stores_nothing(world: Any) -> None:
+    chain = _chain(_signing_device(world), 1)
+    limit = load_policy().ingest_max_batches
+    before = _state(world)
+    answer = world.client("device").post(BATCHES, json={"batches": chain * (limit + 1)})
+    assert answer.status_code == 413 and answer.json()["limit"] == limit
+    assert f"{limit + 1:,} signed batches" in answer.json()["detail"]
+    assert _state(world) == before and _logged(world) == []
+
+
+def test_a_list_with_a_batch_of_another_device_stores_nothing(world: Any) -> None:
+    chain = _chain(_signing_device(world), 2)
+    stranger = _chain(generate_ed25519_key()[0], 1, device="gw-other")
+    issued = (
+        world.client("admin")
+        .post("/api/v1/device-tokens", json={"name": "bound", "enterprise": "xg-steel", "device": "gw-sig"})
+        .json()["token"]
+    )
+    bound = world.client()
+    bound.headers["Authorization"] = f"Bearer {issued}"
+    before = _state(world)
+    answer = bound.post(BATCHES, json={"batches": [chain[0], stranger[0], chain[1]]})
+    assert answer.status_code == 403
+    assert "batch 2 names 'gw-other'" in answer.json()["detail"]
+    assert _state(world) == before and _logged(world) == [] and _logged(world, "gw-other") == []
+    accepted = bound.post(BATCHES, json={"batches": chain})  # its own device's batches go through
+    assert accepted.status_code == 200 and accepted.json()["accepted"] == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"batches": ["valid", 5]}, "batch 2 is int"),  # a valid batch first: it is not stored either
+        ({"batches": [None]}, "batch 1 is null"),
+        ({"batches": {"device": "gw-sig"}}, 'is {"batches": [<batch>, ...]} with no other member'),
+        ({"batches": [], "device": "gw-sig"}, "with no other member"),
+        ([{"device": "gw-sig"}], "the body is list"),
+    ],
+)
+def test_a_malformed_list_is_refused_whole(world: Any, body: Any, message: str) -> None:
+    chain = _chain(_signing_device(world), 1)
+    if isinstance(body, dict) and isinstance(body["batches"], list):
+        body = {**body, "batches": [chain[0] if b == "valid" else b for b in body["batches"]]}
+    before = _state(world)
+    answer = world.client("device").post(BATCHES, json=body)
+    assert answer.status_code == 422 and answer.json()["type"] == "urn:shuixiao:problem:malformed_payload"
+    assert message in answer.json()["detail"]
+    assert _state(world) == before and _logged(world) == []

@@ -13,7 +13,15 @@ from starlette.responses import JSONResponse, Response
 from shuixiao.errors import PermissionDeniedError
 from shuixiao.ingest import ColumnBatch, RawReading, Reason, RecordResult, Source, Status, payload_of
 from shuixiao.model import Origin
-from shuixiao.service._ingest import Body, Malformed, decode_body, decode_json, pipeline, read_limited
+from shuixiao.service._ingest import (
+    Body,
+    Malformed,
+    decode_body,
+    decode_json,
+    pipeline,
+    read_limited,
+    signed_batches,
+)
 from shuixiao.service._policy import load_policy
 from shuixiao.service.deps import DevicePrincipal, get_settings, get_store
 from shuixiao.service.problems import ProblemDetail, problem_response
@@ -231,14 +239,83 @@ def _document(counts: dict[str, int], results: list[RecordResult]) -> bytes:
     return f'{head},"results":[{",".join(items)}]}}'.encode()
 
 
-@router.post("/ingest/batches", responses=_ERRORS)
-async def create_batch(request: Request, device: DevicePrincipal) -> Response:
-    """Ingest one device-signed batch (``shuixiao.notary.transport``): verify, commit, log.
+_READING_DOC: dict[str, Any] = {
+    "type": "object",
+    "required": ["meter", "ts", "value"],
+    "properties": {
+        "meter": {"type": "string"},
+        "ts": {"type": "integer", "description": "seconds since the Unix epoch (UTC)"},
+        "value": {"type": "number"},
+        "unit": {"type": ["string", "null"]},
+        "quality": {"type": "string", "enum": ["good", "estimated", "suspect", "bad"]},
+    },
+}
+_SIGNED_DOC: dict[str, Any] = {
+    "type": "object",
+    "description": "a device-signed batch in the transport form of shuixiao.notary.transport",
+    "required": ["schema", "device", "sequence", "previous_hash", "created", "readings", "signature"],
+    "properties": {
+        "schema": {"type": "string", "enum": ["shuixiao.batch/2", "shuixiao.batch/1"]},
+        "device": {"type": "string"},
+        "sequence": {"type": "integer", "minimum": 0},
+        "previous_hash": {"type": "string", "description": "64 hex digits"},
+        "created": {"type": "integer", "description": "seconds since the Unix epoch (UTC)"},
+        "readings": {"type": "array", "items": _READING_DOC},
+        "signature": {"type": "string", "description": "base64 of the 64-byte Ed25519 signature"},
+    },
+}
+_BATCHES_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        _SIGNED_DOC,
+                        {
+                            "type": "object",
+                            "description": "several signed batches (at most ingest_http.max_batches)",
+                            "required": ["batches"],
+                            "additionalProperties": False,
+                            "properties": {"batches": {"type": "array", "items": _SIGNED_DOC}},
+                        },
+                    ]
+                }
+            }
+        },
+    }
+}
+_BATCH_ERRORS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "one batch: its result (accepted or replay); several: "
+        '{"accepted", "replay", "refused", "results": [<result per batch, in order>]}'
+    },
+    401: {"model": ProblemDetail, "description": "no valid device token"},
+    403: {
+        "model": ProblemDetail,
+        "description": "a batch of another device than the token's; nothing stored",
+    },
+    413: {"model": ProblemDetail, "description": "body or batch count over the limit; nothing stored"},
+    415: {"model": ProblemDetail, "description": "not JSON, or an encoding other than gzip"},
+    422: {
+        "description": "one batch refused (its result, status refused), or a body that is not a batch or "
+        "a list of them (a problem; not kept)"
+    },
+}
 
-    Answers 200 with the result when the batch is ``accepted`` or a ``replay``, and 422 with the
-    same body (``status`` ``refused``, ``reason``, ``message``) when it is refused.
+
+@router.post("/ingest/batches", responses=_BATCH_ERRORS, openapi_extra=_BATCHES_DOC)
+async def create_batch(request: Request, device: DevicePrincipal) -> Response:
+    """Ingest device-signed batches (``shuixiao.notary.transport``): verify, commit, log.
+
+    The body is one batch, or several as ``{"batches": [...]}`` (verified in order, their readings
+    committed and the batches logged together). One batch answers 200 with its result when it is
+    ``accepted`` or a ``replay``, and 422 with the same body (``status`` ``refused``, ``reason``,
+    ``message``) when it is refused. Several answer 200 with the counts and one result per batch in
+    order; a refused batch does not stop the others. A token bound to a device refuses (403, nothing
+    stored) a request with any batch of another device.
     """
-    from shuixiao.notary import ingest_signed_batch
+    from shuixiao.notary import ingest_signed_batches
 
     store, policy = get_store(request), load_policy()
     raw = await read_limited(request.stream(), request.headers.get("content-length"), policy)
@@ -246,22 +323,38 @@ async def create_batch(request: Request, device: DevicePrincipal) -> Response:
         body = decode_json(
             raw, request.headers.get("content-type", ""), request.headers.get("content-encoding", ""), policy
         )
+        batches = signed_batches(body, policy)
     except Malformed as err:
         return problem_response(
-            request, 422, "malformed_payload", f"the body is not a signed batch: {err.message}"
+            request,
+            422,
+            "malformed_payload",
+            f"the body is not a signed batch or a list of them: {err.message}",
         )
-    if device.device is not None and isinstance(body, dict) and body.get("device") != device.device:
-        raise PermissionDeniedError(
-            f"device token {device.name!r} is bound to device {device.device!r}; the batch names {body.get('device')!r}"
-        )
+    payloads = [body] if batches is None else batches
+    if device.device is not None:
+        for n, payload in enumerate(payloads, start=1):
+            if payload.get("device") != device.device:
+                which = "the batch" if batches is None else f"batch {n}"
+                raise PermissionDeniedError(
+                    f"device token {device.name!r} is bound to device {device.device!r}; {which} names "
+                    f"{payload.get('device')!r} (nothing was stored)"
+                )
     work = pipeline(request.app.state, store, get_settings(request))
     detail = f"{request.url.path} device:{device.name}"
-    result = await run_in_threadpool(ingest_signed_batch, store, work, device.enterprise, body, detail=detail)
-    answer = result.to_dict()
+    results = await run_in_threadpool(
+        ingest_signed_batches, store, work, device.enterprise, payloads, detail=detail
+    )
+    if batches is None:
+        return await run_in_threadpool(_answer_one, request, device, results[0].to_dict())
+    return await run_in_threadpool(_answer_many, request, device, [r.to_dict() for r in results])
+
+
+def _answer_one(request: Request, device: DeviceToken, answer: dict[str, Any]) -> Response:
+    """Audit one batch's result and answer it (422 when refused)."""
     outcome = "failure" if answer["status"] == "refused" else "success"
     summary = {k: answer[k] for k in ("status", "reason", "device", "sequence", "leaf_index")}
-    await run_in_threadpool(
-        audit,
+    audit(
         request,
         f"device:{device.name}",
         "ingest.batch",
@@ -271,3 +364,21 @@ async def create_batch(request: Request, device: DevicePrincipal) -> Response:
         enterprise=device.enterprise,
     )
     return JSONResponse(answer, status_code=422 if outcome == "failure" else 200)
+
+
+def _answer_many(request: Request, device: DeviceToken, answers: list[dict[str, Any]]) -> Response:
+    """Audit a list of batches once, with its counts, and answer 200 with one result per batch."""
+    from shuixiao.notary import SignedStatus
+
+    tally = Counter(a["status"] for a in answers)
+    counts = {s.value: tally[s.value] for s in SignedStatus}
+    audit(
+        request,
+        f"device:{device.name}",
+        "ingest.batches",
+        device.enterprise,
+        {"batches": len(answers), **counts},
+        outcome="failure" if counts[SignedStatus.REFUSED.value] else "success",
+        enterprise=device.enterprise,
+    )
+    return JSONResponse({**counts, "results": answers})
