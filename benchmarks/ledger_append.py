@@ -78,6 +78,7 @@ from shuixiao.storage import Store
 from shuixiao.storage.ledger import LedgerStore, NewBatch, group_batch_readings
 
 T0 = 1_704_067_200  # 2024-01-01T00:00:00Z
+BULK = 100  # batches a request in the bulk runs over HTTP
 METERS = 10
 
 
@@ -282,7 +283,8 @@ def like_with_like(tmp: Path, count: int, intervals: int, repeats: int) -> dict[
                 store.upgrade()
                 store.save_model(regions, parks, [works])
                 pipeline = Pipeline(store, clock=lambda: T0 + 4000 * 86_400)
-                if name == "signed":
+                unsigned = name.startswith("unsigned")
+                if not unsigned:
                     ledger = LedgerStore(store)
                     ledger.add_device_key(
                         "bench", "gw-1", public_key, dt.datetime.fromtimestamp(T0 - 86_400, dt.UTC)
@@ -323,10 +325,11 @@ def over_http(tmp: Path, count: int, intervals: int, repeats: int) -> dict[str, 
     """Readings/s [wall clock] of the same readings posted to the service, unsigned and signed.
 
     The unsigned side posts each batch's readings as one ``POST /api/v1/ingest/readings`` body,
-    the signed side each signed batch to ``POST /api/v1/ingest/batches`` (one batch a request, as
-    the route takes them), one client, in turn, to a server process on loopback (the application
-    of ``shuixiao serve``, started by ``benchmarks/ingest_throughput.py``); ``repeats`` alternated
-    runs each, each on a new store and server.
+    the signed side each signed batch to ``POST /api/v1/ingest/batches``; then both sides again
+    with ``BULK`` batches a request (the readings of ``BULK`` batches in one body; ``{"batches":
+    [...]}``, as the gateway agent uploads a backlog). One client, in turn, to a server process on
+    loopback (the application of ``shuixiao serve``, started by ``benchmarks/ingest_throughput.py``);
+    ``repeats`` alternated runs of each side, each on a new store and server.
     """
     import datetime as dt
 
@@ -338,10 +341,21 @@ def over_http(tmp: Path, count: int, intervals: int, repeats: int) -> dict[str, 
 
     regions, parks, works = _works()
     plain, signed, public_key, _ = _gateway_bodies(count, intervals)
-    plain = [b'{"readings": ' + body + b"}" for body in plain]
-    rates: dict[str, list[float]] = {"unsigned": [], "signed": []}
+    bodies_of = {
+        "unsigned": [b'{"readings": ' + body + b"}" for body in plain],
+        "signed": signed,
+        "unsigned-bulk": [
+            b'{"readings": [' + b", ".join(body[1:-1] for body in plain[i : i + BULK]) + b"]}"
+            for i in range(0, count, BULK)
+        ],
+        "signed-bulk": [
+            b'{"batches": [' + b", ".join(signed[i : i + BULK]) + b"]}" for i in range(0, count, BULK)
+        ],
+    }
+    rates: dict[str, list[float]] = {name: [] for name in bodies_of}
+    sides = list(bodies_of)
     for run in range(repeats):
-        for name in ("unsigned", "signed") if run % 2 == 0 else ("signed", "unsigned"):
+        for name in sides if run % 2 == 0 else sides[::-1]:
             with Store.open(f"sqlite:///{tmp}/http-{intervals}-{name}-{run}.db") as store:
                 store.upgrade()
                 store.save_model(regions, parks, [works])
@@ -349,17 +363,15 @@ def over_http(tmp: Path, count: int, intervals: int, repeats: int) -> dict[str, 
                 AccountStore(store).add_device_token(
                     digest, "bench-gw-1", "bench", "benchmark", device="gw-1"
                 )
-                if name == "signed":
+                unsigned = name.startswith("unsigned")
+                if not unsigned:
                     ledger = LedgerStore(store)
                     ledger.add_device_key(
                         "bench", "gw-1", public_key, dt.datetime.fromtimestamp(T0 - 86_400, dt.UTC)
                     )
                     ledger.set_meters("bench", [m.id for m in works.meters], device="gw-1")
-                path, bodies = (
-                    ("/api/v1/ingest/readings", plain)
-                    if name == "unsigned"
-                    else ("/api/v1/ingest/batches", signed)
-                )
+                path = "/api/v1/ingest/readings" if unsigned else "/api/v1/ingest/batches"
+                bodies = bodies_of[name]
                 headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
                 with serving(store) as base, httpx.Client(base_url=base, timeout=300) as client:
                     answers = []
@@ -368,11 +380,13 @@ def over_http(tmp: Path, count: int, intervals: int, repeats: int) -> dict[str, 
                         answers.append(client.post(path, content=body, headers=headers))
                     rates[name].append(count * intervals * METERS / (time.perf_counter() - started))
                 assert all(a.status_code == 200 for a in answers), answers[0].text[:300]
-                accepted = [
-                    a.json()["accepted"] if name == "unsigned" else a.json()["readings"]["accepted"]
+                accepted = sum(
+                    a.json()["accepted"]
+                    if unsigned
+                    else sum(r["readings"]["accepted"] for r in a.json().get("results", [a.json()]))
                     for a in answers
-                ]
-                assert accepted == [intervals * METERS] * count, name
+                )
+                assert accepted == intervals * METERS * count, name
     return rates
 
 
@@ -650,13 +664,16 @@ def main() -> None:
             if http is None
             else [
                 f"- end to end over HTTP, one client on loopback, {max(1, args.signed // 10):,} batches of 100 "
-                f"readings, one a request (unsigned: POST /api/v1/ingest/readings; signed: POST "
+                f"readings, {per} a request (unsigned: POST /api/v1/ingest/readings; signed: POST "
                 f"/api/v1/ingest/batches), {len(http['unsigned'])} alternated runs each, wall clock, unsigned / "
                 f"notarised: "
                 + ", ".join(
-                    f"{u:,.0f} / {s:,.0f}" for u, s in zip(http["unsigned"], http["signed"], strict=True)
+                    f"{u:,.0f} / {s:,.0f}"
+                    for u, s in zip(http[f"unsigned{side}"], http[f"signed{side}"], strict=True)
                 )
-                + f" readings/s; best of each: ratio {max(http['signed']) / max(http['unsigned']):.2f}"
+                + f" readings/s; best of each: ratio "
+                f"{max(http[f'signed{side}']) / max(http[f'unsigned{side}']):.2f}"
+                for side, per in (("", "one"), ("-bulk", f"{BULK}"))
             ]
         ),
         *(

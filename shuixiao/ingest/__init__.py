@@ -7,7 +7,8 @@ act on (:class:`Reason`).  :meth:`Pipeline.replay` runs quarantined records
 again once the cause is fixed.  :func:`import_file` reads CSV and XLSX files;
 :mod:`shuixiao.ingest.mqtt` is the MQTT worker (it needs ``paho-mqtt`` and is
 not imported here).  Adapters read JSON messages with :func:`parse_json` and
-quarantine whole records as :func:`payload_of` writes them.  See
+quarantine whole records as :func:`payload_of` writes them, and answer with
+:func:`results_json`.  See
 ``docs/ingestion.md``.
 """
 
@@ -24,6 +25,7 @@ from shuixiao.ingest._records import (
     ReplayResult,
     Source,
     Status,
+    results_json,
 )
 from shuixiao.ingest.files import FileOptions, ImportReport, import_file, read_records
 from shuixiao.ingest.pipeline import Pipeline
@@ -51,4 +53,5 @@ __all__ = [
     "payload_of",
     "read_records",
     "resolutions",
+    "results_json",
 ]

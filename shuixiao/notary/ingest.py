@@ -42,6 +42,7 @@ Outcomes
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from shuixiao.errors import InvalidInputError, LedgerVerificationError, NotFoundError
-from shuixiao.ingest import BatchResult, ColumnBatch, Columns, Pipeline, Source, Status
+from shuixiao.ingest import BatchResult, ColumnBatch, Columns, Pipeline, Source, Status, results_json
 from shuixiao.ledger import (
     BatchColumns,
     ChainHead,
@@ -151,22 +152,29 @@ class SignedBatchResult:
         >>> SignedBatchResult(SignedStatus.REPLAY, device="gw-1", sequence=3, leaf_index=7).to_dict()["status"]
         'replay'
         """
-        readings = None
-        if self.readings is not None:
-            readings = {
-                "accepted": self.readings.accepted,
-                "duplicate": self.readings.duplicate,
-                "rejected": self.readings.rejected,
-                "results": [
-                    {
-                        "status": r.status.value,
-                        "reason": None if r.reason is None else r.reason.value,
-                        "message": r.message,
-                        "quarantine_id": r.quarantine_id,
-                    }
-                    for r in self.readings.results
-                ],
-            }
+        document = json.loads(self.to_json())
+        assert isinstance(document, dict)
+        return document
+
+    def to_json(self) -> str:
+        """Return :meth:`to_dict` as compact JSON text (the HTTP answer body), in the same order.
+
+        The readings' results are written by :func:`shuixiao.ingest.results_json`, each distinct
+        result once: a batch of many accepted readings makes no object per reading.
+        """
+        head = json.dumps(self._head(), ensure_ascii=False, separators=(",", ":"))[:-1]
+        if self.readings is None:
+            return f'{head},"readings":null}}'
+        counts = {
+            "accepted": self.readings.accepted,
+            "duplicate": self.readings.duplicate,
+            "rejected": self.readings.rejected,
+        }
+        tally = json.dumps(counts, separators=(",", ":"))[:-1]
+        return f'{head},"readings":{tally},"results":{results_json(self.readings.results)}}}}}'
+
+    def _head(self) -> dict[str, Any]:
+        """The members of :meth:`to_dict` but ``readings``."""
         return {
             "status": self.status.value,
             "reason": None if self.reason is None else self.reason.value,
@@ -177,7 +185,6 @@ class SignedBatchResult:
             "leaf_index": self.leaf_index,
             "missing": None if self.missing is None else list(self.missing),
             "incident": self.incident,
-            "readings": readings,
         }
 
 

@@ -8,11 +8,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from shuixiao.errors import PermissionDeniedError
-from shuixiao.ingest import ColumnBatch, RawReading, Reason, RecordResult, Source, Status, payload_of
+from shuixiao.ingest import (
+    ColumnBatch,
+    RawReading,
+    Reason,
+    RecordResult,
+    Source,
+    Status,
+    payload_of,
+    results_json,
+)
 from shuixiao.model import Origin
+from shuixiao.notary import SignedBatchResult, SignedStatus, ingest_signed_batches
 from shuixiao.service._ingest import (
     Body,
     Malformed,
@@ -214,29 +224,9 @@ def _answer(
 
 
 def _document(counts: dict[str, int], results: list[RecordResult]) -> bytes:
-    """The answer as compact JSON (as ``json_response`` writes it), each distinct result written once.
-
-    Most results of a batch are the same object (accepted, duplicate), so a body of ten thousand
-    results costs ten thousand list items, not ten thousand JSON encodings.
-    """
-    written: dict[int, str] = {}
-    items = []
-    for r in results:
-        text = written.get(id(r))  # the results are alive: ids are not reused while this runs
-        if text is None:
-            text = written[id(r)] = json.dumps(
-                {
-                    "status": r.status.value,
-                    "reason": None if r.reason is None else r.reason.value,
-                    "message": r.message,
-                    "quarantine_id": r.quarantine_id,
-                },
-                ensure_ascii=False,
-                separators=(",", ":"),
-            )
-        items.append(text)
+    """The answer as compact JSON (as ``json_response`` writes it), each distinct result written once."""
     head = json.dumps(counts, separators=(",", ":"))[:-1]
-    return f'{head},"results":[{",".join(items)}]}}'.encode()
+    return f'{head},"results":{results_json(results)}}}'.encode()
 
 
 _READING_DOC: dict[str, Any] = {
@@ -315,8 +305,6 @@ async def create_batch(request: Request, device: DevicePrincipal) -> Response:
     order; a refused batch does not stop the others. A token bound to a device refuses (403, nothing
     stored) a request with any batch of another device.
     """
-    from shuixiao.notary import ingest_signed_batches
-
     store, policy = get_store(request), load_policy()
     raw = await read_limited(request.stream(), request.headers.get("content-length"), policy)
     try:
@@ -346,14 +334,21 @@ async def create_batch(request: Request, device: DevicePrincipal) -> Response:
         ingest_signed_batches, store, work, device.enterprise, payloads, detail=detail
     )
     if batches is None:
-        return await run_in_threadpool(_answer_one, request, device, results[0].to_dict())
-    return await run_in_threadpool(_answer_many, request, device, [r.to_dict() for r in results])
+        return await run_in_threadpool(_answer_one, request, device, results[0])
+    return await run_in_threadpool(_answer_many, request, device, results)
 
 
-def _answer_one(request: Request, device: DeviceToken, answer: dict[str, Any]) -> Response:
+def _answer_one(request: Request, device: DeviceToken, result: SignedBatchResult) -> Response:
     """Audit one batch's result and answer it (422 when refused)."""
-    outcome = "failure" if answer["status"] == "refused" else "success"
-    summary = {k: answer[k] for k in ("status", "reason", "device", "sequence", "leaf_index")}
+    refused = result.status is SignedStatus.REFUSED
+    outcome = "failure" if refused else "success"
+    summary = {
+        "status": result.status.value,
+        "reason": None if result.reason is None else result.reason.value,
+        "device": result.device,
+        "sequence": result.sequence,
+        "leaf_index": result.leaf_index,
+    }
     audit(
         request,
         f"device:{device.name}",
@@ -363,22 +358,22 @@ def _answer_one(request: Request, device: DeviceToken, answer: dict[str, Any]) -
         outcome=outcome,
         enterprise=device.enterprise,
     )
-    return JSONResponse(answer, status_code=422 if outcome == "failure" else 200)
+    return Response(result.to_json(), status_code=422 if refused else 200, media_type="application/json")
 
 
-def _answer_many(request: Request, device: DeviceToken, answers: list[dict[str, Any]]) -> Response:
+def _answer_many(request: Request, device: DeviceToken, results: list[SignedBatchResult]) -> Response:
     """Audit a list of batches once, with its counts, and answer 200 with one result per batch."""
-    from shuixiao.notary import SignedStatus
-
-    tally = Counter(a["status"] for a in answers)
-    counts = {s.value: tally[s.value] for s in SignedStatus}
+    tally = Counter(r.status for r in results)
+    counts = {s.value: tally[s] for s in SignedStatus}
     audit(
         request,
         f"device:{device.name}",
         "ingest.batches",
         device.enterprise,
-        {"batches": len(answers), **counts},
+        {"batches": len(results), **counts},
         outcome="failure" if counts[SignedStatus.REFUSED.value] else "success",
         enterprise=device.enterprise,
     )
-    return JSONResponse({**counts, "results": answers})
+    head = json.dumps(counts, separators=(",", ":"))[:-1]
+    items = ",".join(r.to_json() for r in results)
+    return Response(f'{head},"results":[{items}]}}', media_type="application/json")
