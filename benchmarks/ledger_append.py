@@ -43,7 +43,7 @@ from typing import Any
 from _machine import record
 
 from shuixiao.ingest import Batch as IngestBatch
-from shuixiao.ingest import Pipeline, RawReading, Source
+from shuixiao.ingest import ColumnBatch, Pipeline, RawReading, Source
 from shuixiao.ingest._messages import decode
 from shuixiao.ingest.mqtt import DEFAULT_PREFIX, batch_topic, signed_batch_topic
 from shuixiao.ledger import (
@@ -265,8 +265,8 @@ def like_with_like(tmp: Path, count: int, intervals: int, repeats: int) -> dict[
 
     Each run is what the MQTT worker does with 100 messages (one commit), without the broker: an
     unsigned gateway batch goes through :func:`~shuixiao.ingest._messages.decode` and
-    :meth:`Pipeline.ingest_many`; a signed batch through :func:`parse_payload` and
-    :func:`ingest_signed_batches`, then the worker's ``ingest_many`` of the (here no) unsigned messages
+    :meth:`Pipeline.ingest_columns`; a signed batch through :func:`parse_payload` and
+    :func:`ingest_signed_batches`, then the worker's ``ingest_columns`` of the (here no) unsigned messages
     and refusals. Both inputs are held as bytes for the whole run (no objects for the garbage
     collector to walk), each run starts with a collection and a new store, and the unsigned and
     signed runs alternate, so both see the same process state.
@@ -299,17 +299,17 @@ def like_with_like(tmp: Path, count: int, intervals: int, repeats: int) -> dict[
                         for body in plain[first : first + 100]:
                             message = decode(plain_topic, body, DEFAULT_PREFIX)
                             batches.append(
-                                IngestBatch(
-                                    message.enterprise, message.records, Source(Origin.MQTT, plain_topic)
+                                ColumnBatch(
+                                    message.enterprise, message.columns, Source(Origin.MQTT, plain_topic)
                                 )
                             )
-                        done += pipeline.ingest_many(batches)
+                        done += pipeline.ingest_columns(batches)
                     else:
                         payloads = [parse_payload(body) for body in signed[first : first + 100]]
                         done += ingest_signed_batches(
                             store, pipeline, "bench", payloads, origin=Origin.MQTT, detail=signed_topic
                         )
-                        pipeline.ingest_many([], rejects=[])
+                        pipeline.ingest_columns([], rejects=[])
                 rates[name].append(count * intervals * METERS / (time.process_time() - cpu_started))
                 rates[f"{name}_wall"].append(count * intervals * METERS / (time.perf_counter() - started))
                 accepted = [r.accepted if name == "unsigned" else r.readings.accepted for r in done]
@@ -543,7 +543,7 @@ def _like_line(size: int, batches: int, rates: dict[str, list[float]]) -> str:
     return (
         f"- like with like, notarised vs unsigned ingestion as the MQTT worker does it without the broker "
         f"(the same readings as JSON bodies: unsigned gateway batches through decode and "
-        f"Pipeline.ingest_many, signed batches through parse_payload and ingest_signed_batches; 100 messages "
+        f"Pipeline.ingest_columns, signed batches through parse_payload and ingest_signed_batches; 100 messages "
         f"a commit; both inputs held as bytes, runs alternated, a collection before each), {batches:,} "
         f"batches of {size} readings, {len(unsigned)} runs each, process CPU time, unsigned / notarised: "
         f"{listed} readings/s; best of {len(unsigned)}: ratio {best:.2f} (target ≥ 0.70: "

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, Final
 
 from shuixiao.errors import InvalidInputError
 from shuixiao.ingest._parse import parse_json
-from shuixiao.ingest._records import RawReading
+from shuixiao.ingest._records import Columns
 
 __all__ = [
     "DEFAULT_PREFIX",
@@ -40,6 +41,8 @@ MAX_PAYLOAD: Final = 1_048_576
 MAX_READINGS: Final = 10_000
 """Most readings in one message."""
 
+_FIELDS: Final = ("ts", "value", "unit", "quality")  # of each item, beside its meter
+
 
 @dataclass(frozen=True)
 class Message:
@@ -49,12 +52,13 @@ class Message:
     ----------
     enterprise : str
         From the topic.
-    records : list of RawReading
-        In payload order; ``row`` is the position in the payload list (1-based).
+    columns : Columns
+        The records in payload order, as columns; ``rows`` is the position in the payload list
+        (1-based).
     """
 
     enterprise: str
-    records: list[RawReading]
+    columns: Columns
 
 
 class Malformed(Exception):
@@ -161,7 +165,7 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Message:
     Examples
     --------
     >>> m = decode("shuixiao/v1/xg-steel/FT-101/reading", b'{"ts": 1735689600, "value": 12.5}')
-    >>> m.enterprise, m.records[0].meter, m.records[0].value
+    >>> m.enterprise, m.columns.meters[0], m.columns.values[0]
     ('xg-steel', 'FT-101', 12.5)
     """
     head = prefix.split("/")
@@ -209,18 +213,23 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Message:
             enterprise,
             meter,
         )
-    records: list[RawReading] = []
-    add = records.append
-    for n, item in enumerate(items, start=1):
-        if type(item) is not dict:
-            raise Malformed(f"item {n} is {_kind(item)}; each item must be {shape}", enterprise, meter)
-        if meter is not None and "meter" in item and item["meter"] != meter:
-            raise Malformed(
-                f"item {n} names meter {item['meter']!r}, but the topic names {meter!r}", enterprise, meter
-            )
-        get = item.get
-        add(RawReading(meter or get("meter"), get("ts"), get("value"), get("unit"), get("quality"), n))
-    return Message(enterprise, records)
+    if not all(type(item) is dict for item in items):
+        n, item = next((n, item) for n, item in enumerate(items, start=1) if type(item) is not dict)
+        raise Malformed(f"item {n} is {_kind(item)}; each item must be {shape}", enterprise, meter)
+    count = len(items)
+    if meter is None:
+        meters = list(map(dict.get, items, repeat("meter")))
+    else:
+        for n, item in enumerate(items, start=1):
+            if "meter" in item and item["meter"] != meter:
+                raise Malformed(
+                    f"item {n} names meter {item['meter']!r}, but the topic names {meter!r}",
+                    enterprise,
+                    meter,
+                )
+        meters = [meter] * count
+    ts, values, units, qualities = (list(map(dict.get, items, repeat(name))) for name in _FIELDS)
+    return Message(enterprise, Columns(meters, ts, values, units, qualities, range(1, count + 1)))
 
 
 def _kind(item: Any) -> str:

@@ -77,7 +77,7 @@ from shuixiao.ingest._messages import (
     reading_topic,
     subscriptions,
 )
-from shuixiao.ingest._records import Batch, Reason, Source, Status, zone
+from shuixiao.ingest._records import ColumnBatch, Reason, Source, Status, zone
 from shuixiao.ingest.pipeline import Pipeline
 from shuixiao.model import Origin
 from shuixiao.notary import SignedBatchResult, SignedStatus, ingest_signed_batches
@@ -465,7 +465,7 @@ class MqttWorker:
         return batch
 
     def _commit(self, client: mqtt.Client, batch: list[tuple[int, mqtt.MQTTMessage]]) -> None:
-        batches: list[Batch] = []
+        batches: list[ColumnBatch] = []
         rejects: list[QuarantineEntry] = []
         signed: dict[str, list[mqtt.MQTTMessage]] = {}
         for _generation, message in batch:
@@ -489,12 +489,12 @@ class MqttWorker:
                 )
                 continue
             source = Source(Origin.MQTT, message.topic, self._timezone)
-            batches.append(Batch(decoded.enterprise, decoded.records, source))
+            batches.append(ColumnBatch(decoded.enterprise, decoded.columns, source))
         delay = 1.0
         while True:
             try:
                 notarised, refusals = self._notarise(signed)  # idempotent: a retry finds them logged
-                results = self._pipeline.ingest_many(batches, rejects=[*rejects, *refusals])
+                results = self._pipeline.ingest_columns(batches, rejects=[*rejects, *refusals])
                 break
             except ShuixiaoError as err:
                 self._on_status(

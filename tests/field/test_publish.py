@@ -84,7 +84,7 @@ def test_mqtt_messages_are_what_the_ingest_worker_reads(
         assert message.qos == 1
         decoded = decode(message.topic, bytes(message.payload), prefix)
         assert decoded.enterprise == "xg-steel"
-        records += decoded.records
+        records += decoded.columns.records()
     assert [len(json.loads(m.payload)) for m in listener.messages] == [500, 500, 200]
     assert [(r.meter, r.ts, r.value, r.unit, r.quality) for r in records] == [
         (p.reading.meter, p.reading.ts, p.reading.value, p.reading.unit, p.reading.quality) for p in items

@@ -25,11 +25,11 @@ def test_topics() -> None:
 def test_one_reading_and_a_list_on_a_meter_topic() -> None:
     one = decode("shuixiao/v1/xg-steel/FT-101/reading", b'{"ts": "2025-01-01T08:00+08:00", "value": 1.5}')
     assert one.enterprise == "xg-steel"
-    assert one.records == [RawReading("FT-101", "2025-01-01T08:00+08:00", 1.5, None, None, 1)]
+    assert one.columns.records() == [RawReading("FT-101", "2025-01-01T08:00+08:00", 1.5, None, None, 1)]
     payload = json.dumps([{"ts": 1, "value": 2, "unit": "L", "quality": "suspect"}, {"ts": 2, "value": 3}])
     many = decode("shuixiao/v1/xg-steel/FT-101/reading", payload.encode())
-    assert [r.unit for r in many.records] == ["L", None]
-    assert [r.quality for r in many.records] == ["suspect", None]
+    assert list(many.columns.units) == ["L", None]
+    assert list(many.columns.qualities) == ["suspect", None]
 
 
 def test_a_batch() -> None:
@@ -37,7 +37,8 @@ def test_a_batch() -> None:
         [{"meter": "FT-101", "ts": 1, "value": 2}, {"ts": 2, "value": 3, "extra": "kept out"}]
     )
     batch = decode("shuixiao/v1/xg-steel/batch", payload.encode("utf-8"))
-    assert [(r.meter, r.ts, r.value, r.row) for r in batch.records] == [("FT-101", 1, 2, 1), (None, 2, 3, 2)]
+    records = batch.columns.records()
+    assert [(r.meter, r.ts, r.value, r.row) for r in records] == [("FT-101", 1, 2, 1), (None, 2, 3, 2)]
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ from paho.mqtt.properties import Properties
 
 from shuixiao.alarms import Alarm, AlarmState
 from shuixiao.errors import InvalidInputError, StorageError
-from shuixiao.ingest import Batch, Pipeline
+from shuixiao.ingest import ColumnBatch, Pipeline
 from shuixiao.ingest._coverage import ALARM_KIND, claim_topic
 from shuixiao.ingest.mqtt import CommitReport, MqttWorker, batch_topic, reading_topic
 from shuixiao.model import Enterprise, Park, Region
@@ -237,14 +237,14 @@ def test_a_worker_given_enterprises_receives_only_theirs(
 
 def _recording(pipeline: Pipeline, enterprises: list[str]) -> Pipeline:
     """``pipeline``, noting the enterprise of every batch it commits in ``enterprises``."""
-    real = pipeline.ingest_many
+    real = pipeline.ingest_columns
 
-    def ingest_many(batches: list[Batch], **kwargs: Any) -> Any:
+    def ingest_columns(batches: list[ColumnBatch], **kwargs: Any) -> Any:
         results = real(batches, **kwargs)
         enterprises.extend(batch.enterprise for batch in batches)
         return results
 
-    pipeline.ingest_many = ingest_many  # type: ignore[method-assign]
+    pipeline.ingest_columns = ingest_columns  # type: ignore[method-assign]
     return pipeline
 
 
@@ -315,7 +315,7 @@ def test_nothing_is_acknowledged_while_the_database_fails(
 ) -> None:
     failures = {"left": 2}
     pipeline = Pipeline(saved)
-    real = pipeline.ingest_many
+    real = pipeline.ingest_columns
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
         if failures["left"]:
@@ -323,7 +323,7 @@ def test_nothing_is_acknowledged_while_the_database_fails(
             raise StorageError("database is locked")
         return real(*args, **kwargs)
 
-    pipeline.ingest_many = flaky  # type: ignore[method-assign]
+    pipeline.ingest_columns = flaky  # type: ignore[method-assign]
     running = Running(
         saved, broker, mqtt_names["prefix"], mqtt_names["group"], mqtt_names["a"], pipeline=pipeline
     )
@@ -347,13 +347,13 @@ def test_a_crash_between_commit_and_acknowledgement_redelivers_as_duplicates(
 ) -> None:
     prefix, group = mqtt_names["prefix"], mqtt_names["group"]
     pipeline = Pipeline(saved)
-    real = pipeline.ingest_many
+    real = pipeline.ingest_columns
 
     def commit_then_crash(*args: Any, **kwargs: Any) -> Any:
         real(*args, **kwargs)
         raise Crash
 
-    pipeline.ingest_many = commit_then_crash  # type: ignore[method-assign]
+    pipeline.ingest_columns = commit_then_crash  # type: ignore[method-assign]
     lines: list[str] = []
     worker = MqttWorker(
         saved,
