@@ -615,7 +615,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--days", type=int, default=10, help="days of readings (38 meters at 15 min)")
+    parser.add_argument(
+        "--days", type=int, default=30, help="days of readings (38 meters at 15 min; 30: eleven HTTP bodies)"
+    )
     parser.add_argument("--budget", type=float, default=6.0, help="seconds for each time-boxed measurement")
     parser.add_argument(
         "--postgres", default=POSTGRES, help="PostgreSQL server (a database is created there)"

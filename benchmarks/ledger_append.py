@@ -9,7 +9,8 @@ hashing an RFC 9162 append needs), and the unsigned ingestion of the same readin
 
 The ingestion target is judged like with like (:func:`like_with_like`): the same readings arrive as
 JSON bodies, unsigned through the MQTT worker's unsigned path and signed through its notarised path,
-``--repeats`` alternated runs of each. The earlier comparison, whose unsigned side hands pre-built
+``--repeats`` alternated runs of each, in batches of 500 readings (what the gateway agent seals when
+readings wait, ``signing.batch_size``), 100 and 10. The earlier comparison, whose unsigned side hands pre-built
 records to the pipeline and reads no JSON, is kept as a secondary line.
 
 The audit runs over a store of ``--audit-readings`` notarised readings (default a million, about nine
@@ -563,7 +564,10 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=10_000, help="leaves or batches per transaction")
     parser.add_argument("--batches", type=int, default=100_000)
     parser.add_argument(
-        "--signed", type=int, default=2_000, help="signed batches of 10 readings (of 100: a tenth as many)"
+        "--signed",
+        type=int,
+        default=2_000,
+        help="signed batches of 10 readings (of 100: a tenth as many; of 500: a fiftieth)",
     )
     parser.add_argument("--proofs", type=int, default=1_000)
     parser.add_argument(
@@ -621,7 +625,11 @@ def main() -> None:
         ]
         like = [
             (intervals, like_with_like(Path(tmp), max(1, args.signed // intervals), intervals, args.repeats))
-            for intervals in (10, 1)
+            for intervals in (
+                50,
+                10,
+                1,
+            )  # 500 readings a batch: what the gateway agent seals (signing.batch_size)
         ]
         audits = [
             (n, audit_at_scale(Path(tmp), args.audit_readings, n, args.repeats, args.audit_workers))
