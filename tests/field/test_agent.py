@@ -430,6 +430,23 @@ def test_modbus_meters_reach_the_store(
     store.close()
 
 
+def _signing_device(
+    platform: Platform, tmp_path: Path, device: str, **binding: Any
+) -> tuple[bytes, LedgerStore]:
+    """Write the device's new Ed25519 key to ``device.key`` (mode 0600), register it and bind the meters.
+
+    Returns the private key and the platform's ledger; ``binding`` goes to ``set_meters``.
+    """
+    private_key, public_key = generate_ed25519_key()
+    key_file = tmp_path / "device.key"
+    key_file.write_text(private_key.hex() + "\n", encoding="ascii")
+    key_file.chmod(0o600)
+    ledger = LedgerStore(platform.store)
+    ledger.add_device_key(ENTERPRISE, device, public_key, dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    ledger.set_meters(ENTERPRISE, METERS, device=device, **binding)
+    return private_key, ledger
+
+
 def test_signed_batches_are_notarised(
     platform: Platform,
     demo: tuple[Any, EnterpriseData],
@@ -437,15 +454,9 @@ def test_signed_batches_are_notarised(
     names: dict[str, str],
     tmp_path: Path,
 ) -> None:
-    private_key, public_key = generate_ed25519_key()
-    key_file = tmp_path / "device.key"
-    key_file.write_text(private_key.hex() + "\n", encoding="ascii")
-    key_file.chmod(0o600)
     gateway = names["gateway"]
-    ledger = LedgerStore(platform.store)
-    ledger.add_device_key(ENTERPRISE, gateway, public_key, dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
     # signed batches only: the agent signs every reading, the few the demo flags suspect or bad with their flag
-    ledger.set_meters(ENTERPRISE, METERS, device=gateway, unsigned_allowed=False)
+    _, ledger = _signing_device(platform, tmp_path, gateway, unsigned_allowed=False)
     extra = "signing: {key_file: device.key, batch_size: 100}\n"
     worker = _worker(platform, broker, names)
     try:
@@ -660,13 +671,7 @@ def test_signed_batches_over_http(
 ) -> None:
     from shuixiao.service.accounts import issue_device_token
 
-    private_key, public_key = generate_ed25519_key()
-    key_file = tmp_path / "device.key"
-    key_file.write_text(private_key.hex() + "\n", encoding="ascii")
-    key_file.chmod(0o600)
-    ledger = LedgerStore(platform.store)
-    ledger.add_device_key(ENTERPRISE, "gw-http", public_key, dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
-    ledger.set_meters(ENTERPRISE, METERS, device="gw-http", unsigned_allowed=False)  # as above
+    _, ledger = _signing_device(platform, tmp_path, "gw-http", unsigned_allowed=False)  # as above
     token, _ = issue_device_token(platform.store, "gw-http", ENTERPRISE, "test", device="gw-http")
     served = Served(platform)
     meters = "\n".join(f"  - {{id: {m}, demo: {{}}}}" for m in METERS)
@@ -710,13 +715,7 @@ def test_a_backlog_of_signed_batches_goes_in_one_request(
 ) -> None:
     from shuixiao.service.accounts import issue_device_token
 
-    private_key, public_key = generate_ed25519_key()
-    key_file = tmp_path / "device.key"
-    key_file.write_text(private_key.hex() + "\n", encoding="ascii")
-    key_file.chmod(0o600)
-    ledger = LedgerStore(platform.store)
-    ledger.add_device_key(ENTERPRISE, "gw-http", public_key, dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
-    ledger.set_meters(ENTERPRISE, METERS, device="gw-http")
+    private_key, ledger = _signing_device(platform, tmp_path, "gw-http")
     token, _ = issue_device_token(platform.store, "gw-http", ENTERPRISE, "test", device="gw-http")
     # an outage's backlog: five sealed batches, the third of a meter the device is not bound to
     series = next(s for s in demo[1].series if s.meter_id == "FT-1001")

@@ -26,6 +26,18 @@ def _state(world: Any) -> tuple[int, int]:
     return world.store.count_readings("xg-steel"), sum(world.store.count_quarantine(replayed=None).values())
 
 
+def _bound_client(world: Any, device: str) -> Any:
+    """A client with a new device token of the steel works bound to ``device``."""
+    issued = (
+        world.client("admin")
+        .post("/api/v1/device-tokens", json={"name": "bound", "enterprise": "xg-steel", "device": device})
+        .json()["token"]
+    )
+    bound = world.client()
+    bound.headers["Authorization"] = f"Bearer {issued}"
+    return bound
+
+
 def _quarantined(world: Any) -> list[Any]:
     return world.store.list_quarantine(replayed=None)
 
@@ -271,13 +283,7 @@ def test_signed_batches_go_to_the_notary(world: Any) -> None:
     assert (
         malformed.status_code == 422 and malformed.json()["type"] == "urn:shuixiao:problem:malformed_payload"
     )
-    issued = (
-        world.client("admin")
-        .post("/api/v1/device-tokens", json={"name": "bound", "enterprise": "xg-steel", "device": "gw-other"})
-        .json()["token"]
-    )
-    bound = world.client()
-    bound.headers["Authorization"] = f"Bearer {issued}"
+    bound = _bound_client(world, "gw-other")
     assert bound.post("/api/v1/ingest/batches", json=payload).status_code == 403
     actions = world.client("admin").get("/api/v1/audit", params={"action": "ingest.batch"}).json()["items"]
     assert [e["outcome"] for e in actions] == ["failure", "success", "success"]
@@ -385,13 +391,7 @@ def test_a_list_over_the_batch_limit_stores_nothing(world: Any) -> None:
 def test_a_list_with_a_batch_of_another_device_stores_nothing(world: Any) -> None:
     chain = _chain(_signing_device(world), 2)
     stranger = _chain(generate_ed25519_key()[0], 1, device="gw-other")
-    issued = (
-        world.client("admin")
-        .post("/api/v1/device-tokens", json={"name": "bound", "enterprise": "xg-steel", "device": "gw-sig"})
-        .json()["token"]
-    )
-    bound = world.client()
-    bound.headers["Authorization"] = f"Bearer {issued}"
+    bound = _bound_client(world, "gw-sig")
     before = _state(world)
     answer = bound.post(BATCHES, json={"batches": [chain[0], stranger[0], chain[1]]})
     assert answer.status_code == 403
