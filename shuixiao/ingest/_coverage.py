@@ -14,7 +14,9 @@ clears it itself.  Every worker follows the claims of its group
 enterprises (:func:`uncovered`).  An enterprise no claim covers raises an
 alarm of kind :data:`ALARM_KIND` (key ``group:<group>``, severity warning),
 one per enterprise and group whichever worker finds it first; the alarm is
-cleared when a claim covers the enterprise again.  A worker that stopped (or
+cleared when a claim covers the enterprise again.  Workers that share an
+enterprise (:func:`shared`) are reported too: a shared subscription deals a
+gateway's messages to them in turn, which is slower than one worker.  A worker that stopped (or
 died) without ``--retire`` keeps its session, so the broker queues its share
 for a while instead of dropping it; its enterprises count as uncovered all the
 same, as nothing stores their readings until a worker consumes them again.
@@ -43,6 +45,7 @@ __all__ = [
     "claim_topic",
     "claims_filter",
     "parse_claim",
+    "shared",
     "uncovered",
     "uncovered_alarm",
 ]
@@ -174,6 +177,31 @@ def uncovered(enterprises: Iterable[str], claims: Iterable[Claim]) -> list[str]:
     return sorted(set(enterprises) - covered)
 
 
+def shared(claims: Iterable[Claim]) -> dict[str, list[str]]:
+    """Return the client ids of the workers that share an enterprise, by enterprise (``*``: every one).
+
+    Workers that claim the same enterprise (or every one) subscribe to the same topics in the
+    group's shared subscription, so the broker deals each gateway's messages to them in turn:
+    every commit of one then brings readings earlier than the other has just stored, which makes
+    their buckets be recomputed, and on one database the two wait for each other. It is slower
+    than one worker (``docs/ingestion.md``, "Static partitions").
+
+    Examples
+    --------
+    >>> shared([Claim("w1", None), Claim("w2", None), Claim("w3", frozenset({"a"}))])
+    {'*': ['w1', 'w2']}
+    >>> shared([Claim("w1", frozenset({"a", "b"})), Claim("w2", frozenset({"b"}))])
+    {'b': ['w1', 'w2']}
+    >>> shared([Claim("w1", frozenset({"a"})), Claim("w2", frozenset({"b"}))])
+    {}
+    """
+    workers: dict[str, list[str]] = {}
+    for claim in sorted(claims, key=lambda c: c.client_id):
+        for name in ("*",) if claim.enterprises is None else sorted(claim.enterprises):
+            workers.setdefault(name, []).append(claim.client_id)
+    return {name: ids for name, ids in sorted(workers.items()) if len(ids) > 1}
+
+
 def uncovered_alarm(enterprise: str, group: str, claims: Iterable[Claim]) -> AlarmSpec:
     """Return the alarm of an enterprise that no worker of ``group`` consumes."""
     fix = f"start a worker with --enterprise {enterprise} or one without --enterprise"
@@ -242,7 +270,7 @@ class Coverage:
         self._next_read = 0.0
         self._retry_at = 0.0
         self._enterprises: list[str] | None = None
-        self._reported: tuple[list[str], bool] | None = None  # what the last status line said
+        self._reported: tuple[list[str], bool, dict[str, list[str]]] | None = None  # what the last lines said
 
     @property
     def claims(self) -> Mapping[str, Claim]:
@@ -316,9 +344,10 @@ class Coverage:
                     )
                 except (AlarmStateError, NotFoundError):
                     pass  # cleared meanwhile by another worker of the group
-        if self._reported == (missing, mixed):
+        sharing = shared(claims)
+        if self._reported == (missing, mixed, sharing):
             return
-        self._reported = (missing, mixed)
+        self._reported = (missing, mixed, sharing)
         if missing:
             names = ", ".join(missing)
             self._on_status(
@@ -334,6 +363,13 @@ class Coverage:
             self._on_status(
                 f"group {self._group} mixes workers with and without --enterprise: the listed enterprises' "
                 "messages are committed twice"
+            )
+        for name, workers in sharing.items():
+            what = "every enterprise" if name == "*" else name
+            self._on_status(
+                f"workers {', '.join(workers)} of group {self._group} share {what}: the broker deals each "
+                "gateway's messages to them in turn, which is slower than one worker; give each worker its own "
+                "enterprises with --enterprise"
             )
 
 

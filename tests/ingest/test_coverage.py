@@ -186,6 +186,29 @@ def test_a_worker_without_enterprises_covers_all_and_mixing_is_reported(two: Sto
     assert lines[-1].startswith("group g1 mixes workers with and without --enterprise")
 
 
+def test_workers_sharing_an_enterprise_are_reported_with_the_fix(two: Store) -> None:
+    clock, lines = Clock(), list[str]()
+    coverage = Coverage(two, "g1", settle=0.0, interval=60.0, on_status=lines.append, clock=clock)
+    coverage.connected()
+    coverage.receive("p/workers/g1/a", _claim("a", E, OTHER))
+    coverage.receive("p/workers/g1/b", _claim("b", OTHER))
+    coverage.tick()
+    assert lines[-1] == (
+        f"workers a, b of group g1 share {OTHER}: the broker deals each gateway's messages to them in turn, "
+        "which is slower than one worker; give each worker its own enterprises with --enterprise"
+    )
+    coverage.receive("p/workers/g1/b", _claim("b"))  # b now consumes every enterprise, as a does not
+    coverage.receive("p/workers/g1/c", _claim("c"))
+    coverage.tick()
+    assert lines[-1].startswith("workers b, c of group g1 share every enterprise: ")
+    reported = len(lines)
+    coverage.receive("p/workers/g1/c", b"")  # c stopped: nothing is shared any more
+    coverage.receive("p/workers/g1/a", _claim("a", E))
+    coverage.receive("p/workers/g1/b", _claim("b", OTHER))
+    coverage.tick()
+    assert lines[reported:] == ["the 2 worker(s) of group g1 consume all 2 enterprises of the store"]
+
+
 def test_the_groups_keep_their_own_alarms(two: Store) -> None:
     clock = Clock()
     first = Coverage(two, "g1", settle=0.0, interval=60.0, on_status=lambda _line: None, clock=clock)
