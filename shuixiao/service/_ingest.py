@@ -148,9 +148,8 @@ def signed_batches(document: Any, policy: Policy) -> list[dict[str, Any]] | None
         413 when it holds more than ``ingest_max_batches`` batches.
     """
     if not isinstance(document, dict):
-        kind = "null" if document is None else type(document).__name__
         raise Malformed(
-            f'the body is {kind}; send a signed batch (an object) or {{"batches": [<batch>, ...]}}'
+            f'the body is {_kind(document)}; send a signed batch (an object) or {{"batches": [<batch>, ...]}}'
         )
     if "batches" not in document:
         return None
@@ -164,9 +163,13 @@ def signed_batches(document: Any, policy: Policy) -> list[dict[str, Any]] | None
         raise _too_large(f"{len(items):,} signed batches in one request", policy.ingest_max_batches)
     for n, item in enumerate(items, start=1):
         if type(item) is not dict:
-            kind = "null" if item is None else type(item).__name__
-            raise Malformed(f"batch {n} is {kind}; each batch is an object in the transport form")
+            raise Malformed(f"batch {n} is {_kind(item)}; each batch is an object in the transport form")
     return items
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, for a message: ``null`` or its Python type's name."""
+    return "null" if value is None else type(value).__name__
 
 
 def _parse_json(data: bytes) -> Any:
@@ -196,8 +199,7 @@ def _json(data: bytes, policy: Policy) -> Body:
     _count(len(items), policy)
     if not all(type(item) is dict for item in items):
         n, item = next((n, item) for n, item in enumerate(items, start=1) if type(item) is not dict)
-        kind = "null" if item is None else type(item).__name__
-        raise Malformed(f"reading {n} is {kind}; each reading is an object with meter, ts and value")
+        raise Malformed(f"reading {n} is {_kind(item)}; each reading is an object with meter, ts and value")
     meters, ts, values, units, qualities = (list(map(dict.get, items, repeat(name))) for name in _FIELDS)
     return Body(enterprise, Columns(meters, ts, values, units, qualities, range(1, len(items) + 1)))
 
