@@ -38,6 +38,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +221,26 @@ def _works() -> tuple[list[Region], list[Park], Enterprise]:
     return regions, [Park("xt", "园区", "cn-hn-xt")], enterprise
 
 
+@contextmanager
+def _bench_store(path: Path, public_key: bytes | None) -> Iterator[Store]:
+    """A new SQLite store at ``path`` holding the benchmark enterprise.
+
+    With ``public_key``, the key of gateway ``gw-1`` is registered and every meter bound to it, so the
+    meters take signed batches of that gateway only; without, the meters take unsigned readings.
+    """
+    import datetime as dt
+
+    regions, parks, works = _works()
+    with Store.open(f"sqlite:///{path}") as store:
+        store.upgrade()
+        store.save_model(regions, parks, [works])
+        if public_key is not None:
+            ledger = LedgerStore(store)
+            ledger.add_device_key("bench", "gw-1", public_key, dt.datetime.fromtimestamp(T0 - 86_400, dt.UTC))
+            ledger.set_meters("bench", [m.id for m in works.meters], device="gw-1")
+        yield store
+
+
 def _chain(
     works: Enterprise, count: int, intervals: int, private_key: bytes
 ) -> Iterator[tuple[Batch, bytes]]:
@@ -272,25 +293,15 @@ def like_with_like(tmp: Path, count: int, intervals: int, repeats: int) -> dict[
     collector to walk), each run starts with a collection and a new store, and the unsigned and
     signed runs alternate, so both see the same process state.
     """
-    import datetime as dt
 
-    regions, parks, works = _works()
     plain, signed, public_key, encodings = _gateway_bodies(count, intervals)
     plain_topic, signed_topic = batch_topic("bench"), signed_batch_topic("bench", "gw-1")
     rates: dict[str, list[float]] = {"unsigned": [], "signed": [], "unsigned_wall": [], "signed_wall": []}
     for run in range(repeats):
         for name in ("unsigned", "signed") if run % 2 == 0 else ("signed", "unsigned"):
-            with Store.open(f"sqlite:///{tmp}/like-{intervals}-{name}-{run}.db") as store:
-                store.upgrade()
-                store.save_model(regions, parks, [works])
+            key = None if name == "unsigned" else public_key
+            with _bench_store(tmp / f"like-{intervals}-{name}-{run}.db", key) as store:
                 pipeline = Pipeline(store, clock=lambda: T0 + 4000 * 86_400)
-                unsigned = name.startswith("unsigned")
-                if not unsigned:
-                    ledger = LedgerStore(store)
-                    ledger.add_device_key(
-                        "bench", "gw-1", public_key, dt.datetime.fromtimestamp(T0 - 86_400, dt.UTC)
-                    )
-                    ledger.set_meters("bench", [m.id for m in works.meters], device="gw-1")
                 done: list[Any] = []  # the results, checked after the clock stops
                 gc.collect()
                 started, cpu_started = time.perf_counter(), time.process_time()
@@ -332,7 +343,6 @@ def over_http(tmp: Path, count: int, intervals: int, repeats: int) -> dict[str, 
     loopback (the application of ``shuixiao serve``, started by ``benchmarks/ingest_throughput.py``);
     ``repeats`` alternated runs of each side, each on a new store and server.
     """
-    import datetime as dt
 
     import httpx
     from ingest_throughput import serving
@@ -340,7 +350,6 @@ def over_http(tmp: Path, count: int, intervals: int, repeats: int) -> dict[str, 
     from shuixiao.service._secrets import new_token
     from shuixiao.storage import AccountStore
 
-    regions, parks, works = _works()
     plain, signed, public_key, _ = _gateway_bodies(count, intervals)
     bodies_of = {
         "unsigned": [b'{"readings": ' + body + b"}" for body in plain],
@@ -357,20 +366,13 @@ def over_http(tmp: Path, count: int, intervals: int, repeats: int) -> dict[str, 
     sides = list(bodies_of)
     for run in range(repeats):
         for name in sides if run % 2 == 0 else sides[::-1]:
-            with Store.open(f"sqlite:///{tmp}/http-{intervals}-{name}-{run}.db") as store:
-                store.upgrade()
-                store.save_model(regions, parks, [works])
+            unsigned = name.startswith("unsigned")
+            key = None if unsigned else public_key
+            with _bench_store(tmp / f"http-{intervals}-{name}-{run}.db", key) as store:
                 token, digest = new_token("sxd_")
                 AccountStore(store).add_device_token(
                     digest, "bench-gw-1", "bench", "benchmark", device="gw-1"
                 )
-                unsigned = name.startswith("unsigned")
-                if not unsigned:
-                    ledger = LedgerStore(store)
-                    ledger.add_device_key(
-                        "bench", "gw-1", public_key, dt.datetime.fromtimestamp(T0 - 86_400, dt.UTC)
-                    )
-                    ledger.set_meters("bench", [m.id for m in works.meters], device="gw-1")
                 path = "/api/v1/ingest/readings" if unsigned else "/api/v1/ingest/batches"
                 bodies = bodies_of[name]
                 headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -406,20 +408,14 @@ def notarised_vs_unsigned(tmp: Path, count: int, intervals: int) -> tuple[float,
     their readings (in CPU time): the work notarisation cannot avoid, which caps the ratio at
     ``1 / (1 + fraction)``. The very last is the CPU time those checks take. [s]
     """
-    import datetime as dt
 
-    regions, parks, works = _works()
+    _, _, works = _works()
     rates, cpu = [], []
     for signed, name in ((False, "unsigned"), (True, "signed"), (False, "batch-unit")):
-        with Store.open(f"sqlite:///{tmp}/{intervals}-{name}.db") as store:
-            store.upgrade()
-            store.save_model(regions, parks, [works])
+        private_key, public_key = generate_ed25519_key()
+        # notarised meters take signed batches only; the unsigned runs leave them unbound
+        with _bench_store(tmp / f"{intervals}-{name}.db", public_key if signed else None) as store:
             pipeline = Pipeline(store, clock=lambda: T0 + 4000 * 86_400)
-            private_key, public_key = generate_ed25519_key()
-            ledger = LedgerStore(store)
-            ledger.add_device_key("bench", "gw-1", public_key, dt.datetime.fromtimestamp(T0 - 86_400, dt.UTC))
-            if signed:  # notarised meters take signed batches only; the unsigned run leaves them unbound
-                ledger.set_meters("bench", [m.id for m in works.meters], device="gw-1")
             payloads, plain, signed_encodings = [], [], []
             for batch, signature in _chain(works, count, intervals, private_key):
                 # each run holds its own input only (the collector's full passes walk whatever is alive)
@@ -477,19 +473,13 @@ def audit_at_scale(
     ``shuixiao ledger verify`` chooses), alternated, a collection before each. Also returned: the
     store's size [MiB] and the CPU time of the batches' Ed25519 checks alone, one core [s].
     """
-    import datetime as dt
 
     count = max(1, readings // (intervals * METERS))
     path = tmp / f"audit-{intervals}.db"
-    regions, parks, works = _works()
+    _, _, works = _works()
     private_key, public_key = generate_ed25519_key()
-    with Store.open(f"sqlite:///{path}") as store:
-        store.upgrade()
-        store.save_model(regions, parks, [works])
+    with _bench_store(path, public_key) as store:
         pipeline = Pipeline(store, clock=lambda: T0 + 4000 * 86_400)
-        ledger = LedgerStore(store)
-        ledger.add_device_key("bench", "gw-1", public_key, dt.datetime.fromtimestamp(T0 - 86_400, dt.UTC))
-        ledger.set_meters("bench", [m.id for m in works.meters], device="gw-1")
         chain = _chain(works, count, intervals, private_key)
         encodings = []
         while group := list(itertools.islice(chain, 100)):  # an MQTT worker commits up to 100 messages
@@ -497,7 +487,8 @@ def audit_at_scale(
             ingest_signed_batches(
                 store, pipeline, "bench", [batch_to_json(b, s) for b, s in group], received_at=T0
             )
-        alone, parallel = [], []
+        alone: list[float] = []
+        parallel: list[float] = []
         for _ in range(repeats):
             for audit_workers, rates in ((1, alone), (workers, parallel)):
                 gc.collect()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any, Final
 
 from shuixiao.errors import InvalidInputError
@@ -40,8 +39,6 @@ MAX_PAYLOAD: Final = 1_048_576
 """Largest payload read. [bytes]"""
 MAX_READINGS: Final = 10_000
 """Most readings in one message."""
-
-_FIELDS: Final = ("ts", "value", "unit", "quality")  # of each item, beside its meter
 
 
 @dataclass(frozen=True)
@@ -216,10 +213,7 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Message:
     if not all(type(item) is dict for item in items):
         n, item = next((n, item) for n, item in enumerate(items, start=1) if type(item) is not dict)
         raise Malformed(f"item {n} is {_kind(item)}; each item must be {shape}", enterprise, meter)
-    count = len(items)
-    if meter is None:
-        meters = list(map(dict.get, items, repeat("meter")))
-    else:
+    if meter is not None:
         for n, item in enumerate(items, start=1):
             if "meter" in item and item["meter"] != meter:
                 raise Malformed(
@@ -227,9 +221,7 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Message:
                     enterprise,
                     meter,
                 )
-        meters = [meter] * count
-    ts, values, units, qualities = (list(map(dict.get, items, repeat(name))) for name in _FIELDS)
-    return Message(enterprise, Columns(meters, ts, values, units, qualities, range(1, count + 1)))
+    return Message(enterprise, Columns.of_objects(items, meter))
 
 
 def _kind(item: Any) -> str:

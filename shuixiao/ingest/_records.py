@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
+from itertools import repeat
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shuixiao.errors import InvalidInputError
@@ -156,6 +157,9 @@ class Batch:
     source: Source
 
 
+_OBJECT_FIELDS: Final = ("ts", "value", "unit", "quality")  # of a reading object, beside its meter
+
+
 @dataclass(frozen=True)
 class Columns:
     """Records held column by column: entry ``i`` of each sequence is a field of record ``i``.
@@ -212,6 +216,24 @@ class Columns:
             return cls((), (), (), (), (), ())
         meters, ts, values, units, qualities, rows = zip(*records, strict=True)
         return cls(meters, ts, values, units, qualities, rows)
+
+    @classmethod
+    def of_objects(cls, items: Sequence[dict[str, Any]], meter: str | None = None) -> Columns:
+        """Return the columns of readings given as JSON objects, rows numbered from 1.
+
+        Each object's ``meter``, ``ts``, ``value``, ``unit`` and ``quality`` (None where absent;
+        other members are left out). With ``meter``, every record is of that meter (a per-meter
+        MQTT topic). The caller has checked that every item is an object.
+
+        Examples
+        --------
+        >>> Columns.of_objects([{"meter": "FT-1", "ts": 1, "value": 2.5}]).record(0)
+        RawReading(meter='FT-1', ts=1, value=2.5, unit=None, quality=None, row=1)
+        """
+        count = len(items)
+        ts, values, units, qualities = (list(map(dict.get, items, repeat(name))) for name in _OBJECT_FIELDS)
+        meters = list(map(dict.get, items, repeat("meter"))) if meter is None else [meter] * count
+        return cls(meters, ts, values, units, qualities, range(1, count + 1))
 
     @classmethod
     def join(cls, parts: Sequence[Columns]) -> Columns:

@@ -29,7 +29,6 @@ import threading
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any, Final
 
 from shuixiao.config import Settings
@@ -200,8 +199,7 @@ def _json(data: bytes, policy: Policy) -> Body:
     if not all(type(item) is dict for item in items):
         n, item = next((n, item) for n, item in enumerate(items, start=1) if type(item) is not dict)
         raise Malformed(f"reading {n} is {_kind(item)}; each reading is an object with meter, ts and value")
-    meters, ts, values, units, qualities = (list(map(dict.get, items, repeat(name))) for name in _FIELDS)
-    return Body(enterprise, Columns(meters, ts, values, units, qualities, range(1, len(items) + 1)))
+    return Body(enterprise, Columns.of_objects(items))
 
 
 def _csv(text: str, policy: Policy) -> Body:
