@@ -38,16 +38,17 @@ from shuixiao.model import MeterKind, Quality
 from shuixiao.series import (
     Aggregate,
     Reset,
-    aggregate_by_bucket,
+    accumulate,
     bucket_starts,
     duration_seconds,
     totalizer_intervals,
 )
 from shuixiao.storage import BulkWriter, ReadingWindow
 
-__all__ = ["MeterSpec", "WindowCache", "bucket_bounds", "recompute", "write_rows"]
+__all__ = ["MeterSpec", "WindowCache", "bucket_bounds", "recompute"]
 
 _BAD = int(Quality.BAD)
+_RECENT = 4  # how far back, in readings added elsewhere, a stale copy is read again
 
 
 @dataclass(frozen=True)
@@ -128,23 +129,30 @@ class WindowCache:
         window: ReadingWindow,
         now: tuple[int, int | None, int | None],
     ) -> ReadingWindow | None:
-        """The copy with what others added after its last reading, or None if they added before it too.
+        """The copy with what others added among its recent readings, or None if they added further back.
 
-        Readings are only ever added: when the readings stored after the copy's
-        last one make up the whole difference in count, nothing was added before it.
+        Readings are only ever added.  When ``n`` were added, the copy keeps its
+        readings before its last ``_RECENT * n`` and reads the rest of the window
+        again: if the readings stored from there on make up the whole difference in
+        count, nothing was added before, and the copy's older part is still what is
+        stored.  Another worker taking turns on the same meters adds among the
+        readings of this worker's last commit, so one short read usually suffices.
         """
-        count, first, last = now
-        if not window.ts.size or first != int(window.ts[0]) or last is None or last <= int(window.ts[-1]):
+        count, first, _ = now
+        size = int(window.ts.size)
+        added = count - size
+        if not size or added <= 0 or first != int(window.ts[0]):
             return None
-        added = writer.read_window(key, int(window.ts[-1]) + 1, high - 1)
-        if window.ts.size + added.ts.size != count:
+        keep = max(size - _RECENT * added, 0)
+        recent = writer.read_window(key, int(window.ts[keep]), high - 1)
+        if keep + recent.ts.size != count:
             return None
         merged = ReadingWindow(
-            np.concatenate((window.ts, added.ts)),
-            np.concatenate((window.value, added.value)),
-            np.concatenate((window.quality, added.quality)),
+            np.concatenate((window.ts[:keep], recent.ts)),
+            np.concatenate((window.value[:keep], recent.value)),
+            np.concatenate((window.quality[:keep], recent.quality)),
         )
-        self._rows += int(added.ts.size)
+        self._rows += added
         self._windows[key] = (low, high, merged)
         return merged
 
@@ -250,105 +258,147 @@ def _next_good(writer: BulkWriter, key: int, start: int) -> ReadingWindow:
 
 def recompute(
     writer: BulkWriter,
-    meter: MeterSpec,
-    low: int,
-    high: int,
+    jobs: Sequence[tuple[MeterSpec, int, int]],
     resolutions: Sequence[str],
     tz: str,
     cache: WindowCache | None = None,
-    rows: list[tuple[int, str, Aggregate]] | None = None,
 ) -> int:
-    """Recompute every aggregate bucket of ``meter`` that overlaps ``[low, high]``; return rows written.
+    """Recompute every aggregate bucket of each meter that overlaps its span; return rows written.
+
+    Each meter's values are taken from its readings one meter at a time; the buckets of every
+    meter are then computed together, one pass per resolution and kind of statistic, with
+    :func:`shuixiao.series.accumulate` (so each bucket takes exactly the steps it takes alone),
+    and written in one statement.
 
     Parameters
     ----------
     writer : BulkWriter
         The open transaction that wrote the readings.
-    meter : MeterSpec
-    low, high : int
-        First and last instant whose buckets changed. [s since epoch, UTC]
+    jobs : sequence of (MeterSpec, int, int)
+        Each meter with the first and last instant whose buckets changed. [s since epoch, UTC]
     resolutions : sequence of str
         ISO 8601 resolutions to maintain.
     tz : str
         IANA zone of the calendar.
     cache : WindowCache, optional
         Readings of recently recomputed windows, reused when still valid.
-    rows : list, optional
-        Collects ``(meter key, resolution, aggregate)`` for :func:`write_rows` instead of
-        writing them here (one statement for many meters).
     """
     zone = ZoneInfo(tz)
-    spans: dict[str, tuple[int, int]] = {}
-    spans_end: dict[str, int] = {}  # end of the first bucket, to spot single-bucket spans
+    sums: list[_Values] = []
+    means: list[_Values] = []
+    for meter, low, high in jobs:
+        values = _values(writer, meter, low, high, resolutions, zone, cache)
+        if values is not None:
+            (sums if meter.totalizer else means).append(values)
+    kinds: tuple[tuple[Literal["sum", "mean"], list[_Values]], ...] = (("sum", sums), ("mean", means))
+    parts = [
+        part
+        for how, chosen in kinds
+        if chosen
+        for resolution in resolutions
+        if (part := _buckets(chosen, resolution, how, tz)) is not None
+    ]
+    if not parts:
+        return 0
+    return writer.upsert_aggregates(
+        np.concatenate([keys for keys, _, _ in parts]),
+        [resolution for _, resolution, a in parts for _ in range(a.start.size)],
+        *(
+            np.concatenate([getattr(a, column) for _, _, a in parts])
+            for column in ("start", "value", "minimum", "maximum", "count", "quality")
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Values:
+    """One meter's values to aggregate (volumes filed at their interval's start, or readings)."""
+
+    key: int
+    start: npt.NDArray[np.int64]
+    value: npt.NDArray[np.float64]
+    flag: npt.NDArray[np.int8]
+    spans: dict[str, tuple[int, int, int]]  # resolution -> first bucket's start and end, end of the last
+
+
+def _values(
+    writer: BulkWriter,
+    meter: MeterSpec,
+    low: int,
+    high: int,
+    resolutions: Sequence[str],
+    zone: ZoneInfo,
+    cache: WindowCache | None,
+) -> _Values | None:
+    """The values of ``meter`` in the buckets overlapping ``[low, high]``, or None if there are none."""
+    spans: dict[str, tuple[int, int, int]] = {}
     for resolution in resolutions:
         first, first_end = bucket_bounds(low, resolution, zone)
-        spans[resolution] = (first, bucket_bounds(high, resolution, zone)[1])
-        spans_end[resolution] = first_end
-    start = min(a for a, _ in spans.values())
-    end = max(b for _, b in spans.values())
+        spans[resolution] = (first, first_end, bucket_bounds(high, resolution, zone)[1])
+    start = min(first for first, _, _ in spans.values())
+    end = max(after for _, _, after in spans.values())
     window = cache.read(writer, meter.key, start, end) if cache is not None else None
     if window is None:
         window = writer.read_window(meter.key, start, end - 1)
         if cache is not None:
             cache.keep(meter.key, start, end, window)
-    if meter.totalizer:  # the first good reading after the window closes its last interval
-        closing = _next_good(writer, meter.key, end)
-        window = ReadingWindow(
-            np.concatenate((window.ts, closing.ts[:1])),
-            np.concatenate((window.value, closing.value[:1])),
-            np.concatenate((window.quality, closing.quality[:1])),
-        )
-        good = window.quality < _BAD  # a register known to be wrong gives no volume
-        ts, register, quality = window.ts[good], window.value[good], window.quality[good]
-        if ts.size < 2:
-            return 0
-        intervals = totalizer_intervals(ts, register, register_max=meter.register_max, resets=meter.resets)
-        starts, values = intervals.start, intervals.volume
-        flags = np.maximum(quality[:-1], quality[1:])
-        how: Literal["sum", "mean"] = "sum"
-    else:
-        starts = window.ts
+    if not meter.totalizer:
         values = np.where(window.quality >= _BAD, np.nan, window.value)  # known-bad readings are left out
-        flags = window.quality
-        how = "mean"
-    written = 0
-    for resolution, (first, after) in spans.items():
-        begin, stop = np.searchsorted(starts, [first, after])  # starts are sorted
+        return _Values(meter.key, window.ts, values, window.quality, spans)
+    closing = _next_good(
+        writer, meter.key, end
+    )  # the first good reading after the window closes its last interval
+    ts = np.concatenate((window.ts, closing.ts[:1]))
+    register = np.concatenate((window.value, closing.value[:1]))
+    quality = np.concatenate((window.quality, closing.quality[:1]))
+    good = quality < _BAD  # a register known to be wrong gives no volume
+    ts, register, quality = ts[good], register[good], quality[good]
+    if ts.size < 2:
+        return None
+    intervals = totalizer_intervals(ts, register, register_max=meter.register_max, resets=meter.resets)
+    flags = np.maximum(quality[:-1], quality[1:])
+    return _Values(meter.key, intervals.start, intervals.volume, flags, spans)
+
+
+def _buckets(
+    chosen: Sequence[_Values], resolution: str, how: Literal["sum", "mean"], tz: str
+) -> tuple[npt.NDArray[np.int64], str, Aggregate] | None:
+    """The buckets of ``resolution`` over each meter's span, all meters at once: (meter keys, resolution, rows)."""
+    keys, starts, values, flags = [], [], [], []
+    calendar = []  # positions in ``starts`` of the slices that span several buckets
+    for item in chosen:
+        first, first_end, after = item.spans[resolution]
+        begin, stop = np.searchsorted(item.start, [first, after])  # starts are sorted
         if begin == stop:
             continue
-        ends = spans_end.get(resolution)
-        if ends == after:  # one bucket: every value falls in it, no calendar arithmetic needed
-            bucket = np.full(stop - begin, first, dtype=np.int64)
+        if first_end == after:  # one bucket: every value falls in it, no calendar arithmetic needed
+            starts.append(np.full(stop - begin, first, dtype=np.int64))
         else:
-            bucket = bucket_starts(starts[begin:stop], resolution, tz)
-        result = aggregate_by_bucket(bucket, values[begin:stop], how, flags[begin:stop])
-        if rows is not None:
-            rows.append((meter.key, resolution, result))
-            written += int(result.start.size)
-            continue
-        written += writer.write_aggregates(
-            meter.key,
-            resolution,
-            result.start,
-            result.value,
-            result.minimum,
-            result.maximum,
-            result.count,
-            result.quality,
-        )
-    return written
-
-
-def write_rows(writer: BulkWriter, rows: Sequence[tuple[int, str, Aggregate]]) -> int:
-    """Write the aggregates :func:`recompute` collected, in one statement; return the rows written."""
-    rows = [r for r in rows if r[2].start.size]
-    if not rows:
-        return 0
-    return writer.upsert_aggregates(
-        np.concatenate([np.full(a.start.size, key, dtype=np.int64) for key, _, a in rows]),
-        [resolution for _, resolution, a in rows for _ in range(a.start.size)],
-        *(
-            np.concatenate([getattr(a, column) for _, _, a in rows])
-            for column in ("start", "value", "minimum", "maximum", "count", "quality")
-        ),
+            calendar.append(len(starts))
+            starts.append(item.start[begin:stop])
+        keys.append(np.full(stop - begin, item.key, dtype=np.int64))
+        values.append(item.value[begin:stop])
+        flags.append(item.flag[begin:stop])
+    if not keys:
+        return None
+    if calendar:  # the buckets of every such slice in one call
+        cut = np.cumsum([starts[i].size for i in calendar])[:-1]
+        found = bucket_starts(np.concatenate([starts[i] for i in calendar]), resolution, tz)
+        for i, part in zip(calendar, np.split(found, cut), strict=True):
+            starts[i] = part
+    key, bucket, value, flag = (np.concatenate(x) for x in (keys, starts, values, flags))
+    kept = ~np.isnan(value)  # as aggregate_by_bucket: a NaN value is missing
+    key, bucket, value, flag = key[kept], bucket[kept], value[kept], flag[kept]
+    if not key.size:
+        return None
+    segment = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (bucket[1:] != bucket[:-1])])
+    count = np.diff(np.r_[segment, key.size]).astype(np.int64)
+    rows = Aggregate(
+        start=bucket[segment],
+        value=accumulate(value, segment, how),
+        minimum=np.minimum.reduceat(value, segment),
+        maximum=np.maximum.reduceat(value, segment),
+        count=count,
+        quality=np.maximum.reduceat(flag, segment).astype(np.int8),
     )
+    return key[segment], resolution, rows

@@ -78,9 +78,10 @@ class MeterInfo:
 
 @dataclass(frozen=True)
 class Candidates:
-    """The candidates of one commit, every meter's, in arrival order (parallel arrays).
+    """The candidates of one commit, every meter's (parallel arrays).
 
-    ``meter`` indexes :attr:`meters`; ``batch`` and ``record`` say where each result goes.
+    ``meter`` indexes :attr:`meters`; ``batch`` and ``record`` say where each result goes, and
+    their order is the order of arrival.
     """
 
     meters: list[MeterInfo]
@@ -172,12 +173,12 @@ def check(
     meters = candidates.meters
     meter = np.asarray(candidates.meter, dtype=np.int64)
     ts = np.asarray(candidates.ts, dtype=np.int64)
-    order = np.lexsort((ts, meter))  # stable: repeats keep their arrival order, and the first wins
-    meter, ts = meter[order], ts[order]
+    batch = np.asarray(candidates.batch, dtype=np.int64)
+    record = np.asarray(candidates.record, dtype=np.int64)
+    order = np.lexsort((record, batch, ts, meter))  # repeats in arrival order: the first wins
+    meter, ts, batch, record = meter[order], ts[order], batch[order], record[order]
     value = np.asarray(candidates.value, dtype=np.float64)[order]
     quality = np.asarray(candidates.quality, dtype=np.int8)[order]
-    batch = np.asarray(candidates.batch, dtype=np.int64)[order]
-    record = np.asarray(candidates.record, dtype=np.int64)[order]
     key = (meter << _SHIFT) | ts
     stored_key = (stored.meter << _SHIFT) | stored.ts
     new = np.ones(ts.size, dtype=bool)

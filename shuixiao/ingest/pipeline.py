@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shuixiao.errors import InvalidInputError, NotFoundError, UnitError
-from shuixiao.ingest._aggregates import MeterSpec, WindowCache, recompute, write_rows
+from shuixiao.ingest._aggregates import MeterSpec, WindowCache, recompute
 from shuixiao.ingest._commit import Candidates, MeterInfo, Readings, check, contributions
 from shuixiao.ingest._increments import Calendar, extend
 from shuixiao.ingest._limits import PhysicalLimits, load_limits
@@ -75,7 +75,7 @@ from shuixiao.ingest._records import (
     zone,
 )
 from shuixiao.model import Meter, Origin, Quality
-from shuixiao.series import Aggregate, Reset, resolutions
+from shuixiao.series import Reset, resolutions
 from shuixiao.storage import BulkWriter, LedgerStore, QuarantineEntry, Store
 from shuixiao.storage.schema import EPOCH_MAX
 from shuixiao.units import lookup_unit, units_for
@@ -312,7 +312,7 @@ class Pipeline:
                 writer.hold_meters([info.key])
                 resets = self._replacements(writer, [info] if info.totalizer else [])
                 spec = MeterSpec.of(info.key, info.meter.kind, info.register_max, resets.get(info.key, ()))
-                written += recompute(writer, spec, low, high, self._resolutions, self._tz)
+                written += recompute(writer, [(spec, low, high)], self._resolutions, self._tz)
         return written
 
     # --- entry points ---------------------------------------------------------------------------
@@ -844,20 +844,23 @@ class Pipeline:
 
     def _run(self, work: Sequence[_Work], rejects: Sequence[QuarantineEntry]) -> None:
         now = self._clock()
-        joint = self._prepare_together(work, now) if len(work) > 1 else None
         chunks: list[tuple[_Series, npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []  # with batch, record
-        if joint is None:
-            for number, item in enumerate(work):
-                self._prepare(item, now)
-                for series in item.series.values():
-                    index = series.columns()[0]
-                    chunks.append((series, np.full(index.size, number, dtype=np.int64), index))
-        else:
+        for numbers in _alike(work):
+            joint = self._prepare_together([work[n] for n in numbers], now) if len(numbers) > 1 else None
+            if joint is None:
+                for number in numbers:
+                    item = work[number]
+                    self._prepare(item, now)
+                    for series in item.series.values():
+                        index = series.columns()[0]
+                        chunks.append((series, np.full(index.size, number, dtype=np.int64), index))
+                continue
             offsets, joint_series = joint
+            owners = np.asarray(numbers, dtype=np.int64)
             for series in joint_series:
                 index = series.columns()[0]
                 owner = np.searchsorted(offsets, index, side="right") - 1
-                chunks.append((series, owner, index - offsets[owner]))
+                chunks.append((series, owners[owner], index - offsets[owner]))
         origins = np.array([int(item.source.origin) for item in work], dtype=np.int8)
         meters: list[MeterInfo] = []  # every batch's candidates, all meters, in arrival order
         position: dict[int, int] = {}  # meter key -> index in meters
@@ -889,11 +892,16 @@ class Pipeline:
             ),
         )
         results = [item.results for item in work]
-        with self._lock, self._store.bulk() as writer:
-            if candidates.meters:
-                self._commit(writer, candidates, position, results)
-            self._quarantine(writer, work)
-            writer.add_quarantine(list(rejects))
+        with self._lock:
+            try:
+                with self._store.bulk() as writer:
+                    if candidates.meters:
+                        self._commit(writer, candidates, position, results)
+                    self._quarantine(writer, work)
+                    writer.add_quarantine(list(rejects))
+            except BaseException:
+                self._windows.clear()  # they may hold readings of the commit that did not happen
+                raise
 
     def _commit(
         self,
@@ -928,12 +936,11 @@ class Pipeline:
         if not self._resolutions:
             return
         plan = contributions(writer, accepted, resets)
-        rows: list[tuple[int, str, Aggregate]] = []
-        for i, begin, end in plan.recompute:
-            info = meters[i]
-            spec = MeterSpec.of(info.key, info.meter.kind, info.register_max, resets.get(info.key, ()))
-            recompute(writer, spec, begin, end, self._resolutions, self._tz, self._windows, rows)
-        write_rows(writer, rows)
+        jobs = [
+            (MeterSpec.of(m.key, m.meter.kind, m.register_max, resets.get(m.key, ())), begin, end)
+            for m, begin, end in ((meters[i], begin, end) for i, begin, end in plan.recompute)
+        ]
+        recompute(writer, jobs, self._resolutions, self._tz, self._windows)
         extend(writer, [("sum", plan.sums), ("mean", plan.means)], self._resolutions, self._calendar)
 
     def _replacements(self, writer: BulkWriter, meters: Sequence[MeterInfo]) -> dict[int, tuple[Reset, ...]]:
@@ -997,6 +1004,29 @@ class Pipeline:
             result = results[i]
             assert result is not None
             results[i] = RecordResult(result.status, result.reason, result.message, qid)
+
+
+def _alike(work: Sequence[_Work]) -> list[list[int]]:
+    """The batches by enterprise, zone, unit and signing (what :meth:`Pipeline._prepare_together` joins), in order.
+
+    A worker's commit mixes the messages of several gateways; those of one enterprise are
+    checked together, column by column, as one large batch.
+
+    Examples
+    --------
+    >>> from shuixiao.model import Origin
+    >>> items = [_Work(e, [], Source(Origin.MQTT, "gw")) for e in ("a", "b", "a")]
+    >>> _alike(items)
+    [[0, 2], [1]]
+    """
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for number, item in enumerate(work):
+        if item.quarantine_ids is not None:
+            groups[("replay", number)] = [number]
+            continue
+        kind = (item.enterprise, item.source.timezone, item.source.unit, item.signed)
+        groups.setdefault(kind, []).append(number)
+    return list(groups.values())
 
 
 def _is_number(value: object) -> TypeGuard[float]:

@@ -67,6 +67,7 @@ from shuixiao.model import (
     region_problems,
 )
 from shuixiao.storage import schema as t
+from shuixiao.storage._turns import turn_file, writer_turn
 from shuixiao.storage.schema import EPOCH_MAX, utc_seconds
 
 __all__ = [
@@ -1296,6 +1297,7 @@ def _parse_url(url: str) -> URL:
     raise ConfigurationError(f"{backend!r} databases are not supported; {example} ({_URL_HINT})")
 
 
+_SQLITE_BUSY: Final = 5.0  # how long a writer waits for the one before it [s]
 _SQLITE_PRAGMAS: Final = ("PRAGMA foreign_keys=ON", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
 
 
@@ -1329,7 +1331,7 @@ def _create_engine(url: URL) -> sa.Engine:
                     f"cannot create the data directory {directory}: {err.strerror}; "
                     f"choose a writable location ({_URL_HINT})"
                 ) from err
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": _SQLITE_BUSY})
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -1497,6 +1499,7 @@ class Store:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
         self._postgres = engine.dialect.name == "postgresql"
+        self._turns = None if self._postgres else turn_file(engine.url.database)
         self._dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._closed = False
 
@@ -1622,7 +1625,10 @@ class Store:
         if self._closed:
             raise StorageError(f"the store at {self.url} is closed; open it again with Store.open()")
         try:
-            with self._engine.connect() as connection:
+            with (
+                writer_turn(self._turns if write else None, _SQLITE_BUSY),
+                self._engine.connect() as connection,
+            ):
                 if write:
                     connection.execution_options(shuixiao_write=True)
                 with connection.begin():

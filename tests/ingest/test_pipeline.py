@@ -720,3 +720,125 @@ def test_unsigned_readings_of_a_notarised_meter_are_refused(pipe: Pipeline, save
     pipe.refresh()
     replayed = pipe.replay(E, reason="unsigned")
     assert (replayed.accepted, replayed.duplicate, replayed.rejected) == (69, 1, 0)
+
+
+def test_a_commit_mixing_enterprises_and_units_gets_what_each_batch_gets_alone(
+    saved: Store, tmp_path: Any, regions: Any, parks: Any, make_enterprise: Any
+) -> None:
+    """A worker's commit of several gateways' messages: each enterprise's are checked together, in arrival order.
+
+    The batches of one enterprise, zone and unit are joined and checked as columns; a batch
+    of another unit is checked in its own group, yet a repeat still loses to what arrived first.
+    """
+    other = "hx-steel"
+    enterprises = [saved.load_enterprise(E), make_enterprise(other)]
+    litres = Source(Origin.MQTT, "shuixiao/v1/xg-steel/batch", "Asia/Shanghai", "L/s")
+    hours = Source(Origin.MQTT, "shuixiao/v1/xg-steel/batch", "Asia/Shanghai", "m3/h")
+
+    def columns(start: int, value: float) -> Columns:
+        times = [T0 + 900 * i for i in range(start, start + 80)]
+        return Columns(["FT-103"] * 80, times, [value + i for i in range(80)], [None] * 80, [None] * 80,
+                       range(1, 81))  # fmt: skip
+
+    batches = [
+        ColumnBatch(E, columns(0, 36.0), hours),
+        ColumnBatch(other, columns(0, 50.0), hours),
+        ColumnBatch(E, columns(120, 10.0), litres),  # arrives before the batch below, which repeats 40 times
+        ColumnBatch(E, columns(80, 116.0), hours),
+    ]
+    with (
+        Store.open(f"sqlite:///{tmp_path}/alone.db") as alone,
+        Store.open(f"sqlite:///{tmp_path}/together.db") as together,
+    ):
+        for target in (alone, together):
+            target.upgrade()
+            target.save_model(regions, parks, enterprises)
+        one = Pipeline(alone, clock=lambda: float(NOW))
+        expected = [one.ingest_columns([batch])[0] for batch in batches]
+        got = Pipeline(together, clock=lambda: float(NOW)).ingest_columns(batches)
+        assert [[(r.status, r.reason) for r in g.results] for g in got] == [
+            [(r.status, r.reason) for r in e.results] for e in expected
+        ]
+        assert Counter(r.reason for r in got[3].results if r.reason) == {Reason.CONFLICT: 40}
+        assert (got[2].accepted, got[3].accepted) == (80, 40)
+        for enterprise in (E, other):
+            assert together.read_readings(enterprise, "FT-103").equals(
+                alone.read_readings(enterprise, "FT-103")
+            )
+            for resolution in ("PT15M", "P1D"):
+                assert together.read_aggregates(enterprise, "FT-103", resolution).equals(
+                    alone.read_aggregates(enterprise, "FT-103", resolution)
+                ), (enterprise, resolution)
+
+
+def _late(pipeline: Pipeline, *steps: int) -> None:
+    """Ingest FT-103 readings at T0 + 900 * step (value: the step) into the steel works, one commit."""
+    pipeline.ingest(E, [RawReading("FT-103", T0 + 900 * s, float(s)) for s in steps], FILE)
+
+
+def _assert_means_of_every_reading(
+    store: Store, aggregates_of: Any, reference: Any, readings_of: Any
+) -> None:
+    ts, value = readings_of(store, "FT-103")
+    for resolution in ("PT15M", "PT1H", "P1D", "P1M"):
+        got, want = (
+            aggregates_of(store, "FT-103", resolution),
+            reference(ts, value, resolution, totalizer=False),
+        )
+        for column in ("start", "value", "count"):
+            np.testing.assert_array_equal(got[column], want[column], err_msg=f"{resolution} {column}")
+
+
+def test_readings_another_pipeline_adds_among_the_latest_are_read_without_the_older_ones(
+    saved: Store, aggregates_of: Any, reference: Any, readings_of: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers taking turns on a meter: each reads back only the other's recent readings, not the month."""
+    one, two = Pipeline(saved, clock=lambda: float(NOW)), Pipeline(saved, clock=lambda: float(NOW))
+    _late(one, *range(0, 400, 2))  # a month's copy is kept once a late reading comes
+    _late(one, 1)
+    reads: list[tuple[int, int]] = []
+    real = BulkWriter.read_window
+
+    def read_window(self: BulkWriter, key: int, low: int, high: int, **kwargs: Any) -> Any:
+        reads.append((low, high))
+        return real(self, key, low, high, **kwargs)
+
+    monkeypatch.setattr(BulkWriter, "read_window", read_window)
+    for step in range(401, 441, 4):  # the other adds between this one's latest readings, in turns
+        _late(two, step + 2, step + 4)
+        _late(one, step, step + 2 + 1)
+    assert reads and min(low for low, _ in reads) > T0 + 900 * 300  # never the month again
+    _assert_means_of_every_reading(saved, aggregates_of, reference, readings_of)
+
+
+def test_a_copy_whose_older_readings_changed_is_read_again(
+    saved: Store, aggregates_of: Any, reference: Any, readings_of: Any
+) -> None:
+    one, two = Pipeline(saved, clock=lambda: float(NOW)), Pipeline(saved, clock=lambda: float(NOW))
+    _late(one, *range(0, 200, 2))
+    _late(one, 1)
+    _late(two, 3, 5, 7, 9)  # far back: among the copy's oldest readings
+    _late(one, 11)
+    _assert_means_of_every_reading(saved, aggregates_of, reference, readings_of)
+
+
+def test_a_failed_commit_leaves_no_reading_in_the_pipeline_s_copies(
+    saved: Store, aggregates_of: Any, reference: Any, readings_of: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Else a copy holding a reading that was never stored could pass for the store's when another
+    writer adds as many readings between the same first and last."""
+    one, two = Pipeline(saved, clock=lambda: float(NOW)), Pipeline(saved, clock=lambda: float(NOW))
+    _late(one, *range(0, 40, 2))
+    _late(one, 1)
+    real = BulkWriter.upsert_aggregates
+
+    def broken(*_: Any) -> int:
+        raise StorageError("disk full")
+
+    monkeypatch.setattr(BulkWriter, "upsert_aggregates", broken)
+    with pytest.raises(StorageError, match="disk full"):
+        _late(one, 5)
+    monkeypatch.setattr(BulkWriter, "upsert_aggregates", real)
+    _late(two, 7)  # as many readings stored as the copy would hold, between the same first and last
+    _late(one, 9)
+    _assert_means_of_every_reading(saved, aggregates_of, reference, readings_of)
