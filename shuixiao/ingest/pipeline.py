@@ -746,22 +746,17 @@ class Pipeline:
     def _prepare_together(
         self, work: Sequence[_Work], now: float
     ) -> tuple[npt.NDArray[np.int64], list[_Series]] | None:
-        """Step 1 for several batches of one enterprise, zone, unit and signing at once; None if not done.
+        """Step 1 for several batches of one enterprise, zone, unit and signing (:func:`_alike`) at once.
 
         An MQTT worker commits many small messages together (a gateway's readings of one
-        time slot each); checked as one batch, column by column, they cost what one large batch
-        costs.  Each batch gets its results; returned are where each batch starts among the
-        records of all of them, and the candidates of all of them by meter.
+        time slot each, or one meter's reading); checked as one batch, column by column, they
+        cost what one large batch costs, however small each is.  Each batch gets its results;
+        returned are where each batch starts among the records of all of them, and the
+        candidates of all of them by meter; None when they are to be checked one by one.
         """
         first = work[0]
-        kind = (first.enterprise, first.source.timezone, first.source.unit, first.signed)
-        if any(
-            (w.enterprise, w.source.timezone, w.source.unit, w.signed) != kind or w.quarantine_ids is not None
-            for w in work
-        ):
-            return None
         size = sum(map(len, work))
-        meters = self._model(first.enterprise) if size >= _VECTOR_FROM else None
+        meters = self._model(first.enterprise) if size > 1 else None
         if meters is None:
             return None
         tz = zone(first.source.timezone) if first.source.timezone is not None else None
