@@ -48,7 +48,7 @@ from shuixiao.storage import BulkWriter, ReadingWindow
 __all__ = ["MeterSpec", "WindowCache", "bucket_bounds", "recompute"]
 
 _BAD = int(Quality.BAD)
-_RECENT = 4  # how far back, in readings added elsewhere, a stale copy is read again
+_RECENT = 2  # how far back, in readings added elsewhere, a stale copy is read again
 
 
 @dataclass(frozen=True)

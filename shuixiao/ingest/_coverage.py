@@ -16,7 +16,8 @@ alarm of kind :data:`ALARM_KIND` (key ``group:<group>``, severity warning),
 one per enterprise and group whichever worker finds it first; the alarm is
 cleared when a claim covers the enterprise again.  Workers that share an
 enterprise (:func:`shared`) are reported too: a shared subscription deals a
-gateway's messages to them in turn, which is slower than one worker.  A worker that stopped (or
+gateway's messages to them in turn, which is slower than one worker when a few gateways send many
+messages each (a backlog).  A worker that stopped (or
 died) without ``--retire`` keeps its session, so the broker queues its share
 for a while instead of dropping it; its enterprises count as uncovered all the
 same, as nothing stores their readings until a worker consumes them again.
@@ -181,10 +182,11 @@ def shared(claims: Iterable[Claim]) -> dict[str, list[str]]:
     """Return the client ids of the workers that share an enterprise, by enterprise (``*``: every one).
 
     Workers that claim the same enterprise (or every one) subscribe to the same topics in the
-    group's shared subscription, so the broker deals each gateway's messages to them in turn:
-    every commit of one then brings readings earlier than the other has just stored, which makes
-    their buckets be recomputed, and on one database the two wait for each other. It is slower
-    than one worker (``docs/ingestion.md``, "Static partitions").
+    group's shared subscription, so the broker deals each gateway's messages to them in turn.
+    When a few gateways send many messages each (a backlog), every commit of one then brings
+    readings earlier than the other has just stored, which makes their buckets be recomputed, and
+    it is slower than one worker; many senders that send seldom (meters on their own topics) gain
+    from it (``docs/ingestion.md``, "Static partitions").
 
     Examples
     --------
@@ -368,8 +370,8 @@ class Coverage:
             what = "every enterprise" if name == "*" else name
             self._on_status(
                 f"workers {', '.join(workers)} of group {self._group} share {what}: the broker deals each "
-                "gateway's messages to them in turn, which is slower than one worker; give each worker its own "
-                "enterprises with --enterprise"
+                "gateway's messages to them in turn, which is slower than one worker when a few gateways send "
+                "many messages each (a backlog); if so, give each worker its own enterprises with --enterprise"
             )
 
 

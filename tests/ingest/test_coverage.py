@@ -195,7 +195,8 @@ def test_workers_sharing_an_enterprise_are_reported_with_the_fix(two: Store) -> 
     coverage.tick()
     assert lines[-1] == (
         f"workers a, b of group g1 share {OTHER}: the broker deals each gateway's messages to them in turn, "
-        "which is slower than one worker; give each worker its own enterprises with --enterprise"
+        "which is slower than one worker when a few gateways send many messages each (a backlog); if so, give "
+        "each worker its own enterprises with --enterprise"
     )
     coverage.receive("p/workers/g1/b", _claim("b"))  # b now consumes every enterprise, as a does not
     coverage.receive("p/workers/g1/c", _claim("c"))
