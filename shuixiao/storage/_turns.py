@@ -6,10 +6,12 @@ workers (or a worker and the web service) committing in turn would then spend
 much of their time asleep while the database is free.  Before its ``BEGIN
 IMMEDIATE`` a writer therefore takes an exclusive ``flock`` on ``<database>-writers``,
 trying again every :data:`_POLL` seconds at most, and releases it after its commit
-or rollback.  Each turn opens the file anew, so the threads of one process take
-turns as processes do.  The SQLite lock still guards the data: a program that
-does not use this file (the ``sqlite3`` shell, an older release) is only slower
-to be let in, never let in wrongly.
+or rollback.  The threads of one process first queue on a lock of their own (one
+per database file), so that one of them at most polls the file while the others
+wait without waking, and the thread committing keeps the interpreter to itself.
+The SQLite lock still guards the data: a program that does not use this file (the
+``sqlite3`` shell, an older release) is only slower to be let in, never let in
+wrongly.
 
 Where ``fcntl`` is missing (Windows) there is no lock file, and writers rely on
 SQLite's busy handler alone.
@@ -18,6 +20,7 @@ SQLite's busy handler alone.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +37,26 @@ except ImportError:  # pragma: no cover - not on POSIX
 __all__ = ["turn_file", "writer_turn"]
 
 _POLL: Final = 0.001  # longest sleep between two tries [s]
+_threads: dict[Path, threading.Lock] = {}  # the lock the threads of this process queue on, by lock file
+_registry = threading.Lock()
+_open: set[int] = set()  # descriptors of the lock files of the turns held now
+
+
+def _forget_turns() -> None:
+    """In a child process no thread holds a turn, whatever the parent's threads held when it forked.
+
+    The child's copies of the parent's descriptors are closed: a ``flock`` lasts until every copy is
+    closed, so a child that kept them would hold the parent's turn for as long as it runs.
+    """
+    global _registry
+    for fd in _open:
+        os.close(fd)
+    _open.clear()
+    _threads.clear()
+    _registry = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_turns)
 
 
 def turn_file(database: str | None) -> Path | None:
@@ -73,23 +96,32 @@ def writer_turn(path: Path | None, timeout: float) -> Iterator[None]:
     if path is None or fcntl is None:
         yield
         return
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as err:
-        raise StorageError(
-            f"cannot open the writers' lock file {path}: {err.strerror}; the database's directory "
-            "must be writable by every program that writes to it"
-        ) from err
-    try:
-        _wait(fd, path, timeout)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def _wait(fd: int, path: Path, timeout: float) -> None:
-    assert fcntl is not None
     deadline = time.monotonic() + timeout
+    with _registry:
+        threads = _threads.setdefault(path.absolute(), threading.Lock())
+    if not threads.acquire(timeout=timeout):
+        raise _busy(path, timeout)
+    try:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise StorageError(
+                f"cannot open the writers' lock file {path}: {err.strerror}; the database's directory "
+                "must be writable by every program that writes to it"
+            ) from err
+        _open.add(fd)
+        try:
+            _wait(fd, path, deadline, timeout)
+            yield
+        finally:
+            _open.discard(fd)
+            os.close(fd)  # releases the lock
+    finally:
+        threads.release()
+
+
+def _wait(fd: int, path: Path, deadline: float, timeout: float) -> None:
+    assert fcntl is not None
     pause = _POLL / 8
     while True:
         try:
@@ -98,9 +130,13 @@ def _wait(fd: int, path: Path, timeout: float) -> None:
         except BlockingIOError:
             pass
         if time.monotonic() >= deadline:
-            raise StorageError(
-                f"another writer has held the database for more than {timeout:g} s (lock file {path}); "
-                "wait for it to finish (a large import or rebuild), or find and stop a program that hangs"
-            )
+            raise _busy(path, timeout)
         time.sleep(pause)
         pause = min(pause * 2, _POLL)
+
+
+def _busy(path: Path, timeout: float) -> StorageError:
+    return StorageError(
+        f"another writer has held the database for more than {timeout:g} s (lock file {path}); "
+        "wait for it to finish (a large import or rebuild), or find and stop a program that hangs"
+    )

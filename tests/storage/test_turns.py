@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -99,3 +100,41 @@ def test_two_stores_of_one_file_write_in_turn(tmp_path: Path) -> None:
         thread.join()
         assert order == ["first done", "second in"]
         assert (tmp_path / "db.sqlite-writers").exists()
+
+
+def test_a_thread_kept_waiting_too_long_gets_the_same_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite-writers"
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with writer_turn(path, 5.0):
+            inside.set()
+            leave.wait(5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert inside.wait(5)
+        with pytest.raises(StorageError, match=r"held the database for more than 0\.1 s"):
+            with writer_turn(path, 0.1):
+                pass
+    finally:
+        leave.set()
+        thread.join()
+
+
+def test_a_process_forked_during_a_turn_does_not_keep_it(tmp_path: Path) -> None:
+    """Children of a process (worker pools) get copies of its descriptors; they must not hold its turn."""
+    path = tmp_path / "db.sqlite-writers"
+    with writer_turn(path, 5.0):
+        child = os.fork()
+        if child == 0:  # the child lives on past the parent's turn
+            time.sleep(3)
+            os._exit(0)
+    try:
+        started = time.monotonic()
+        with writer_turn(path, 1.0):  # the parent's turn has ended, though the child still runs
+            pass
+        assert time.monotonic() - started < 1.0
+    finally:
+        os.waitpid(child, 0)
