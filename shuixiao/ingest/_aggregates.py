@@ -1,4 +1,4 @@
-"""Recomputing the interval aggregates of a meter from its stored readings.
+"""Recomputing the interval aggregates of meters from their stored readings.
 
 Readings later than every stored reading of their meter extend the stored rows
 (:mod:`shuixiao.ingest._increments`).  When some arrive out of order, after
@@ -16,9 +16,11 @@ each resolution the buckets overlapping that span are recomputed whole, from
 the readings inside them (and, for totalizers, the first good reading after
 them, which closes the last interval), with
 :func:`shuixiao.series.totalizer_intervals` (rollover at ``register_max``,
-resets from replacement events) and :func:`shuixiao.series.aggregate_by_bucket`
-on the local calendar.  This is the same computation the demo generator applies
-to a whole period, so replayed data gives the same stored aggregates as direct
+resets from replacement events), :func:`shuixiao.series.bucket_starts` on the
+local calendar and :func:`shuixiao.series.accumulate`, the steps of
+:func:`shuixiao.series.aggregate_by_bucket`, for the buckets of every meter of
+a commit at once.  This is the same computation the demo generator applies to
+a whole period, so replayed data gives the same stored aggregates as direct
 generation.
 """
 

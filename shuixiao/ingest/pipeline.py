@@ -311,8 +311,7 @@ class Pipeline:
             with self._store.bulk() as writer:
                 writer.hold_meters([info.key])
                 resets = self._replacements(writer, [info] if info.totalizer else [])
-                spec = MeterSpec.of(info.key, info.meter.kind, info.register_max, resets.get(info.key, ()))
-                written += recompute(writer, [(spec, low, high)], self._resolutions, self._tz)
+                written += recompute(writer, [(_spec(info, resets), low, high)], self._resolutions, self._tz)
         return written
 
     # --- entry points ---------------------------------------------------------------------------
@@ -857,7 +856,7 @@ class Pipeline:
                 owner = np.searchsorted(offsets, index, side="right") - 1
                 chunks.append((series, owners[owner], index - offsets[owner]))
         origins = np.array([int(item.source.origin) for item in work], dtype=np.int8)
-        meters: list[MeterInfo] = []  # every batch's candidates, all meters, in arrival order
+        meters: list[MeterInfo] = []  # the meters of every batch's candidates, as their chunks come
         position: dict[int, int] = {}  # meter key -> index in meters
         parts: list[list[npt.NDArray[Any]]] = [[] for _ in range(7)]  # the columns of Candidates
         for series, batch, record in chunks:
@@ -931,10 +930,7 @@ class Pipeline:
         if not self._resolutions:
             return
         plan = contributions(writer, accepted, resets)
-        jobs = [
-            (MeterSpec.of(m.key, m.meter.kind, m.register_max, resets.get(m.key, ())), begin, end)
-            for m, begin, end in ((meters[i], begin, end) for i, begin, end in plan.recompute)
-        ]
+        jobs = [(_spec(meters[i], resets), begin, end) for i, begin, end in plan.recompute]
         recompute(writer, jobs, self._resolutions, self._tz, self._windows)
         extend(writer, [("sum", plan.sums), ("mean", plan.means)], self._resolutions, self._calendar)
 
@@ -1022,6 +1018,11 @@ def _alike(work: Sequence[_Work]) -> list[list[int]]:
         kind = (item.enterprise, item.source.timezone, item.source.unit, item.signed)
         groups.setdefault(kind, []).append(number)
     return list(groups.values())
+
+
+def _spec(info: MeterInfo, resets: dict[int, tuple[Reset, ...]]) -> MeterSpec:
+    """What recomputing a meter's aggregates needs to know of it, with its replacements by meter key."""
+    return MeterSpec.of(info.key, info.meter.kind, info.register_max, resets.get(info.key, ()))
 
 
 def _is_number(value: object) -> TypeGuard[float]:
