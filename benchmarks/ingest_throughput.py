@@ -28,8 +28,8 @@ measured on a fresh database:
   are a park's worth of messages apart, so two workers never hold readings of one meter at once.
 
 Small batches are time-boxed (``--budget`` seconds each): the rate is over what was committed in that
-time.  The HTTP and batched MQTT measurements run ``--repeats`` times each, on fresh stores: the row
-gives the best run and lists every run.  Every rate is also given as a ratio to the baseline of its
+time.  The HTTP and MQTT measurements (but one gateway's single readings) run ``--repeats`` times
+each, on fresh stores: the row gives the best run and lists every run.  Every rate is also given as a ratio to the baseline of its
 backend in the same run.
 
     python benchmarks/ingest_throughput.py [--days 30] [--budget 6] [--repeats 3] [--no-postgres]
@@ -654,7 +654,8 @@ def main() -> None:
         "--repeats",
         type=int,
         default=3,
-        help="runs of each HTTP and batched MQTT measurement, each on a fresh store (the best is the row's rate)",
+        help="runs of each HTTP and MQTT measurement (but one gateway's single readings), each on a fresh store "
+        "(the best is the row's rate)",
     )
     parser.add_argument(
         "--postgres", default=POSTGRES, help="PostgreSQL server (a database is created there)"

@@ -62,8 +62,9 @@ os.register_at_fork(after_in_child=_forget_turns)
 def turn_file(database: str | None) -> Path | None:
     """The lock file of the SQLite database file ``database``, or None if it has none.
 
-    A database in memory (``:memory:``, ``file:`` URIs) is private to its connection and
-    needs none, and neither does a system without ``fcntl``.
+    A database in memory (``:memory:``) is private to its connection and needs none; a
+    ``file:`` URI, which may name one, and a system without ``fcntl`` are left to SQLite's
+    busy handler.
 
     Examples
     --------
@@ -74,7 +75,8 @@ def turn_file(database: str | None) -> Path | None:
     """
     if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
         return None
-    return Path(database).with_name(Path(database).name + "-writers")
+    path = Path(database).absolute()  # as the database was opened, whatever the working directory later
+    return path.with_name(path.name + "-writers")
 
 
 @contextmanager
@@ -98,7 +100,7 @@ def writer_turn(path: Path | None, timeout: float) -> Iterator[None]:
         return
     deadline = time.monotonic() + timeout
     with _registry:
-        threads = _threads.setdefault(path.absolute(), threading.Lock())
+        threads = _threads.setdefault(path, threading.Lock())
     if not threads.acquire(timeout=timeout):
         raise _busy(path, timeout)
     try:

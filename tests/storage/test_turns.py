@@ -73,7 +73,7 @@ def test_a_lock_file_that_cannot_be_opened_is_reported_with_the_fix(tmp_path: Pa
 
 
 def test_only_database_files_have_a_lock_file() -> None:
-    assert turn_file("data/shuixiao.db") == Path("data/shuixiao.db-writers")
+    assert turn_file("data/shuixiao.db") == Path("data/shuixiao.db-writers").absolute()
     assert turn_file(":memory:") is None
     assert turn_file("file:shared?mode=memory&cache=shared") is None
     assert turn_file(None) is None
