@@ -13,7 +13,7 @@ quarantine whole records as :func:`payload_of` writes them, and answer with
 """
 
 from shuixiao.ingest._limits import Bound, PhysicalLimits, load_limits
-from shuixiao.ingest._parse import parse_json, payload_of
+from shuixiao.ingest._parse import first_not_object, json_kind, parse_json, payload_of
 from shuixiao.ingest._records import (
     Batch,
     BatchResult,
@@ -47,7 +47,9 @@ __all__ = [
     "ReplayResult",
     "Source",
     "Status",
+    "first_not_object",
     "import_file",
+    "json_kind",
     "load_limits",
     "parse_json",
     "payload_of",

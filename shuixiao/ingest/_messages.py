@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from shuixiao.errors import InvalidInputError
-from shuixiao.ingest._parse import parse_json
+from shuixiao.ingest._parse import first_not_object, json_kind, parse_json
 from shuixiao.ingest._records import Columns
 
 __all__ = [
@@ -199,7 +199,7 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Message:
     else:
         if not isinstance(document, list):
             raise Malformed(
-                f"a batch is a JSON list of objects with meter, ts and value, not {type(document).__name__}",
+                f"a batch is a JSON array of objects with meter, ts and value, not {json_kind(document)}",
                 enterprise,
             )
         items = document
@@ -210,9 +210,9 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Message:
             enterprise,
             meter,
         )
-    if not all(type(item) is dict for item in items):
-        n, item = next((n, item) for n, item in enumerate(items, start=1) if type(item) is not dict)
-        raise Malformed(f"item {n} is {_kind(item)}; each item must be {shape}", enterprise, meter)
+    odd = first_not_object(items)
+    if odd is not None:
+        raise Malformed(f"item {odd[0]} is {json_kind(odd[1])}; each item must be {shape}", enterprise, meter)
     if meter is not None:
         for n, item in enumerate(items, start=1):
             if "meter" in item and item["meter"] != meter:
@@ -222,7 +222,3 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Message:
                     meter,
                 )
     return Message(enterprise, Columns.of_objects(items, meter))
-
-
-def _kind(item: Any) -> str:
-    return "null" if item is None else f"a {type(item).__name__}"

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import math
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -20,6 +21,8 @@ from shuixiao.storage.schema import EPOCH_MAX
 
 __all__ = [
     "Rejected",
+    "first_not_object",
+    "json_kind",
     "parse_json",
     "parse_quality",
     "parse_timestamp",
@@ -252,6 +255,40 @@ def parse_json(data: bytes) -> Any:
     except ValueError:
         data.decode("utf-8-sig")  # raises UnicodeDecodeError when that is what is wrong
         raise
+
+
+def json_kind(value: Any) -> str:
+    """What a parsed JSON value is, in JSON's words, for a message to the sender.
+
+    Examples
+    --------
+    >>> [json_kind(v) for v in (None, True, 3, 2.5, "x", [], {})]
+    ['null', 'a boolean', 'a number', 'a number', 'a string', 'an array', 'an object']
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def first_not_object(items: Sequence[Any]) -> tuple[int, Any] | None:
+    """The position (from 1) and value of the first item that is not a JSON object, or None.
+
+    Examples
+    --------
+    >>> first_not_object([{}, {}]) is None
+    True
+    >>> first_not_object([{}, 42])
+    (2, 42)
+    """
+    if all(type(item) is dict for item in items):
+        return None
+    return next((n, item) for n, item in enumerate(items, start=1) if type(item) is not dict)
 
 
 def payload_of(record: RawReading, source: Source) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from shuixiao.config import Settings
-from shuixiao.ingest import Columns, Pipeline, RawReading, parse_json
+from shuixiao.ingest import Columns, Pipeline, RawReading, first_not_object, json_kind, parse_json
 from shuixiao.service._policy import Policy
 from shuixiao.service.problems import ProblemError
 from shuixiao.storage import Store
@@ -148,7 +148,7 @@ def signed_batches(document: Any, policy: Policy) -> list[dict[str, Any]] | None
     """
     if not isinstance(document, dict):
         raise Malformed(
-            f'the body is {_kind(document)}; send a signed batch (an object) or {{"batches": [<batch>, ...]}}'
+            f'the body is {json_kind(document)}; send a signed batch (an object) or {{"batches": [<batch>, ...]}}'
         )
     if "batches" not in document:
         return None
@@ -160,15 +160,12 @@ def signed_batches(document: Any, policy: Policy) -> list[dict[str, Any]] | None
         )
     if len(items) > policy.ingest_max_batches:
         raise _too_large(f"{len(items):,} signed batches in one request", policy.ingest_max_batches)
-    for n, item in enumerate(items, start=1):
-        if type(item) is not dict:
-            raise Malformed(f"batch {n} is {_kind(item)}; each batch is an object in the transport form")
+    odd = first_not_object(items)
+    if odd is not None:
+        raise Malformed(
+            f"batch {odd[0]} is {json_kind(odd[1])}; each batch is an object in the transport form"
+        )
     return items
-
-
-def _kind(value: Any) -> str:
-    """What a JSON value is, for a message: ``null`` or its Python type's name."""
-    return "null" if value is None else type(value).__name__
 
 
 def _parse_json(data: bytes) -> Any:
@@ -196,9 +193,11 @@ def _json(data: bytes, policy: Policy) -> Body:
         raise Malformed("enterprise must be the enterprise's id (text)")
     items: list[Any] = document["readings"]
     _count(len(items), policy)
-    if not all(type(item) is dict for item in items):
-        n, item = next((n, item) for n, item in enumerate(items, start=1) if type(item) is not dict)
-        raise Malformed(f"reading {n} is {_kind(item)}; each reading is an object with meter, ts and value")
+    odd = first_not_object(items)
+    if odd is not None:
+        raise Malformed(
+            f"reading {odd[0]} is {json_kind(odd[1])}; each reading is an object with meter, ts and value"
+        )
     return Body(enterprise, Columns.of_objects(items))
 
 

@@ -54,8 +54,8 @@ def test_a_batch() -> None:
         ("other/xg-steel/batch", b"[]", "is not shuixiao/v1", None, None),
         ("shuixiao/v1/xg-steel/batch", b"\xff\xfe", "not UTF-8", "xg-steel", None),
         ("shuixiao/v1/xg-steel/batch", b"{ts: 1}", "not JSON", "xg-steel", None),
-        ("shuixiao/v1/xg-steel/batch", b'{"meter": "FT-101"}', "a batch is a JSON list", "xg-steel", None),
-        ("shuixiao/v1/xg-steel/batch", b"[1]", "item 1 is a int", "xg-steel", None),
+        ("shuixiao/v1/xg-steel/batch", b'{"meter": "FT-101"}', "a batch is a JSON array", "xg-steel", None),
+        ("shuixiao/v1/xg-steel/batch", b"[1]", "item 1 is a number", "xg-steel", None),
         ("shuixiao/v1/xg-steel/FT-101/reading", b"[null]", "item 1 is null", "xg-steel", "FT-101"),
         (
             "shuixiao/v1/xg-steel/FT-101/reading",

@@ -150,7 +150,7 @@ def test_csv_and_gzip_bodies(world: Any) -> None:
 MALFORMED = [
     (b'{"readings": [', "application/json", None, "not JSON"),
     (b'[{"meter": "FT-101"}]', "application/json", None, "must be a JSON object"),
-    (b'{"readings": [42]}', "application/json", None, "reading 1 is int"),
+    (b'{"readings": [42]}', "application/json", None, "reading 1 is a number"),
     (b'{"readings": [], "extra": 1}', "application/json", None, "unknown member"),
     (b"\xff\xfe\x00bad", "application/json", None, "not UTF-8"),
     (b"ts,value\n1,2\n", "text/csv", None, "must name meter, ts and value"),
@@ -404,11 +404,11 @@ def test_a_list_with_a_batch_of_another_device_stores_nothing(world: Any) -> Non
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"batches": ["valid", 5]}, "batch 2 is int"),  # a valid batch first: it is not stored either
+        ({"batches": ["valid", 5]}, "batch 2 is a number"),  # a valid batch first: it is not stored either
         ({"batches": [None]}, "batch 1 is null"),
         ({"batches": {"device": "gw-sig"}}, 'is {"batches": [<batch>, ...]} with no other member'),
         ({"batches": [], "device": "gw-sig"}, "with no other member"),
-        ([{"device": "gw-sig"}], "the body is list"),
+        ([{"device": "gw-sig"}], "the body is an array"),
     ],
 )
 def test_a_malformed_list_is_refused_whole(world: Any, body: Any, message: str) -> None:
