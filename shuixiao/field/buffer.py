@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 BUFFER_FILE: Final = "agent.db"
+_BUSY: Final = 30.0  # how long an opener waits for another process holding the buffer [s]
 """Name of the buffer database in the buffer directory."""
 DEFAULT_CAPACITY: Final = 2_000_000
 """Default bound of the outbox: about 18 months of 38 meters at 15 minutes (≈ 200 MB). [readings]"""
@@ -234,12 +235,9 @@ class Buffer:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
-                self.directory / BUFFER_FILE, isolation_level=None, check_same_thread=False, timeout=30
+                self.directory / BUFFER_FILE, isolation_level=None, check_same_thread=False, timeout=_BUSY
             )
-            # WAL is kept in the file; switching needs the database to itself, so only the first
-            # opener switches and a second process opening it meanwhile waits on its busy timeout.
-            if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self._db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(self._db)
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as err:
@@ -534,6 +532,24 @@ class Buffer:
         """Close the database."""
         with self._lock:
             self._db.close()
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Put the buffer in write-ahead-log mode (kept in the file), waiting for another opener doing it.
+
+    Switching needs the database to itself, and SQLite refuses the switch at once, without its busy
+    handler, while another process has the file open in a transaction (the agent starting, say, while
+    ``shuixiao agent status`` opens the buffer); so the mode is read again and the switch retried until
+    the busy timeout has passed.
+    """
+    deadline = time.monotonic() + _BUSY
+    while db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _count(db: sqlite3.Connection, query: str) -> int:

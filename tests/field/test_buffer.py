@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 
 from shuixiao.errors import ConfigurationError
 from shuixiao.field._records import FieldReading
-from shuixiao.field.buffer import Buffer
+from shuixiao.field.buffer import BUFFER_FILE, Buffer
 from shuixiao.ledger import (
     Batch,
     ChainHead,
@@ -221,3 +223,21 @@ def test_status_reads_while_another_process_writes(tmp_path: Path) -> None:
         assert process.stdout is not None
         process.stdout.close()
     assert depths == sorted(depths)
+
+
+def test_opening_a_buffer_another_process_is_writing_waits_for_it(tmp_path: Path) -> None:
+    """The agent starting and ``shuixiao agent status`` opening the buffer at once: SQLite refuses the
+    switch to write-ahead logging at once while the other holds a write transaction; the opener waits."""
+    other = sqlite3.connect(tmp_path / BUFFER_FILE, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE early (x)")  # a file not yet in WAL mode, being written
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.3, other.execute, ("COMMIT",)).start()
+    buffer = Buffer(tmp_path)
+    try:
+        assert buffer.status().depth == 0
+        check = sqlite3.connect(tmp_path / BUFFER_FILE)
+        assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        check.close()
+    finally:
+        buffer.close()
+        other.close()
