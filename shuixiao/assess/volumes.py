@@ -246,8 +246,7 @@ def _monthly(
         )
     for (meter_id, a), row in zip(wanted, rows, strict=True):
         if row is not None:
-            value, _, _, count, quality = row
-            result[meter_id][a] = (value, count, quality)
+            result[meter_id][a] = (row.value, row.count, row.quality)
     return result
 
 

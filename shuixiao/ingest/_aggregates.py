@@ -14,7 +14,22 @@ So the affected span runs from the last good reading before the earliest new
 one (totalizers) or the earliest new one (others) to the latest new one.  At
 each resolution the buckets overlapping that span are recomputed whole, from
 the readings inside them (and, for totalizers, the first good reading after
-them, which closes the last interval), with
+them, which closes the last interval).
+
+Months are the exception, since a month holds thousands of readings.  A day's
+row keeps the month's statistic before the day (``month_before``), and the
+values of a month before a given day do not change when later ones do.  So
+when ingestion recomputes (``from_days=True``) the month is continued from the
+last stored day at or before the span (its ``month_before``; the count,
+minimum, maximum and worst flag of the days before it) with the values from
+that day on, day by day with :func:`shuixiao.series.accumulate_groups`, which
+also gives every later day of the month its new ``month_before``.  Where a
+day's ``month_before`` is not kept (rows written by the demo generator or
+before migration 0010) the month is recomputed from its first day, and its
+days get it.  The steps are those of a computation of the whole month, so the
+month's row is the same bit for bit.
+
+The statistics are computed with
 :func:`shuixiao.series.totalizer_intervals` (rollover at ``register_max``,
 resets from replacement events), :func:`shuixiao.series.bucket_starts` on the
 local calendar and :func:`shuixiao.series.accumulate`, the steps of
@@ -27,7 +42,6 @@ generation.
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -41,16 +55,16 @@ from shuixiao.series import (
     Aggregate,
     Reset,
     accumulate,
+    accumulate_groups,
     bucket_starts,
     duration_seconds,
     totalizer_intervals,
 )
-from shuixiao.storage import BulkWriter, ReadingWindow
+from shuixiao.storage import BulkWriter, DayRows, ReadingWindow
 
-__all__ = ["MeterSpec", "WindowCache", "bucket_bounds", "recompute"]
+__all__ = ["MeterSpec", "bucket_bounds", "recompute"]
 
 _BAD = int(Quality.BAD)
-_RECENT = 2  # how far back, in readings added elsewhere, a stale copy is read again
 
 
 @dataclass(frozen=True)
@@ -78,128 +92,6 @@ class MeterSpec:
     def of(cls, key: int, kind: MeterKind, register_max: float | None, resets: Sequence[Reset]) -> MeterSpec:
         """Build the spec of a meter of ``kind``."""
         return cls(key, kind is MeterKind.TOTALIZER, register_max, tuple(resets))
-
-
-class WindowCache:
-    """Stored readings of recently recomputed windows, so a stream does not re-read a month per commit.
-
-    A window is reused only while :meth:`BulkWriter.window_stamp` (count,
-    first and last time of the readings in it) equals the stamp of the copy:
-    readings are only ever added, so any change made elsewhere (another
-    worker, a file import) changes the stamp and the window is read again.
-    Readings written by this pipeline are added to the copy (:meth:`add`).
-
-    Parameters
-    ----------
-    max_rows : int
-        Most readings held; the least recently used windows are dropped first.
-    """
-
-    def __init__(self, max_rows: int = 2_000_000) -> None:
-        self._max_rows = max_rows
-        self._rows = 0
-        self._windows: OrderedDict[int, tuple[int, int, ReadingWindow]] = OrderedDict()
-
-    def read(self, writer: BulkWriter, key: int, start: int, end: int) -> ReadingWindow | None:
-        """The readings of meter ``key`` in ``[start, end)`` from the copy, or None if it is missing or stale."""
-        held = self._windows.get(key)
-        if held is None or not held[0] <= start < end <= held[1]:
-            return None
-        low, high, window = held
-        stamp = (
-            (int(window.ts.size), *(int(t) for t in window.ts[[0, -1]]))
-            if window.ts.size
-            else (0, None, None)
-        )
-        now = writer.window_stamp(key, low, high - 1)
-        if now != stamp:
-            caught_up = self._catch_up(writer, key, low, high, window, now)
-            if caught_up is None:
-                self._drop(key)
-                return None
-            window = caught_up
-        self._windows.move_to_end(key)
-        first, stop = np.searchsorted(window.ts, [start, end])
-        return ReadingWindow(window.ts[first:stop], window.value[first:stop], window.quality[first:stop])
-
-    def _catch_up(
-        self,
-        writer: BulkWriter,
-        key: int,
-        low: int,
-        high: int,
-        window: ReadingWindow,
-        now: tuple[int, int | None, int | None],
-    ) -> ReadingWindow | None:
-        """The copy with what others added among its recent readings, or None if they added further back.
-
-        Readings are only ever added.  When ``n`` were added, the copy keeps its
-        readings before its last ``_RECENT * n`` and reads the rest of the window
-        again: if the readings stored from there on make up the whole difference in
-        count, nothing was added before, and the copy's older part is still what is
-        stored.  Another worker taking turns on the same meters adds among the
-        readings of this worker's last commit, so one short read usually suffices.
-        """
-        count, first, _ = now
-        size = int(window.ts.size)
-        added = count - size
-        if not size or added <= 0 or first != int(window.ts[0]):
-            return None
-        keep = max(size - _RECENT * added, 0)
-        recent = writer.read_window(key, int(window.ts[keep]), high - 1)
-        if keep + recent.ts.size != count:
-            return None
-        merged = ReadingWindow(
-            np.concatenate((window.ts[:keep], recent.ts)),
-            np.concatenate((window.value[:keep], recent.value)),
-            np.concatenate((window.quality[:keep], recent.quality)),
-        )
-        self._rows += added
-        self._windows[key] = (low, high, merged)
-        return merged
-
-    def keep(self, key: int, start: int, end: int, window: ReadingWindow) -> None:
-        """Hold the readings of meter ``key`` in ``[start, end)``, as just read."""
-        self._drop(key)
-        self._windows[key] = (start, end, window)
-        self._rows += int(window.ts.size)
-        while self._rows > self._max_rows and len(self._windows) > 1:
-            self._drop(next(iter(self._windows)))
-
-    def add(
-        self,
-        key: int,
-        ts: npt.NDArray[np.int64],
-        value: npt.NDArray[np.float64],
-        quality: npt.NDArray[np.int8],
-    ) -> None:
-        """Merge readings just written for meter ``key`` into its copy (those inside the held window)."""
-        held = self._windows.get(key)
-        if held is None:
-            return
-        low, high, window = held
-        inside = (ts >= low) & (ts < high)
-        if not inside.any():
-            return
-        merged_ts = np.concatenate((window.ts, ts[inside]))
-        order = np.argsort(merged_ts, kind="stable")
-        merged = ReadingWindow(
-            merged_ts[order],
-            np.concatenate((window.value, value[inside]))[order],
-            np.concatenate((window.quality, quality[inside].astype(np.int8)))[order],
-        )
-        self._rows += int(inside.sum())
-        self._windows[key] = (low, high, merged)
-
-    def clear(self) -> None:
-        """Forget every window."""
-        self._windows.clear()
-        self._rows = 0
-
-    def _drop(self, key: int) -> None:
-        held = self._windows.pop(key, None)
-        if held is not None:
-            self._rows -= int(held[2].ts.size)
 
 
 def bucket_bounds(ts: int, resolution: str, zone: ZoneInfo) -> tuple[int, int]:
@@ -263,53 +155,120 @@ def recompute(
     jobs: Sequence[tuple[MeterSpec, int, int]],
     resolutions: Sequence[str],
     tz: str,
-    cache: WindowCache | None = None,
+    *,
+    from_days: bool = False,
 ) -> int:
     """Recompute every aggregate bucket of each meter that overlaps its span; return rows written.
 
     Each meter's values are taken from its readings one meter at a time; the buckets of every
     meter are then computed together, one pass per resolution and kind of statistic, with
     :func:`shuixiao.series.accumulate` (so each bucket takes exactly the steps it takes alone),
-    and written in one statement.
+    and written in one statement.  Months are continued day by day from the days' rows.
 
     Parameters
     ----------
     writer : BulkWriter
         The open transaction that wrote the readings.
     jobs : sequence of (MeterSpec, int, int)
-        Each meter with the first and last instant whose buckets changed. [s since epoch, UTC]
+        Each meter (once) with the first and last instant whose buckets changed. [s since epoch, UTC]
     resolutions : sequence of str
         ISO 8601 resolutions to maintain.
     tz : str
         IANA zone of the calendar.
-    cache : WindowCache, optional
-        Readings of recently recomputed windows, reused when still valid.
+    from_days : bool
+        Continue each month from the stored day rows before the span (ingestion,
+        whose day rows are those of the stored readings); otherwise each month
+        is recomputed from its first day.
     """
     zone = ZoneInfo(tz)
+    monthly = "P1D" in resolutions and "P1M" in resolutions
+    priors = _month_priors(writer, jobs, zone) if from_days and monthly else {}
     sums: list[_Values] = []
     means: list[_Values] = []
     for meter, low, high in jobs:
-        values = _values(writer, meter, low, high, resolutions, zone, cache)
+        values = _values(writer, meter, low, high, resolutions, zone, priors.get(meter.key), monthly)
         if values is not None:
             (sums if meter.totalizer else means).append(values)
     kinds: tuple[tuple[Literal["sum", "mean"], list[_Values]], ...] = (("sum", sums), ("mean", means))
-    parts = [
-        part
-        for how, chosen in kinds
-        if chosen
-        for resolution in resolutions
-        if (part := _buckets(chosen, resolution, how, tz)) is not None
-    ]
+    parts: list[_Part] = []
+    for how, chosen in kinds:
+        for resolution in resolutions if chosen else ():
+            if monthly and resolution == "P1M":
+                continue  # from the days, below
+            segments = _segments(chosen, resolution, tz)
+            if segments is None:
+                continue
+            rows = _rows(segments, how)
+            if monthly and resolution == "P1D":
+                before, months = _months(segments, rows, how, tz, priors)
+                parts += [(segments.key, resolution, rows, before), months]
+            else:
+                parts.append((segments.key, resolution, rows, None))
     if not parts:
         return 0
-    return writer.upsert_aggregates(
-        np.concatenate([keys for keys, _, _ in parts]),
-        [resolution for _, resolution, a in parts for _ in range(a.start.size)],
-        *(
-            np.concatenate([getattr(a, column) for _, _, a in parts])
-            for column in ("start", "value", "minimum", "maximum", "count", "quality")
-        ),
+    start, value, minimum, maximum, count, quality = (
+        np.concatenate([getattr(a, column) for _, _, a, _ in parts])
+        for column in ("start", "value", "minimum", "maximum", "count", "quality")
     )
+    return writer.upsert_aggregates(
+        np.concatenate([keys for keys, _, _, _ in parts]),
+        [resolution for _, resolution, a, _ in parts for _ in range(a.start.size)],
+        start,
+        value,
+        minimum,
+        maximum,
+        count,
+        quality,
+        np.concatenate([np.full(a.start.size, np.nan) if b is None else b for _, _, a, b in parts]),
+    )
+
+
+_Part = tuple[
+    npt.NDArray[np.int64], str, Aggregate, "npt.NDArray[np.float64] | None"
+]  # keys, resolution, rows, month before
+
+
+@dataclass(frozen=True)
+class _Prior:
+    """What a meter's month holds before a stored day, from the day rows (:func:`_month_priors`)."""
+
+    day: int  # start of the last stored day at or before the span, whose month_before is known
+    month: int  # start of its month
+    value: float
+    count: int
+    minimum: float
+    maximum: float
+    quality: int
+
+
+def _month_priors(
+    writer: BulkWriter, jobs: Sequence[tuple[MeterSpec, int, int]], zone: ZoneInfo
+) -> dict[int, _Prior]:
+    """Per meter key, its month's statistic before the last stored day at or before ``low`` (where known)."""
+    months = [bucket_bounds(low, "P1M", zone)[0] for _, low, _ in jobs]
+    days: DayRows = writer.read_day_rows([m.key for m, _, _ in jobs], months, [low for _, low, _ in jobs])
+    if not days.key.size:
+        return {}
+    month_of = {meter.key: month for (meter, _, _), month in zip(jobs, months, strict=True)}
+    change = np.flatnonzero(np.r_[True, days.key[1:] != days.key[:-1], True])
+    priors: dict[int, _Prior] = {}
+    for first, end in zip(change[:-1].tolist(), change[1:].tolist(), strict=True):
+        last = end - 1
+        before = float(days.month_before[last])
+        if np.isnan(before):
+            continue  # not kept: the month is recomputed from its first day
+        earlier = slice(first, last)
+        key = int(days.key[last])
+        priors[key] = _Prior(
+            int(days.start[last]),
+            month_of[key],
+            before,
+            int(days.count[earlier].sum()),
+            float(days.minimum[earlier].min()) if last > first else np.inf,
+            float(days.maximum[earlier].max()) if last > first else -np.inf,
+            int(days.quality[earlier].max()) if last > first else 0,
+        )
+    return priors
 
 
 @dataclass(frozen=True)
@@ -330,20 +289,26 @@ def _values(
     high: int,
     resolutions: Sequence[str],
     zone: ZoneInfo,
-    cache: WindowCache | None,
+    prior: _Prior | None,
+    monthly: bool,
 ) -> _Values | None:
-    """The values of ``meter`` in the buckets overlapping ``[low, high]``, or None if there are none."""
+    """The values of ``meter`` in the buckets overlapping ``[low, high]``, or None if there are none.
+
+    With ``monthly`` (days and months kept) the days run from the prior's day
+    (the month's first without one) to the end of the last month, since every
+    later day of the month gets a new ``month_before``; the month's values
+    before the prior's day are not read.
+    """
     spans: dict[str, tuple[int, int, int]] = {}
     for resolution in resolutions:
         first, first_end = bucket_bounds(low, resolution, zone)
         spans[resolution] = (first, first_end, bucket_bounds(high, resolution, zone)[1])
-    start = min(first for first, _, _ in spans.values())
+    if monthly:
+        day = prior.day if prior is not None else spans["P1M"][0]
+        spans["P1D"] = (day, bucket_bounds(day, "P1D", zone)[1], spans["P1M"][2])
+    start = min(first for resolution, (first, _, _) in spans.items() if not (monthly and resolution == "P1M"))
     end = max(after for _, _, after in spans.values())
-    window = cache.read(writer, meter.key, start, end) if cache is not None else None
-    if window is None:
-        window = writer.read_window(meter.key, start, end - 1)
-        if cache is not None:
-            cache.keep(meter.key, start, end, window)
+    window = writer.read_window(meter.key, start, end - 1)
     if not meter.totalizer:
         values = np.where(window.quality >= _BAD, np.nan, window.value)  # known-bad readings are left out
         return _Values(meter.key, window.ts, values, window.quality, spans)
@@ -362,10 +327,19 @@ def _values(
     return _Values(meter.key, intervals.start, intervals.volume, flags, spans)
 
 
-def _buckets(
-    chosen: Sequence[_Values], resolution: str, how: Literal["sum", "mean"], tz: str
-) -> tuple[npt.NDArray[np.int64], str, Aggregate] | None:
-    """The buckets of ``resolution`` over each meter's span, all meters at once: (meter keys, resolution, rows)."""
+@dataclass(frozen=True)
+class _Segments:
+    """The values of several meters cut into (meter, bucket) segments of one resolution."""
+
+    key: npt.NDArray[np.int64]  # per segment
+    start: npt.NDArray[np.int64]  # per segment: the bucket's start
+    first: npt.NDArray[np.int64]  # per segment: where its values start
+    value: npt.NDArray[np.float64]
+    flag: npt.NDArray[np.int8]
+
+
+def _segments(chosen: Sequence[_Values], resolution: str, tz: str) -> _Segments | None:
+    """The buckets of ``resolution`` over each meter's span, all meters at once."""
     keys, starts, values, flags = [], [], [], []
     calendar = []  # positions in ``starts`` of the slices that span several buckets
     for item in chosen:
@@ -394,13 +368,49 @@ def _buckets(
     if not key.size:
         return None
     segment = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (bucket[1:] != bucket[:-1])])
-    count = np.diff(np.r_[segment, key.size]).astype(np.int64)
-    rows = Aggregate(
-        start=bucket[segment],
-        value=accumulate(value, segment, how),
-        minimum=np.minimum.reduceat(value, segment),
-        maximum=np.maximum.reduceat(value, segment),
-        count=count,
-        quality=np.maximum.reduceat(flag, segment).astype(np.int8),
+    return _Segments(key[segment], bucket[segment], segment, value, flag)
+
+
+def _rows(segments: _Segments, how: Literal["sum", "mean"]) -> Aggregate:
+    """The aggregate row of each segment."""
+    first, value = segments.first, segments.value
+    return Aggregate(
+        start=segments.start,
+        value=accumulate(value, first, how),
+        minimum=np.minimum.reduceat(value, first),
+        maximum=np.maximum.reduceat(value, first),
+        count=np.diff(np.r_[first, value.size]).astype(np.int64),
+        quality=np.maximum.reduceat(segments.flag, first).astype(np.int8),
     )
-    return key[segment], resolution, rows
+
+
+def _months(
+    days: _Segments, rows: Aggregate, how: Literal["sum", "mean"], tz: str, priors: dict[int, _Prior]
+) -> tuple[npt.NDArray[np.float64], _Part]:
+    """Each day's ``month_before``, and the rows of the months the days make up (continuing the priors)."""
+    month = bucket_starts(days.start, "P1M", tz)
+    new = np.r_[True, (days.key[1:] != days.key[:-1]) | (month[1:] != month[:-1])]
+    group = np.cumsum(new) - 1
+    heads = np.flatnonzero(new)
+    key, start = days.key[heads], month[heads]
+    chosen = [priors.get(k) for k in key.tolist()]
+    found = [
+        p if p is not None and p.month == m else None for p, m in zip(chosen, start.tolist(), strict=True)
+    ]
+    prior_value = np.array([0.0 if p is None else p.value for p in found])
+    prior_count = np.array([0 if p is None else p.count for p in found], dtype=np.int64)
+    before, before_count, total, total_count = accumulate_groups(
+        days.value, days.first, group, how, prior_value=prior_value, prior_count=prior_count
+    )
+    low = np.minimum.reduceat(rows.minimum, heads)
+    high = np.maximum.reduceat(rows.maximum, heads)
+    worst = np.maximum.reduceat(rows.quality, heads).astype(np.int8)
+    for i, p in enumerate(found):
+        if p is not None and p.count:
+            low[i], high[i], worst[i] = (
+                min(low[i], p.minimum),
+                max(high[i], p.maximum),
+                max(int(worst[i]), p.quality),
+            )
+    months = Aggregate(start=start, value=total, minimum=low, maximum=high, count=total_count, quality=worst)
+    return np.where(before_count > 0, before, 0.0), (key, "P1M", months, None)

@@ -19,7 +19,12 @@ What a meter's new readings add (:class:`Contributions`, for all the meters of a
 
 Every new value lies after every value already counted, so in each bucket the
 new values come last and at most one bucket per resolution — the one holding
-the anchor — has a stored row to continue; later buckets are new.  All the
+the anchor — has a stored row to continue; later buckets are new.  A new day's
+row also records the month's statistic before it (``month_before``: the stored
+month continued with the new values of the days before it, by
+:func:`shuixiao.series.accumulate_groups`), which lets a late reading recompute
+its month from its own day (:mod:`shuixiao.ingest._aggregates`); the anchor's
+day keeps what it had.  All the
 meters of a commit are handled together: one look-up of the stored rows and one
 write for every resolution.  Readings that arrive out of order are not for
 this module: their buckets are recomputed from the readings
@@ -37,8 +42,8 @@ import numpy as np
 import numpy.typing as npt
 
 from shuixiao.ingest._aggregates import bucket_bounds
-from shuixiao.series import accumulate, bucket_starts
-from shuixiao.storage import BulkWriter
+from shuixiao.series import accumulate, accumulate_groups, bucket_starts
+from shuixiao.storage import AggregateRow, BulkWriter
 
 __all__ = ["Calendar", "Contributions", "extend"]
 
@@ -128,6 +133,7 @@ class _Groups:
     continued: npt.NDArray[np.int64]  # groups that continue a possibly stored row (the anchor's bucket)
     values: npt.NDArray[np.float64]
     quality: npt.NDArray[np.int8]
+    blocks: dict[str, tuple[int, int]]  # resolution -> its groups' range, [first, end)
 
 
 def extend(
@@ -159,10 +165,12 @@ def extend(
     for g in groups:
         prior = stored[taken : taken + g.continued.size]
         taken += g.continued.size
-        columns.append((g.key, g.start, *_combine(g, prior)))
-    key, start, value, low, high, count, quality = (np.concatenate(c) for c in zip(*columns, strict=True))
+        columns.append((g.key, g.start, *_combine(g, prior), _month_before(g, prior)))
+    key, start, value, low, high, count, quality, before = (
+        np.concatenate(c) for c in zip(*columns, strict=True)
+    )
     return writer.upsert_aggregates(
-        key, [r for g in groups for r in g.resolution], start, value, low, high, count, quality
+        key, [r for g in groups for r in g.resolution], start, value, low, high, count, quality, before
     )
 
 
@@ -181,6 +189,7 @@ def _group(
     probe = np.where(anchored, anchor[involved], start[np.searchsorted(meter, involved)])
     anchor_bucket = np.zeros(anchor.size, dtype=np.int64)
     first, owner, bucket_of, continued, names = [], [], [], [], []
+    blocks: dict[str, tuple[int, int]] = {}
     groups = 0
     for r, resolution in enumerate(resolutions):
         both = calendar.starts(np.concatenate((probe, start)), resolution)
@@ -196,6 +205,7 @@ def _group(
             np.flatnonzero((anchor[whose] >= 0) & (bucket[here] == anchor_bucket[whose])) + groups
         )
         names += [resolution] * here.size
+        blocks[resolution] = (groups, groups + here.size)
         groups += here.size
     return _Groups(
         how,
@@ -206,12 +216,52 @@ def _group(
         np.concatenate(continued),
         np.tile(contributions.value, len(resolutions)),
         np.tile(contributions.quality, len(resolutions)),
+        blocks,
     )
 
 
-def _combine(
-    groups: _Groups, prior: Sequence[tuple[float, float, float, int, int] | None]
-) -> tuple[npt.NDArray[np.generic], ...]:
+def _month_before(groups: _Groups, prior: Sequence[AggregateRow | None]) -> npt.NDArray[np.float64]:
+    """Per group, the month's statistic before it for a day (NaN for other resolutions and where not known).
+
+    A new day continues its month: the stored month row (if the month holds the
+    anchor) and the new values of the days before it.  The anchor's day, where
+    a row of it is stored, keeps its stored value: the values it holds are not
+    before it.
+    """
+    first, values = groups.first, groups.values
+    result = np.full(first.size, np.nan)
+    if "P1D" not in groups.blocks or "P1M" not in groups.blocks:
+        return result
+    d0, d1 = groups.blocks["P1D"]
+    m0, m1 = groups.blocks["P1M"]
+    stored = dict(zip(groups.continued.tolist(), prior, strict=True))
+    size = values.size // len(groups.blocks)
+    day_first = first[d0:d1] - first[d0]
+    month_first = first[m0:m1] - first[m0]
+    month = np.searchsorted(month_first, day_first, side="right") - 1
+    prior_value, prior_count = np.zeros(m1 - m0), np.zeros(m1 - m0, dtype=np.int64)
+    for m in range(m0, m1):
+        row = stored.get(m)
+        if row is not None:
+            prior_value[m - m0], prior_count[m - m0] = row.value, row.count
+    base = int(first[d0])
+    before, count, _, _ = accumulate_groups(
+        values[base : base + size],
+        day_first,
+        month,
+        groups.how,
+        prior_value=prior_value,
+        prior_count=prior_count,
+    )
+    result[d0:d1] = np.where(count > 0, before, 0.0)
+    for d in range(d0, d1):
+        row = stored.get(d)
+        if row is not None:  # the anchor's day holds stored values: the month before it is what it was
+            result[d] = np.nan if row.month_before is None else row.month_before
+    return result
+
+
+def _combine(groups: _Groups, prior: Sequence[AggregateRow | None]) -> tuple[npt.NDArray[np.generic], ...]:
     """Value, minimum, maximum, count and quality of each bucket: the stored row continued, or new."""
     first, values = groups.first, groups.values
     count = np.diff(np.append(first, values.size)).astype(np.int64)
@@ -223,9 +273,8 @@ def _combine(
     for i, row in zip(groups.continued.tolist(), prior, strict=True):
         if row is None:
             continue
-        row_value, row_low, row_high, row_count, row_quality = row
-        prior_value[i], prior_count[i] = row_value, row_count
-        low[i], high[i] = min(low[i], row_low), max(high[i], row_high)
-        worst[i] = max(int(worst[i]), row_quality)
+        prior_value[i], prior_count[i] = row.value, row.count
+        low[i], high[i] = min(low[i], row.minimum), max(high[i], row.maximum)
+        worst[i] = max(int(worst[i]), row.quality)
     total = accumulate(values, first, groups.how, prior_value=prior_value, prior_count=prior_count)
     return total, low, high, count + prior_count, worst

@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shuixiao.errors import InvalidInputError, NotFoundError, UnitError
-from shuixiao.ingest._aggregates import MeterSpec, WindowCache, recompute
+from shuixiao.ingest._aggregates import MeterSpec, recompute
 from shuixiao.ingest._commit import Candidates, MeterInfo, Readings, check, contributions
 from shuixiao.ingest._increments import Calendar, extend
 from shuixiao.ingest._limits import PhysicalLimits, load_limits
@@ -226,7 +226,6 @@ class Pipeline:
         self._clock = clock
         self._ttl = float(model_ttl)
         self._models: dict[str, tuple[float, dict[str, MeterInfo] | None]] = {}
-        self._windows = WindowCache()
         self._calendar = Calendar(timezone)
         self._lock = threading.RLock()  # held by each transaction and whoever touches the caches
 
@@ -236,10 +235,9 @@ class Pipeline:
         return list(self._resolutions)
 
     def refresh(self) -> None:
-        """Forget the cached enterprise models and readings, so the next batch reads them again."""
+        """Forget the cached enterprise models, so the next batch reads them again."""
         with self._lock:
             self._models.clear()
-            self._windows.clear()
 
     def rebuild(
         self,
@@ -886,16 +884,11 @@ class Pipeline:
             ),
         )
         results = [item.results for item in work]
-        with self._lock:
-            try:
-                with self._store.bulk() as writer:
-                    if candidates.meters:
-                        self._commit(writer, candidates, position, results)
-                    self._quarantine(writer, work)
-                    writer.add_quarantine(list(rejects))
-            except BaseException:
-                self._windows.clear()  # they may hold readings of the commit that did not happen
-                raise
+        with self._lock, self._store.bulk() as writer:
+            if candidates.meters:
+                self._commit(writer, candidates, position, results)
+            self._quarantine(writer, work)
+            writer.add_quarantine(list(rejects))
 
     def _commit(
         self,
@@ -924,14 +917,11 @@ class Pipeline:
             return
         meter_keys = np.array([m.key for m in meters], dtype=np.int64)
         writer.insert_readings(meter_keys[new.meter], new.ts, new.value, new.quality, accepted.origin)
-        for i in np.unique(new.meter).tolist():
-            part = new.of(i)
-            self._windows.add(meters[i].key, new.ts[part], new.value[part], new.quality[part])
         if not self._resolutions:
             return
         plan = contributions(writer, accepted, resets)
         jobs = [(_spec(meters[i], resets), begin, end) for i, begin, end in plan.recompute]
-        recompute(writer, jobs, self._resolutions, self._tz, self._windows)
+        recompute(writer, jobs, self._resolutions, self._tz, from_days=True)
         extend(writer, [("sum", plan.sums), ("mean", plan.means)], self._resolutions, self._calendar)
 
     def _replacements(self, writer: BulkWriter, meters: Sequence[MeterInfo]) -> dict[int, tuple[Reset, ...]]:

@@ -578,6 +578,110 @@ def accumulate(
     return result
 
 
+def accumulate_groups(
+    values: npt.ArrayLike,
+    first: npt.ArrayLike,
+    group: npt.ArrayLike,
+    how: Literal["sum", "mean"],
+    *,
+    prior_value: npt.ArrayLike | None = None,
+    prior_count: npt.ArrayLike | None = None,
+) -> tuple[Float64Array, npt.NDArray[np.int64], Float64Array, npt.NDArray[np.int64]]:
+    """Return each segment's running group statistic before it, and each group's statistic.
+
+    Segments (days, say) make up groups (their months): each group's statistic
+    is :func:`accumulate` over its segments' values in order, and the statistic
+    *before* a segment is the one over the group's values in the segments
+    before it, which is what a bucket of the group continues from when only
+    this segment and later ones change.
+
+    Parameters
+    ----------
+    values : array_like of float
+        The values, segment after segment, each in time order. [any unit]
+    first : array_like of int
+        Index in ``values`` where each segment starts, as for :func:`accumulate`.
+    group : array_like of int
+        Group of each segment, numbered from 0 and non-decreasing: a group's
+        segments are consecutive and in order.
+    how : {"sum", "mean"}
+        Sum or running mean, as for :func:`accumulate`.
+    prior_value, prior_count : array_like, optional
+        Per group, the statistic of values before its first segment and their
+        count (0 where there is none), as for :func:`accumulate`.
+
+    Returns
+    -------
+    before : numpy.ndarray of float64
+        Per segment, the group's statistic before it; meaningless where ``before_count`` is 0.
+    before_count : numpy.ndarray of int64
+        Per segment, how many of the group's values lie before it.
+    total : numpy.ndarray of float64
+        Per group, the statistic of all its values (and the prior's).
+    total_count : numpy.ndarray of int64
+        Per group, how many values that is.
+
+    Raises
+    ------
+    InvalidInputError
+        If the segments are as :func:`accumulate` refuses, ``group`` does not
+        number consecutive groups from 0, or only one of the priors is given.
+
+    Notes
+    -----
+    The group statistic is carried from segment to segment with
+    :func:`accumulate`'s ``prior_value`` and ``prior_count``, so each result
+    takes exactly the floating-point steps of :func:`accumulate` over the
+    same values at once.  The segments of every group at the same rank are
+    taken in one call: as many calls as the most segments in a group.
+
+    Examples
+    --------
+    >>> before, _, total, count = accumulate_groups([1.0, 2.0, 4.0, 8.0], [0, 2, 3], [0, 0, 1], "sum")
+    >>> before[:2].tolist(), total.tolist(), count.tolist()
+    ([0.0, 3.0], [7.0, 8.0], [3, 1])
+    """
+    v = np.asarray(values, dtype=np.float64)
+    f = np.asarray(first, dtype=np.int64)
+    g = np.asarray(group, dtype=np.int64)
+    if g.shape != f.shape:
+        raise InvalidInputError("group needs one entry per segment")
+    groups = int(g[-1]) + 1 if g.size else 0
+    if g.size and (g[0] != 0 or bool((np.diff(g) < 0).any()) or bool((np.diff(g) > 1).any())):
+        raise InvalidInputError(
+            "group must number the segments' groups from 0, consecutive and non-decreasing"
+        )
+    if (prior_value is None) != (prior_count is None):
+        raise InvalidInputError("give both prior_value and prior_count, or neither")
+    total = np.zeros(groups)
+    total_count = np.zeros(groups, dtype=np.int64)
+    if prior_value is not None and prior_count is not None:
+        total = np.asarray(prior_value, dtype=np.float64).copy()
+        total_count = np.asarray(prior_count, dtype=np.int64).copy()
+        if total.shape != (groups,) or total_count.shape != (groups,):
+            raise InvalidInputError("prior_value and prior_count need one entry per group")
+    length = np.diff(np.append(f, v.size))
+    if f.size and (f[0] != 0 or bool((length < 1).any())):
+        raise InvalidInputError("segments must start at 0, increase and each hold a value")
+    before = np.zeros(f.size)
+    before_count = np.zeros(f.size, dtype=np.int64)
+    if not f.size:
+        return before, before_count, total, total_count
+    rank = np.arange(f.size) - np.searchsorted(g, g)  # position of each segment in its group
+    for r in range(int(rank.max()) + 1):
+        chosen = np.flatnonzero(rank == r)
+        owners = g[chosen]
+        before[chosen], before_count[chosen] = total[owners], total_count[owners]
+        sizes = length[chosen]
+        starts = np.cumsum(sizes) - sizes
+        taken = v[np.repeat(f[chosen] - starts, sizes) + np.arange(int(sizes.sum()))]
+        total[owners] = accumulate(
+            taken, starts, how, prior_value=total[owners], prior_count=total_count[owners]
+        )
+        total_count[owners] += sizes
+    return before, before_count, total, total_count
+
+
 def _finish(start: float, rest: Float64Array, how: str, count: int) -> float:
     """Continue one running sum or mean (over ``count`` values so far) with ``rest``, in order."""
     if how == "sum":

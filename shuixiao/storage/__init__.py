@@ -42,7 +42,9 @@ from shuixiao.storage.ledger import (
 )
 from shuixiao.storage.plans import PlanInput, PlanStore, WaterPlan
 from shuixiao.storage.store import (
+    AggregateRow,
     BulkWriter,
+    DayRows,
     EnterpriseSummary,
     MeterEvent,
     QuarantineEntry,
@@ -53,10 +55,12 @@ from shuixiao.storage.store import (
 
 __all__ = [
     "AccountStore",
+    "AggregateRow",
     "AlarmStore",
     "ApiToken",
     "AuditEntry",
     "BulkWriter",
+    "DayRows",
     "Delivery",
     "DeliverySpec",
     "DeviceKeyRecord",

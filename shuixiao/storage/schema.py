@@ -343,6 +343,12 @@ aggregates = sa.Table(
     sa.Column("maximum", _DOUBLE, nullable=False),
     sa.Column("count", sa.Integer, nullable=False, comment="readings in the interval"),
     sa.Column("quality", sa.SmallInteger, nullable=False, comment="worst Quality in the interval"),
+    sa.Column(
+        "month_before",
+        _DOUBLE,
+        nullable=True,
+        comment="P1D rows: sum or mean of the month's values before the day; NULL where not kept",
+    ),
     sa.PrimaryKeyConstraint("meter_key", "resolution", "start"),
     sqlite_with_rowid=False,
 )

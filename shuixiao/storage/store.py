@@ -71,7 +71,9 @@ from shuixiao.storage._turns import turn_file, writer_turn
 from shuixiao.storage.schema import EPOCH_MAX, utc_seconds
 
 __all__ = [
+    "AggregateRow",
     "BulkWriter",
+    "DayRows",
     "EnterpriseSummary",
     "MeterEvent",
     "QuarantineEntry",
@@ -222,6 +224,74 @@ class ReadingWindow:
     ts: npt.NDArray[np.int64]
     value: npt.NDArray[np.float64]
     quality: npt.NDArray[np.int8]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AggregateRow:
+    """One stored aggregate row (:meth:`BulkWriter.read_aggregate_rows`).
+
+    Parameters
+    ----------
+    value : float
+        Sum (volumes) or mean of the bucket's values. [canonical unit]
+    minimum, maximum : float
+        Smallest and largest value. [canonical unit]
+    count : int
+        Values in the bucket.
+    quality : int
+        Worst :class:`~shuixiao.model.Quality` among them.
+    month_before : float or None
+        ``P1D`` rows: the sum or mean of the month's values before this day (0
+        when there are none); None where it is not kept.  [canonical unit]
+    """
+
+    value: float
+    minimum: float
+    maximum: float
+    count: int
+    quality: int
+    month_before: float | None
+
+
+def _aggregate_row(row: Sequence[Any]) -> AggregateRow:
+    value, low, high, count, quality, before = row
+    return AggregateRow(
+        float(value),
+        float(low),
+        float(high),
+        int(count),
+        int(quality),
+        None if before is None else float(before),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class DayRows:
+    """Stored ``P1D`` aggregate rows of several meters, by meter key then day (:meth:`BulkWriter.read_day_rows`).
+
+    Parameters
+    ----------
+    key : numpy.ndarray of int64
+        Meter key of each row.
+    start : numpy.ndarray of int64
+        Start of each day. [s since epoch, UTC]
+    minimum, maximum : numpy.ndarray of float64
+        Smallest and largest value of the day. [canonical unit]
+    count : numpy.ndarray of int64
+        Values in the day.
+    quality : numpy.ndarray of int8
+        Worst :class:`~shuixiao.model.Quality` of the day.
+    month_before : numpy.ndarray of float64
+        The sum or mean of the month's values before the day; NaN where it is not kept. [canonical unit]
+    """
+
+    key: npt.NDArray[np.int64]
+    start: npt.NDArray[np.int64]
+    minimum: npt.NDArray[np.float64]
+    maximum: npt.NDArray[np.float64]
+    count: npt.NDArray[np.int64]
+    quality: npt.NDArray[np.int8]
+    month_before: npt.NDArray[np.float64]
 
 
 # --- the model <-> rows -------------------------------------------------------------------------
@@ -411,7 +481,7 @@ _AGGREGATE_ROW: Final = np.dtype(
     ]
 )
 _AGGREGATE_SET: Final = "value = excluded.value, minimum = excluded.minimum, maximum = excluded.maximum, " + (
-    "count = excluded.count, quality = excluded.quality"
+    "count = excluded.count, quality = excluded.quality, month_before = excluded.month_before"
 )
 _SQL: Final = {
     "sqlite": {
@@ -478,30 +548,41 @@ _BATCH_SQL: Final = {
     "AND ts <= to_timestamp(q.hi)) UNION ALL "
     "(SELECT ts, value, quality FROM readings WHERE meter_key = q.k AND ts > to_timestamp(q.hi) "
     "ORDER BY ts LIMIT 1)) AS r",
-    "aggregate_rows": "SELECT q.i, a.value, a.minimum, a.maximum, a.count, a.quality "
+    "aggregate_rows": "SELECT q.i, a.value, a.minimum, a.maximum, a.count, a.quality, a.month_before "
     "FROM unnest(%s::integer[], %s::text[], %s::bigint[]) WITH ORDINALITY AS q(k, res, st, i) "
     "JOIN aggregates a ON a.meter_key = q.k AND a.resolution = q.res AND a.start = to_timestamp(q.st)",
-    "aggregate_row": "SELECT value, minimum, maximum, count, quality FROM aggregates "
+    "aggregate_row": "SELECT value, minimum, maximum, count, quality, month_before FROM aggregates "
     "WHERE meter_key = ? AND resolution = ? AND start = ?",
+    "day_rows": "SELECT q.k, CAST(EXTRACT(EPOCH FROM a.start) AS BIGINT), a.minimum, a.maximum, a.count, "
+    "a.quality, coalesce(a.month_before, 'NaN') FROM unnest(%s::integer[], %s::bigint[], %s::bigint[]) "
+    "AS q(k, lo, hi) JOIN aggregates a ON a.meter_key = q.k AND a.resolution = 'P1D' "
+    "AND a.start >= to_timestamp(q.lo) AND a.start <= to_timestamp(q.hi) ORDER BY q.k, a.start",
+    "day_rows_sqlite": "SELECT meter_key, start, minimum, maximum, count, quality, month_before "
+    "FROM aggregates WHERE meter_key = ? AND resolution = 'P1D' AND start >= ? AND start <= ? ORDER BY start",
     "insert_readings": "INSERT INTO readings (meter_key, ts, value, quality, origin) "
     "SELECT k, to_timestamp(t), v, q, o FROM unnest(%s::integer[], %s::bigint[], %s::float8[], "
     "%s::smallint[], %s::smallint[]) AS u(k, t, v, q, o)",
     "aggregates_stage": "CREATE TEMPORARY TABLE _shuixiao_aggregates_stage (meter_key integer NOT NULL, "
     "resolution smallint NOT NULL, start timestamptz NOT NULL, value double precision NOT NULL, "
     "minimum double precision NOT NULL, maximum double precision NOT NULL, count integer NOT NULL, "
-    "quality smallint NOT NULL) ON COMMIT DROP",
+    "quality smallint NOT NULL, month_before double precision NOT NULL) ON COMMIT DROP",
     "upsert_staged_aggregates": "INSERT INTO aggregates (meter_key, resolution, start, value, minimum, maximum, "
-    "count, quality) SELECT meter_key, (%s::text[])[resolution + 1], start, value, minimum, maximum, count, "
-    f"quality FROM _shuixiao_aggregates_stage ON CONFLICT (meter_key, resolution, start) DO UPDATE SET {_AGGREGATE_SET}",
+    "count, quality, month_before) SELECT meter_key, (%s::text[])[resolution + 1], start, value, minimum, "
+    "maximum, count, quality, nullif(month_before, 'NaN') FROM _shuixiao_aggregates_stage "
+    f"ON CONFLICT (meter_key, resolution, start) DO UPDATE SET {_AGGREGATE_SET}",
     "replacements": "SELECT meter_key, CAST(EXTRACT(EPOCH FROM ts) AS BIGINT), detail FROM meter_events "
     "WHERE kind = 'replacement' AND meter_key = ANY(%s) ORDER BY meter_key, ts",
     "replacements_sqlite": "SELECT meter_key, ts, detail FROM meter_events "
     "WHERE kind = 'replacement' AND meter_key IN ({}) ORDER BY meter_key, ts",
     "insert_reading": "INSERT INTO readings (meter_key, ts, value, quality, origin) VALUES (?, ?, ?, ?, ?)",
     "upsert_aggregates": "INSERT INTO aggregates (meter_key, resolution, start, value, minimum, maximum, "
-    "count, quality) SELECT k, r, to_timestamp(s), v, mn, mx, c, q FROM unnest(%s::integer[], %s::text[], "
-    "%s::bigint[], %s::float8[], %s::float8[], %s::float8[], %s::integer[], %s::smallint[]) "
-    f"AS u(k, r, s, v, mn, mx, c, q) ON CONFLICT (meter_key, resolution, start) DO UPDATE SET {_AGGREGATE_SET}",
+    "count, quality, month_before) SELECT k, r, to_timestamp(s), v, mn, mx, c, q, nullif(b, 'NaN') "
+    "FROM unnest(%s::integer[], %s::text[], %s::bigint[], %s::float8[], %s::float8[], %s::float8[], "
+    "%s::integer[], %s::smallint[], %s::float8[]) AS u(k, r, s, v, mn, mx, c, q, b) "
+    f"ON CONFLICT (meter_key, resolution, start) DO UPDATE SET {_AGGREGATE_SET}",
+    "upsert_aggregate_sqlite": "INSERT INTO aggregates (meter_key, resolution, start, value, minimum, maximum, "
+    "count, quality, month_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    f"ON CONFLICT (meter_key, resolution, start) DO UPDATE SET {_AGGREGATE_SET}",
 }
 
 
@@ -995,7 +1076,7 @@ class BulkWriter:
 
     def read_aggregate_rows(
         self, meter_keys: Sequence[int], resolutions: Sequence[str], starts: Sequence[int]
-    ) -> list[tuple[float, float, float, int, int] | None]:
+    ) -> list[AggregateRow | None]:
         """Return stored aggregate rows by key, in one statement.
 
         Parameters
@@ -1006,14 +1087,15 @@ class BulkWriter:
         Returns
         -------
         list
-            Per key, ``(value, minimum, maximum, count, quality)``, or None where no row is stored.
+            Per key, ``(value, minimum, maximum, count, quality, month_before)``
+            (``month_before`` None where not kept), or None where no row is stored.
         """
         self._check_open()
         keys = [_meter_key_arg(k) for k in meter_keys]
         names, begins = [str(r) for r in resolutions], [int(s) for s in starts]
         if not len(keys) == len(names) == len(begins):
             raise InvalidInputError("meter_keys, resolutions and starts must have the same length")
-        found: list[tuple[float, float, float, int, int] | None] = [None] * len(keys)
+        found: list[AggregateRow | None] = [None] * len(keys)
         if not keys:
             return found
         cursor: Any
@@ -1021,18 +1103,61 @@ class BulkWriter:
             raw: Any = self._connection.connection.driver_connection
             with raw.cursor() as cursor:
                 cursor.execute(_BATCH_SQL["aggregate_rows"], (keys, names, begins))
-                for i, value, low, high, count, quality in cursor.fetchall():
-                    found[int(i) - 1] = (float(value), float(low), float(high), int(count), int(quality))
+                for i, *row in cursor.fetchall():
+                    found[int(i) - 1] = _aggregate_row(row)
             return found
         cursor = self._connection.connection.cursor()
         try:
             for i, params in enumerate(zip(keys, names, begins, strict=True)):
                 row = cursor.execute(_BATCH_SQL["aggregate_row"], params).fetchone()
                 if row is not None:
-                    found[i] = (float(row[0]), float(row[1]), float(row[2]), int(row[3]), int(row[4]))
+                    found[i] = _aggregate_row(row)
         finally:
             cursor.close()
         return found
+
+    def read_day_rows(
+        self, meter_keys: Sequence[int], firsts: Sequence[int], lasts: Sequence[int]
+    ) -> DayRows:
+        """Return the stored ``P1D`` rows of several meters starting in ``[first, last]``, in one statement.
+
+        The rows come by meter key, then day.
+
+        Parameters
+        ----------
+        meter_keys : sequence of int
+            Meter keys, each once.
+        firsts, lasts : sequence of int
+            Per meter, the earliest and latest day start wanted. [s since epoch, UTC]
+        """
+        self._check_open()
+        keys = [_meter_key_arg(k) for k in meter_keys]
+        lows, highs = [int(f) for f in firsts], [int(h) for h in lasts]
+        if not len(keys) == len(lows) == len(highs):
+            raise InvalidInputError("meter_keys, firsts and lasts must have the same length")
+        rows: list[tuple[Any, ...]] = []
+        if self._dialect == "postgresql" and keys:
+            raw: Any = self._connection.connection.driver_connection
+            with raw.cursor() as cursor:
+                cursor.execute(_BATCH_SQL["day_rows"], (keys, lows, highs))
+                rows = cursor.fetchall()
+        elif keys:
+            cursor = self._connection.connection.cursor()
+            try:
+                for params in sorted(zip(keys, lows, highs, strict=True)):
+                    rows += cursor.execute(_BATCH_SQL["day_rows_sqlite"], params).fetchall()
+            finally:
+                cursor.close()
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+        return DayRows(
+            np.array(columns[0], dtype=np.int64),
+            np.array(columns[1], dtype=np.int64),
+            np.array(columns[2], dtype=np.float64),
+            np.array(columns[3], dtype=np.float64),
+            np.array(columns[4], dtype=np.int64),
+            np.array(columns[5], dtype=np.int8),
+            np.array([np.nan if b is None else b for b in columns[6]], dtype=np.float64),
+        )
 
     def insert_readings(
         self,
@@ -1119,6 +1244,7 @@ class BulkWriter:
         maximum: npt.ArrayLike,
         count: npt.ArrayLike,
         quality: npt.ArrayLike,
+        month_before: npt.ArrayLike | None = None,
     ) -> int:
         """Insert or update aggregate rows of several meters and resolutions in one statement.
 
@@ -1131,6 +1257,10 @@ class BulkWriter:
         start, value, minimum, maximum, count, quality : array_like
             As for :meth:`write_aggregates`, one per row; each ``(meter_key,
             resolution, start)`` at most once.
+        month_before : array_like of float, optional
+            ``P1D`` rows: the sum or mean of the month's values before the day
+            (:attr:`AggregateRow.month_before`); NaN, or the whole argument
+            omitted, where it is not kept. [canonical unit]
 
         Returns
         -------
@@ -1156,6 +1286,11 @@ class BulkWriter:
         maxima = _float_column(maximum, "maximum", size)
         counts = _int_column(count, "count", size, 0, 2**31 - 1)
         qualities = _int_column(quality, "quality", size, 0, _QUALITY_MAX)
+        befores = (
+            np.full(size, np.nan) if month_before is None else np.asarray(month_before, dtype=np.float64)
+        )
+        if befores.shape != (size,) or bool(np.isinf(befores).any()):
+            raise InvalidInputError("month_before needs one finite value or NaN per row")
         if size and bool((minima > maxima).any()):
             i = int(np.argmax(minima > maxima))
             raise InvalidInputError(f"minimum[{i}] = {minima[i]} is above maximum[{i}] = {maxima[i]}")
@@ -1164,7 +1299,7 @@ class BulkWriter:
         if size == 0:
             return 0
         if self._dialect == "postgresql" and size >= _COPY_FROM:
-            self._stage_aggregates(keys, names, starts, values, minima, maxima, counts, qualities)
+            self._stage_aggregates(keys, names, starts, values, minima, maxima, counts, qualities, befores)
             return size
         columns = (
             keys.tolist(),
@@ -1175,13 +1310,14 @@ class BulkWriter:
             maxima.tolist(),
             counts.tolist(),
             qualities.tolist(),
+            befores.tolist(),  # NaN: NULL (SQLite stores a NaN as NULL; PostgreSQL's statement says so)
         )
         if self._dialect == "postgresql":
             raw: Any = self._connection.connection.driver_connection
             with raw.cursor() as cursor:
                 cursor.execute(_BATCH_SQL["upsert_aggregates"], columns)
             return size
-        self._executemany(_SQL["sqlite"]["aggregates"], zip(*columns, strict=True))
+        self._executemany(_BATCH_SQL["upsert_aggregate_sqlite"], zip(*columns, strict=True))
         return size
 
     def _stage_aggregates(
@@ -1194,6 +1330,7 @@ class BulkWriter:
         maxima: npt.NDArray[np.float64],
         counts: npt.NDArray[np.int64],
         qualities: npt.NDArray[np.int64],
+        befores: npt.NDArray[np.float64],
     ) -> None:
         """PostgreSQL, many rows: binary COPY into a temporary table, then one INSERT … ON CONFLICT."""
         resolutions = sorted(set(names))
@@ -1208,6 +1345,7 @@ class BulkWriter:
             ("maximum", ">f8", maxima),
             ("count", ">i4", counts),
             ("quality", ">i2", qualities),
+            ("month_before", ">f8", befores),
         ]
         for name, kind, _ in columns:
             fields += [(f"_{name}_len", ">i4"), (name, kind)]
@@ -1493,7 +1631,7 @@ class Store:
     ...         store.upgrade()
     ...         store.check_schema()
     ...         print(store.schema_version(), store.list_enterprises())
-    0009 []
+    0010 []
     """
 
     def __init__(self, engine: sa.Engine) -> None:

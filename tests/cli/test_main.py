@@ -109,7 +109,7 @@ def test_db_status(run) -> None:  # type: ignore[no-untyped-def]
     assert status == 0 and "shuixiao db upgrade" in out
     run("db", "upgrade")
     status, out, _ = run("--lang", "en", "db", "status")
-    assert "Schema revision: 0009" in out
+    assert "Schema revision: 0010" in out
 
 
 def test_bad_configuration_exits_1(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,10 @@ conflicting, with registers that roll over, fall without a reason, or cross a
 meter replacement, with readings flagged bad and gaps, split into commits of any
 size, written by two pipelines taking turns — the stored aggregates at every
 resolution are, bit for bit, those computed in one go from the readings that
-ended up stored.  Runs on SQLite and on PostgreSQL (the ``store`` fixture).
+ended up stored, and every day's ``month_before`` is the month's statistic of
+the values before that day.  The readings come every quarter hour (across a
+local day and a month end) or every few hours (several days of a month, then
+the next).  Runs on SQLite and on PostgreSQL (the ``store`` fixture).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -26,7 +29,7 @@ from hypothesis import strategies as st
 from shuixiao.errors import InvalidInputError
 from shuixiao.ingest import Batch, Pipeline, RawReading, Source
 from shuixiao.model import Enterprise, Meter, MeterKind, Origin, Park, Quality, Region
-from shuixiao.series import Reset, aggregate, totalizer_intervals
+from shuixiao.series import Reset, accumulate, aggregate, bucket_starts, totalizer_intervals
 from shuixiao.storage import Store
 from shuixiao.storage import schema as t
 
@@ -38,6 +41,8 @@ SLOTS = 10  # 15-minute slots
 NOW = T0 + 86_400
 ROLLOVER = 1000.0  # register_max of TQ-1 [m³]
 REPLACED_AT = T0 + 4 * 900 + 450  # TQ-2 is replaced between slots 4 and 5 [s]
+DAYS_START = T0 - 2 * 86_400  # 2024-06-28T23:00:00+08:00
+DAYS_STEP = 26_100  # 7 h 15 min: ten slots run over three days of June and into July [s]
 RESOLUTIONS = ("PT15M", "PT1H", "P1D", "P1M")
 SOURCE = Source(Origin.MQTT, "shuixiao/v1/xg-steel/batch")
 
@@ -70,24 +75,30 @@ def _clear(store: Store) -> None:
 _QUALITY = st.sampled_from([0, 0, 0, 0, 1, 2, 3])  # mostly good; bad ones are stored, never aggregated
 
 
+def _replaced_at(start: int, step: int) -> int:
+    """TQ-2 is replaced between slots 4 and 5. [s since epoch]"""
+    return start + 4 * step + step // 2
+
+
 @st.composite
-def _truth(draw: st.DrawFn) -> list[tuple[str, int, float, int]]:
+def _truth(draw: st.DrawFn, start: int, step: int) -> list[tuple[str, int, float, int]]:
     """True readings (meter, ts, value, quality) of every meter, with gaps, before any transport damage."""
+    replaced_at = _replaced_at(start, step)
     increments = st.floats(0.0, 400.0, allow_nan=False).map(lambda x: round(x, 3))
     readings = []
     register = draw(st.floats(0.0, ROLLOVER - 1, allow_nan=False))
     old = draw(st.floats(0.0, 5000.0, allow_nan=False))
     new = draw(st.floats(0.0, 20.0, allow_nan=False))
     for slot in range(SLOTS):
-        ts = T0 + slot * 900
+        ts = start + slot * step
         register = round((register + draw(increments)) % ROLLOVER, 3)
         old += draw(increments)
-        if ts > REPLACED_AT:
+        if ts > replaced_at:
             new += draw(increments)
         present = draw(st.lists(st.booleans(), min_size=4, max_size=4))  # gaps: readings not sent
         values = [
             ("TQ-1", register),
-            ("TQ-2", new if ts > REPLACED_AT else old),
+            ("TQ-2", new if ts > replaced_at else old),
             ("FQ-1", draw(st.floats(-50.0, 150.0, allow_nan=False, allow_infinity=False))),
             ("LQ-1", draw(st.floats(0.0, 8.0, allow_nan=False))),
         ]
@@ -96,9 +107,11 @@ def _truth(draw: st.DrawFn) -> list[tuple[str, int, float, int]]:
 
 
 @st.composite
-def _arrivals(draw: st.DrawFn) -> tuple[list[list[RawReading]], list[int], list[bool], dict[str, float]]:
+def _arrivals(
+    draw: st.DrawFn, start: int = T0, step: int = 900
+) -> tuple[list[list[RawReading]], list[int], list[bool], dict[str, float]]:
     """Readings as they arrive: damaged, reordered, cut into batches, grouped into commits, two writers."""
-    truth = draw(_truth())
+    truth = draw(_truth(start, step))
     sent = list(truth)
     for m, ts, v, q in draw(st.lists(st.sampled_from(truth), max_size=6)) if truth else []:
         damage = draw(st.sampled_from(["repeat", "conflict", "fall"]))
@@ -107,7 +120,7 @@ def _arrivals(draw: st.DrawFn) -> tuple[list[list[RawReading]], list[int], list[
         elif damage == "conflict":
             sent.append((m, ts, v + draw(st.sampled_from([1.0, 0.5, 250.0])), q))
         else:  # a register (or value) a little off, at a time between the slots
-            sent.append((m, ts + draw(st.integers(1, 899)), v - draw(st.floats(0.1, 300.0)), q))
+            sent.append((m, ts + draw(st.integers(1, step - 1)), v - draw(st.floats(0.1, 300.0)), q))
     order = draw(st.sampled_from(["in order", "shuffled", "nearly in order", "reversed"]))
     sent.sort(key=lambda r: (r[1], r[0]))
     if order == "shuffled":
@@ -129,7 +142,8 @@ def _arrivals(draw: st.DrawFn) -> tuple[list[list[RawReading]], list[int], list[
 # --- the reference: every aggregate of the stored readings, computed in one go -----------------
 
 
-def _reference(store: Store, meter: Meter, resets: list[Reset], resolution: str) -> dict[str, Any]:
+def _values(store: Store, meter: Meter, resets: list[Reset]) -> tuple[Any, Any, Any, Literal["sum", "mean"]]:
+    """The values the aggregates of ``meter`` are made of: times, values (NaN: left out), flags, statistic."""
     frame = store.read_readings(E, meter.id)
     ts = frame["ts"].dt.as_unit("s").astype("int64").to_numpy()
     value = frame["value"].to_numpy(dtype=np.float64)
@@ -139,11 +153,38 @@ def _reference(store: Store, meter: Meter, resets: list[Reset], resolution: str)
         ts, value, quality = ts[good], value[good], quality[good]
         intervals = totalizer_intervals(ts, value, register_max=meter.register_max, resets=resets)
         flags = np.maximum(quality[:-1], quality[1:]) if ts.size > 1 else quality[:0]
-        result = aggregate(intervals.start, intervals.volume, resolution, "sum", quality=flags)
-    else:
-        values = np.where(quality >= Quality.BAD, np.nan, value)
-        result = aggregate(ts, values, resolution, "mean", quality=quality)
-    return dataclasses.asdict(result)
+        return intervals.start, intervals.volume, flags, "sum"
+    return ts, np.where(quality >= Quality.BAD, np.nan, value), quality, "mean"
+
+
+def _reference(store: Store, meter: Meter, resets: list[Reset], resolution: str) -> dict[str, Any]:
+    ts, values, flags, how = _values(store, meter, resets)
+    return dataclasses.asdict(aggregate(ts, values, resolution, how, quality=flags))
+
+
+def _month_before_reference(store: Store, meter: Meter, resets: list[Reset], days: Any) -> list[float]:
+    """Per day start, the sum or mean of the values of its month before it (0 when there are none)."""
+    ts, values, _, how = _values(store, meter, resets)
+    kept = ~np.isnan(values)
+    ts, values = ts[kept], values[kept]
+    months = bucket_starts(np.asarray(days, dtype=np.int64), "P1M", "Asia/Shanghai")
+    result = []
+    for day, month in zip(np.asarray(days).tolist(), months.tolist(), strict=True):
+        before = values[(ts >= month) & (ts < day)]
+        result.append(float(accumulate(before, [0], how)[0]) if before.size else 0.0)
+    return result
+
+
+def _month_before(store: Store, meter: str) -> tuple[list[int], list[float | None]]:
+    """The stored day starts of ``meter`` and each day's ``month_before``."""
+    a = t.aggregates
+    with store.transaction("reading month_before") as connection:
+        rows = connection.execute(
+            sa.select(a.c.start, a.c.month_before)
+            .where(a.c.meter_key == store.meter_keys(E)[meter], a.c.resolution == "P1D")
+            .order_by(a.c.start)
+        ).all()
+    return [int(r.start.timestamp()) for r in rows], [r.month_before for r in rows]
 
 
 def _stored(store: Store, meter: str, resolution: str) -> dict[str, Any]:
@@ -154,19 +195,39 @@ def _stored(store: Store, meter: str, resolution: str) -> dict[str, Any]:
     }
 
 
-@settings(
+_PROPERTY = settings(
     max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+@_PROPERTY
 @given(arrivals=_arrivals())
 def test_kept_aggregates_equal_aggregates_from_scratch(
     plant: Store, arrivals: tuple[list[list[RawReading]], list[int], list[bool], dict[str, float]]
 ) -> None:
+    _check_arrivals(plant, arrivals, REPLACED_AT)
+
+
+@_PROPERTY
+@given(arrivals=_arrivals(DAYS_START, DAYS_STEP))
+def test_kept_aggregates_equal_aggregates_from_scratch_over_days_of_a_month(
+    plant: Store, arrivals: tuple[list[list[RawReading]], list[int], list[bool], dict[str, float]]
+) -> None:
+    """Late readings on later days of a month continue the month from their day's row."""
+    _check_arrivals(plant, arrivals, _replaced_at(DAYS_START, DAYS_STEP))
+
+
+def _check_arrivals(
+    plant: Store,
+    arrivals: tuple[list[list[RawReading]], list[int], list[bool], dict[str, float]],
+    replaced_at: int,
+) -> None:
     batches, groups, writers, registers = arrivals
     _clear(plant)
     replacement = {"old_register": registers["old"], "new_register": registers["new"]}
-    when = dt.datetime.fromtimestamp(REPLACED_AT, dt.UTC)
+    when = dt.datetime.fromtimestamp(replaced_at, dt.UTC)
     plant.add_meter_event(E, "TQ-2", when, "replacement", replacement)
     pipelines = [Pipeline(plant, clock=lambda: float(NOW)) for _ in range(2)]
     outcomes = 0
@@ -178,15 +239,18 @@ def test_kept_aggregates_equal_aggregates_from_scratch(
             results = pipelines[writer].ingest_many([Batch(E, records, SOURCE) for records in chunk])
             outcomes += sum(len(r.results) for r in results)
     assert outcomes == sum(len(b) for b in batches)  # every record has a result
-    resets = [Reset(REPLACED_AT, registers["old"], registers["new"])]
+    resets = [Reset(replaced_at, registers["old"], registers["new"])]
     for meter in METERS:
+        its = resets if meter.id == "TQ-2" else []
         for resolution in RESOLUTIONS:
-            expected = _reference(plant, meter, resets if meter.id == "TQ-2" else [], resolution)
+            expected = _reference(plant, meter, its, resolution)
             got = _stored(plant, meter.id, resolution)
             where = f"{meter.id} {resolution}"
             np.testing.assert_array_equal(got["start"], expected["start"], err_msg=where)
             for column in ("value", "minimum", "maximum", "count", "quality"):
                 np.testing.assert_array_equal(got[column], expected[column], err_msg=f"{where} {column}")
+        days, before = _month_before(plant, meter.id)
+        assert before == _month_before_reference(plant, meter, its, days), f"{meter.id} month_before"
 
 
 # --- cases the property found, and the paths it takes ------------------------------------------

@@ -15,11 +15,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from shuixiao.errors import StorageError
 from shuixiao.ingest import Batch, ColumnBatch, Columns, Pipeline, RawReading, Reason, Source, Status
 from shuixiao.model import Enterprise, Meter, MeterKind, Origin, Quality
 from shuixiao.storage import BulkWriter, LedgerStore, QuarantineEntry, Store
+from shuixiao.storage import schema as t
 
 pytestmark = pytest.mark.integration
 
@@ -789,56 +791,45 @@ def _assert_means_of_every_reading(
             np.testing.assert_array_equal(got[column], want[column], err_msg=f"{resolution} {column}")
 
 
-def test_readings_another_pipeline_adds_among_the_latest_are_read_without_the_older_ones(
-    saved: Store, aggregates_of: Any, reference: Any, readings_of: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Two workers taking turns on a meter: each reads back only the other's recent readings, not the month."""
-    one, two = Pipeline(saved, clock=lambda: float(NOW)), Pipeline(saved, clock=lambda: float(NOW))
-    _late(one, *range(0, 400, 2))  # a month's copy is kept once a late reading comes
-    _late(one, 1)
-    reads: list[tuple[int, int]] = []
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record where each window read of the store starts. [s since epoch]"""
+    starts: list[int] = []
     real = BulkWriter.read_window
 
     def read_window(self: BulkWriter, key: int, low: int, high: int, **kwargs: Any) -> Any:
-        reads.append((low, high))
+        starts.append(low)
         return real(self, key, low, high, **kwargs)
 
     monkeypatch.setattr(BulkWriter, "read_window", read_window)
-    for step in range(401, 441, 4):  # the other adds between this one's latest readings, in turns
-        _late(two, step + 2, step + 4)
-        _late(one, step, step + 2 + 1)
-    assert reads and min(low for low, _ in reads) > T0 + 900 * 300  # never the month again
-    _assert_means_of_every_reading(saved, aggregates_of, reference, readings_of)
+    return starts
 
 
-def test_a_copy_whose_older_readings_changed_is_read_again(
-    saved: Store, aggregates_of: Any, reference: Any, readings_of: Any
-) -> None:
-    one, two = Pipeline(saved, clock=lambda: float(NOW)), Pipeline(saved, clock=lambda: float(NOW))
-    _late(one, *range(0, 200, 2))
-    _late(one, 1)
-    _late(two, 3, 5, 7, 9)  # far back: among the copy's oldest readings
-    _late(one, 11)
-    _assert_means_of_every_reading(saved, aggregates_of, reference, readings_of)
-
-
-def test_a_failed_commit_leaves_no_reading_in_the_pipeline_s_copies(
+def test_a_late_reading_recomputes_its_month_from_its_own_day(
     saved: Store, aggregates_of: Any, reference: Any, readings_of: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Else a copy holding a reading that was never stored could pass for the store's when another
-    writer adds as many readings between the same first and last."""
+    """Two workers taking turns on a meter, days into a month: the month is continued from the day's row."""
     one, two = Pipeline(saved, clock=lambda: float(NOW)), Pipeline(saved, clock=lambda: float(NOW))
-    _late(one, *range(0, 40, 2))
-    _late(one, 1)
-    real = BulkWriter.upsert_aggregates
+    _late(one, *range(0, 400, 2))  # four days and more, in order
+    starts = _reads(monkeypatch)
+    for step in range(401, 441, 4):  # the other adds among this one's latest readings, in turns
+        _late(two, step + 2, step + 4)
+        _late(one, step, step + 2 + 1)
+    day = T0 + 4 * 86_400  # step 401 is on 2024-06-05 (local)
+    assert starts and min(starts) == day  # never the month's first days again
+    _assert_means_of_every_reading(saved, aggregates_of, reference, readings_of)
 
-    def broken(*_: Any) -> int:
-        raise StorageError("disk full")
 
-    monkeypatch.setattr(BulkWriter, "upsert_aggregates", broken)
-    with pytest.raises(StorageError, match="disk full"):
-        _late(one, 5)
-    monkeypatch.setattr(BulkWriter, "upsert_aggregates", real)
-    _late(two, 7)  # as many readings stored as the copy would hold, between the same first and last
-    _late(one, 9)
+def test_a_month_whose_days_keep_no_month_before_is_read_from_its_first_day_once(
+    saved: Store, aggregates_of: Any, reference: Any, readings_of: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Day rows written without ``month_before`` (the demo generator, rows from before migration 0010)."""
+    one = Pipeline(saved, clock=lambda: float(NOW))
+    _late(one, *range(0, 400, 2))
+    with saved.transaction("forgetting month_before", write=True) as connection:
+        connection.execute(sa.update(t.aggregates).values(month_before=None))
+    starts = _reads(monkeypatch)
+    _late(one, 301)  # on the fourth day
+    assert starts == [T0]  # the whole month, which gives its days their month_before
+    _late(one, 303)
+    assert starts == [T0, T0 + 3 * 86_400]
     _assert_means_of_every_reading(saved, aggregates_of, reference, readings_of)

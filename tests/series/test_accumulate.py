@@ -1,4 +1,4 @@
-"""Tests of shuixiao.series.accumulate: sums and running means taken in order, continued exactly."""
+"""Tests of shuixiao.series.accumulate and accumulate_groups: sums and running means taken in order, continued exactly."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shuixiao.errors import InvalidInputError
-from shuixiao.series import accumulate, aggregate_by_bucket
+from shuixiao.series import accumulate, accumulate_groups, aggregate_by_bucket
 
 pytestmark = pytest.mark.unit
 
@@ -84,3 +84,57 @@ def test_bad_arguments_are_refused() -> None:
     with pytest.raises(InvalidInputError, match="one entry per segment"):
         accumulate([1.0], [0], "sum", prior_value=[1.0, 2.0], prior_count=[1, 1])
     assert accumulate([], np.zeros(0, dtype=np.int64), "mean").size == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    groups=st.lists(_SEGMENTS, min_size=1, max_size=5),
+    how=st.sampled_from(["sum", "mean"]),
+    data=st.data(),
+)
+def test_group_statistics_before_each_segment_follow_the_definition(
+    groups: list[list[list[float]]], how: str, data: st.DataObject
+) -> None:
+    """Days (segments) of months (groups), some months continuing values stored before: the definition, bit for bit."""
+    priors = [data.draw(st.lists(_VALUES, max_size=20)) for _ in groups]
+    segments = [s for g in groups for s in g]
+    owner = [n for n, g in enumerate(groups) for _ in g]
+    values, first = _flat(segments)
+    before, before_count, total, total_count = accumulate_groups(
+        values,
+        first,
+        owner,
+        how,  # type: ignore[arg-type]
+        prior_value=[naive(p, how) if p else 0.0 for p in priors],
+        prior_count=[len(p) for p in priors],
+    )
+    k = 0
+    for g, prior in zip(groups, priors, strict=True):
+        earlier = list(prior)
+        for segment in g:
+            assert before_count[k] == len(earlier)
+            if earlier:
+                assert before[k] == naive(earlier, how)
+            earlier += segment
+            k += 1
+    assert total.tolist() == [
+        naive(p + [v for s in g for v in s], how) for g, p in zip(groups, priors, strict=True)
+    ]
+    assert total_count.tolist() == [len(p) + sum(map(len, g)) for g, p in zip(groups, priors, strict=True)]
+
+
+def test_group_statistics_refuse_groups_out_of_order() -> None:
+    with pytest.raises(InvalidInputError, match="group needs"):
+        accumulate_groups([1.0, 2.0], [0, 1], [0], "sum")
+    with pytest.raises(InvalidInputError, match="consecutive"):
+        accumulate_groups([1.0, 2.0], [0, 1], [1, 0], "sum")
+    with pytest.raises(InvalidInputError, match="consecutive"):
+        accumulate_groups([1.0, 2.0], [0, 1], [0, 2], "sum")
+    with pytest.raises(InvalidInputError, match="both"):
+        accumulate_groups([1.0], [0], [0], "sum", prior_count=[1])
+    with pytest.raises(InvalidInputError, match="one entry per group"):
+        accumulate_groups([1.0], [0], [0], "sum", prior_value=[1.0, 2.0], prior_count=[1, 1])
+    with pytest.raises(InvalidInputError, match="segments"):
+        accumulate_groups([1.0], [0, 1], [0, 0], "mean")
+    before, count, total, total_count = accumulate_groups([], np.zeros(0, dtype=np.int64), [], "mean")
+    assert before.size == count.size == total.size == total_count.size == 0

@@ -1,7 +1,7 @@
 """BulkWriter's batched ingestion methods: every meter of a commit in one statement, same answers.
 
-``hold_meters``, ``read_neighbourhoods``, ``read_aggregate_rows``, ``insert_readings``,
-``upsert_aggregates`` and ``read_replacements`` serve all the meters of a commit at
+``hold_meters``, ``read_neighbourhoods``, ``read_aggregate_rows``, ``read_day_rows``,
+``insert_readings``, ``upsert_aggregates`` and ``read_replacements`` serve all the meters of a commit at
 once; they must agree with the per-meter methods and with what is stored, on
 SQLite and on PostgreSQL (both the small-statement and the COPY paths).
 """
@@ -18,7 +18,7 @@ import pytest
 
 from shuixiao.errors import InvalidInputError, NotFoundError, StorageError
 from shuixiao.model import Enterprise, Origin, Park, Region
-from shuixiao.storage import Store
+from shuixiao.storage import AggregateRow, Store
 
 pytestmark = pytest.mark.integration
 
@@ -104,18 +104,62 @@ def test_aggregates_of_several_meters_and_resolutions_in_one_upsert(saved: Store
     meters = np.where(np.arange(size) % 2, a, b)
     names = ["PT15M" if i % 3 else "PT1H" for i in range(size)]
     value = np.arange(size, dtype=float)
+    before = np.where(np.arange(size) % 4 == 0, np.nan, value / 2)  # NaN: not kept
     with saved.bulk() as writer:
         writer.hold_meters([a, b])
-        written = writer.upsert_aggregates(meters, names, starts, value, value - 1, value + 1, 4, 1)
+        written = writer.upsert_aggregates(meters, names, starts, value, value - 1, value + 1, 4, 1, before)
         assert written == size
         again = writer.upsert_aggregates([a], [names[1]], [starts[1]], [-5.0], [-6.0], [0.0], [2], [3])
         assert again == 1
-        found = writer.read_aggregate_rows([a, a, b], [names[1], "P1D", names[0]], [starts[1], T0, starts[0]])
-    assert found == [(-5.0, -6.0, 0.0, 2, 3), None, (0.0, -1.0, 1.0, 4, 1)]
+        found = writer.read_aggregate_rows(
+            [a, a, b, b], [names[1], "P1D", names[0], names[2]], [starts[1], T0, starts[0], starts[2]]
+        )
+    assert found == [
+        AggregateRow(-5.0, -6.0, 0.0, 2, 3, None),  # written again without month_before: not kept
+        None,
+        AggregateRow(0.0, -1.0, 1.0, 4, 1, None),
+        AggregateRow(2.0, 1.0, 3.0, 4, 1, 1.0),
+    ]
     hourly = saved.read_aggregates(E, "FT-103", "PT1H")
     chosen = (meters == b) & (np.array(names) == "PT1H")
     assert hourly["start"].dt.as_unit("s").astype("int64").tolist() == starts[chosen].tolist()
     assert hourly["value"].tolist() == value[chosen].tolist()
+
+
+def test_day_rows_of_several_meters_in_one_read(saved: Store) -> None:
+    keys = saved.meter_keys(E)
+    a, b, c = keys["FT-101"], keys["FT-103"], keys["PT-201"]
+    days = T0 + 86_400 * np.arange(4)
+    with saved.bulk() as writer:
+        writer.hold_meters([a, b, c])
+        writer.upsert_aggregates(
+            [a] * 4 + [b] * 2 + [a],
+            ["P1D"] * 6 + ["P1M"],
+            [*days, *days[:2], T0],
+            [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 10.0],
+            [0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 0.5],
+            [1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 4.5],
+            [4, 3, 2, 1, 6, 5, 10],
+            [0, 1, 2, 0, 0, 0, 2],
+            [0.0, 1.0, 3.0, np.nan, 0.0, 5.0, np.nan],
+        )
+        rows = writer.read_day_rows([b, a, c], [T0, int(days[1]), T0], [T0, int(days[3]) - 1, int(days[3])])
+    rows_of = {
+        a: [(int(days[1]), 1.5, 2.5, 3, 1, 1.0), (int(days[2]), 2.5, 3.5, 2, 2, 3.0)],
+        b: [(T0, 4.5, 5.5, 6, 0, 0.0)],
+    }
+    assert rows.key.tolist() == [k for k in sorted(rows_of) for _ in rows_of[k]]  # by meter key, then day
+    got = zip(
+        rows.start, rows.minimum, rows.maximum, rows.count, rows.quality, rows.month_before, strict=True
+    )
+    assert [tuple(x.item() for x in row) for row in got] == [r for k in sorted(rows_of) for r in rows_of[k]]
+    with saved.bulk() as writer:
+        empty = writer.read_day_rows([c], [T0], [int(days[3])])
+        with pytest.raises(InvalidInputError, match="same length"):
+            writer.read_day_rows([a, b], [T0], [T0])
+        with pytest.raises(InvalidInputError, match="month_before"):
+            writer.upsert_aggregates([a], ["P1D"], [T0], [1.0], [1.0], [1.0], [1], [0], [np.inf])
+    assert empty.key.size == 0 and empty.month_before.dtype == np.float64
 
 
 def test_replacements_of_the_meters_asked_for(saved: Store) -> None:

@@ -417,7 +417,7 @@ def test_the_tile_nodes_migration_fills_the_rows_written_without_them(store: Sto
         command.downgrade(_alembic_config(connection), below)
     assert store.schema_version() == below
     store.upgrade()
-    assert store.schema_version() == "0009"
+    assert store.schema_version() == "0010"
     filled = _tile_rows(store)
     assert filled.pop(damaged) == (written.pop(damaged)[0] + b"\x00", None)
     assert filled == written
@@ -434,7 +434,7 @@ def test_the_tile_nodes_migration_with_nothing_to_fill(store: Store) -> None:
     with store._engine.begin() as connection:
         command.downgrade(_alembic_config(connection), "0008")
     store.upgrade()  # logs without tiles
-    assert store.schema_version() == "0009"
+    assert store.schema_version() == "0010"
     assert _tile_rows(store) == {}
     assert [g.size for g in ledger.logs()] == [0, 0]
     mirror = ledger.mirror_log("log.example/b", "vkey")

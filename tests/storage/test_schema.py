@@ -122,9 +122,9 @@ def test_sqlite_layout_and_pragmas(tmp_path: Path) -> None:
 def test_upgrade_from_empty_and_downgrade(empty_store: Store) -> None:
     assert empty_store.schema_version() is None
     empty_store.upgrade()
-    assert empty_store.schema_version() == "0009"
+    assert empty_store.schema_version() == "0010"
     empty_store.upgrade()  # already at head: nothing to do
-    assert empty_store.schema_version() == "0009"
+    assert empty_store.schema_version() == "0010"
     with empty_store._engine.begin() as connection:
         command.downgrade(_alembic_config(connection), "base")
     with empty_store._engine.connect() as connection:
@@ -138,7 +138,7 @@ def test_check_schema_on_an_empty_database(empty_store: Store) -> None:
         empty_store.check_schema()
     message = str(caught.value)
     assert f"database at {empty_store.url} is at revision none" in message
-    assert "code expects 0009: run `shuixiao db upgrade`" in message
+    assert "code expects 0010: run `shuixiao db upgrade`" in message
 
 
 def test_check_schema_behind_and_ahead(store: Store) -> None:
@@ -152,3 +152,22 @@ def test_check_schema_behind_and_ahead(store: Store) -> None:
 def test_tables_missing_says_upgrade(empty_store: Store) -> None:
     with pytest.raises(SchemaVersionError, match="no shuixiao tables .*run `shuixiao db upgrade`"):
         empty_store.list_enterprises()
+
+
+def test_the_month_before_migration_keeps_the_aggregates(store: Store) -> None:
+    """0010 adds ``aggregates.month_before`` as NULL (not kept) to the rows there are, and drops it again."""
+    with store._engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0009")
+        connection.exec_driver_sql(
+            "INSERT INTO aggregates (meter_key, resolution, start, value, minimum, maximum, count, quality) "
+            f"VALUES (1, 'P1D', {'0' if store._engine.dialect.name == 'sqlite' else 'now()'}, 2.5, 1, 4, 3, 0)"
+        )
+    with store._engine.connect() as connection:
+        assert "month_before" not in {c["name"] for c in sa.inspect(connection).get_columns("aggregates")}
+    store.upgrade()
+    assert store.schema_version() == "0010"
+    with store._engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(schema.aggregates.c.value, schema.aggregates.c.month_before)
+        ).all()
+    assert [tuple(r) for r in rows] == [(2.5, None)]
