@@ -150,6 +150,10 @@ def _next_good(writer: BulkWriter, key: int, start: int) -> ReadingWindow:
         probe = int(window.ts[-1])
 
 
+# Rows to write: their meter keys, resolution, statistics, and for days their month_before.
+_Part = tuple[npt.NDArray[np.int64], str, Aggregate, npt.NDArray[np.float64] | None]
+
+
 def recompute(
     writer: BulkWriter,
     jobs: Sequence[tuple[MeterSpec, int, int]],
@@ -221,11 +225,6 @@ def recompute(
         quality,
         np.concatenate([np.full(a.start.size, np.nan) if b is None else b for _, _, a, b in parts]),
     )
-
-
-_Part = tuple[
-    npt.NDArray[np.int64], str, Aggregate, "npt.NDArray[np.float64] | None"
-]  # keys, resolution, rows, month before
 
 
 @dataclass(frozen=True)

@@ -499,7 +499,6 @@ _SQL: Final = {
         "before": "SELECT ts, value, quality FROM readings WHERE meter_key = ? AND ts < ? "
         "ORDER BY ts DESC LIMIT 1",
         "after": "SELECT ts, value, quality FROM readings WHERE meter_key = ? AND ts > ? ORDER BY ts LIMIT 1",
-        "stamp": "SELECT count(*), min(ts), max(ts) FROM readings WHERE meter_key = ? AND ts >= ? AND ts <= ?",
     },
     "postgresql": {
         "readings_temp": "CREATE TEMPORARY TABLE _shuixiao_readings_in (ts timestamptz NOT NULL, "
@@ -527,8 +526,6 @@ _SQL: Final = {
         "WHERE meter_key = %s AND ts < %s ORDER BY ts DESC LIMIT 1",
         "after": "SELECT CAST(EXTRACT(EPOCH FROM ts) AS BIGINT), value, quality FROM readings "
         "WHERE meter_key = %s AND ts > %s ORDER BY ts LIMIT 1",
-        "stamp": "SELECT count(*), CAST(EXTRACT(EPOCH FROM min(ts)) AS BIGINT), "
-        "CAST(EXTRACT(EPOCH FROM max(ts)) AS BIGINT) FROM readings WHERE meter_key = %s AND ts >= %s AND ts <= %s",
         "lock": "SELECT pg_advisory_xact_lock(%s, %s)",
     },
 }
@@ -837,23 +834,6 @@ class BulkWriter:
             np.ascontiguousarray(array["value"]),
             np.ascontiguousarray(array["quality"]),
         )
-
-    def window_stamp(self, meter_key: int, low: int, high: int) -> tuple[int, int | None, int | None]:
-        """Return the number, first and last time of a meter's readings with ``low <= ts <= high``.
-
-        Readings are only ever added, and a meter's key is never reused, so
-        an unchanged stamp means unchanged readings: a cached copy of the
-        window is still valid.
-
-        Returns
-        -------
-        tuple
-            ``(count, first, last)``; first and last are None when the count is 0. [s since epoch]
-        """
-        self._check_open()
-        key = _meter_key_arg(meter_key)
-        (count, first, last), *_ = self._fetch("stamp", (key, self._bound(int(low)), self._bound(int(high))))
-        return int(count), None if first is None else int(first), None if last is None else int(last)
 
     def add_quarantine(self, entries: Sequence[QuarantineEntry]) -> list[int]:
         """Quarantine rejected records in this transaction; return their ids, in order.
