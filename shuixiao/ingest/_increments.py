@@ -24,9 +24,10 @@ row also records the month's statistic before it (``month_before``: the stored
 month continued with the new values of the days before it, by
 :func:`shuixiao.series.accumulate_groups`), which lets a late reading recompute
 its month from its own day (:mod:`shuixiao.ingest._aggregates`); the anchor's
-day keeps what it had.  All the
-meters of a commit are handled together: one look-up of the stored rows and one
-write for every resolution.  Readings that arrive out of order are not for
+day keeps what it had.
+
+All the meters of a commit are handled together: one look-up of the stored rows
+and one write for every resolution.  Readings that arrive out of order are not for
 this module: their buckets are recomputed from the readings
 (:func:`shuixiao.ingest._aggregates.recompute`).
 """

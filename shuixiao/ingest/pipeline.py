@@ -155,9 +155,9 @@ class _Work:
 class Pipeline:
     """Checks, commits and quarantines readings; keeps their aggregates current.
 
-    A pipeline caches enterprise models and recent windows of readings.  It is
-    thread-safe, and threads should share one (a web service: one for all its
-    request threads), so that the caches stay warm: the records of several
+    A pipeline caches enterprise models.  It is thread-safe, and threads
+    should share one (a web service: one for all its request threads), so
+    that the cache stays warm: the records of several
     batches are checked on their own (step 1) at the same time, and their
     transactions (steps 2–4) run one after the other, which is what a SQLite
     database allows anyway.
@@ -227,7 +227,7 @@ class Pipeline:
         self._ttl = float(model_ttl)
         self._models: dict[str, tuple[float, dict[str, MeterInfo] | None]] = {}
         self._calendar = Calendar(timezone)
-        self._lock = threading.RLock()  # held by each transaction and whoever touches the caches
+        self._lock = threading.RLock()  # held by each transaction and whoever touches the cache
 
     @property
     def resolutions(self) -> list[str]:

@@ -67,7 +67,7 @@ class Body:
 def pipeline(state: Any, store: Store, settings: Settings) -> Pipeline:
     """Return the application's ingestion pipeline (``state.ingest_pipeline``), made on first use.
 
-    Every request thread shares it, so its enterprise models and recent windows of readings stay warm;
+    Every request thread shares it, so its cache of enterprise models stays warm;
     a pipeline is thread-safe and runs one commit at a time while other requests decode and check theirs.
     """
     found: Pipeline | None = getattr(state, "ingest_pipeline", None)
