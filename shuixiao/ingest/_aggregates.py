@@ -42,6 +42,7 @@ generation.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -129,6 +130,9 @@ def bucket_bounds(ts: int, resolution: str, zone: ZoneInfo) -> tuple[int, int]:
     else:
         after = (day + dt.timedelta(days=32)).replace(day=1)
     return _midnight(day, zone), _midnight(after, zone)
+
+
+_bounds = functools.lru_cache(maxsize=4096)(bucket_bounds)  # the meters of a commit share their buckets
 
 
 def _midnight(day: dt.date, zone: ZoneInfo) -> int:
@@ -244,7 +248,7 @@ def _month_priors(
     writer: BulkWriter, jobs: Sequence[tuple[MeterSpec, int, int]], zone: ZoneInfo
 ) -> dict[int, _Prior]:
     """Per meter key, its month's statistic before the last stored day at or before ``low`` (where known)."""
-    months = [bucket_bounds(low, "P1M", zone)[0] for _, low, _ in jobs]
+    months = [_bounds(low, "P1M", zone)[0] for _, low, _ in jobs]
     days: DayRows = writer.read_day_rows([m.key for m, _, _ in jobs], months, [low for _, low, _ in jobs])
     if not days.key.size:
         return {}
@@ -300,11 +304,11 @@ def _values(
     """
     spans: dict[str, tuple[int, int, int]] = {}
     for resolution in resolutions:
-        first, first_end = bucket_bounds(low, resolution, zone)
-        spans[resolution] = (first, first_end, bucket_bounds(high, resolution, zone)[1])
+        first, first_end = _bounds(low, resolution, zone)
+        spans[resolution] = (first, first_end, _bounds(high, resolution, zone)[1])
     if monthly:
         day = prior.day if prior is not None else spans["P1M"][0]
-        spans["P1D"] = (day, bucket_bounds(day, "P1D", zone)[1], spans["P1M"][2])
+        spans["P1D"] = (day, _bounds(day, "P1D", zone)[1], spans["P1M"][2])
     start = min(first for resolution, (first, _, _) in spans.items() if not (monthly and resolution == "P1M"))
     end = max(after for _, _, after in spans.values())
     window = writer.read_window(meter.key, start, end - 1)
