@@ -1067,8 +1067,7 @@ class BulkWriter:
         Returns
         -------
         list
-            Per key, ``(value, minimum, maximum, count, quality, month_before)``
-            (``month_before`` None where not kept), or None where no row is stored.
+            Per key, its :class:`AggregateRow`, or None where no row is stored.
         """
         self._check_open()
         keys = [_meter_key_arg(k) for k in meter_keys]
@@ -1099,9 +1098,9 @@ class BulkWriter:
     def read_day_rows(
         self, meter_keys: Sequence[int], firsts: Sequence[int], lasts: Sequence[int]
     ) -> DayRows:
-        """Return the stored ``P1D`` rows of several meters starting in ``[first, last]``, in one statement.
+        """Return the stored ``P1D`` rows of several meters starting in ``[first, last]``.
 
-        The rows come by meter key, then day.
+        One statement on PostgreSQL, one per meter on SQLite (where a statement costs little).
 
         Parameters
         ----------
@@ -1109,6 +1108,16 @@ class BulkWriter:
             Meter keys, each once.
         firsts, lasts : sequence of int
             Per meter, the earliest and latest day start wanted. [s since epoch, UTC]
+
+        Returns
+        -------
+        DayRows
+            The rows, by meter key, then day.
+
+        Raises
+        ------
+        InvalidInputError
+            If the sequences differ in length or a key is not a meter key.
         """
         self._check_open()
         keys = [_meter_key_arg(k) for k in meter_keys]
