@@ -402,7 +402,7 @@ def _months(
     ]
     prior_value = np.array([0.0 if p is None else p.value for p in found])
     prior_count = np.array([0 if p is None else p.count for p in found], dtype=np.int64)
-    before, before_count, total, total_count = accumulate_groups(
+    before, _, total, total_count = accumulate_groups(
         days.value, days.first, group, how, prior_value=prior_value, prior_count=prior_count
     )
     low = np.minimum.reduceat(rows.minimum, heads)
@@ -416,4 +416,4 @@ def _months(
                 max(int(worst[i]), p.quality),
             )
     months = Aggregate(start=start, value=total, minimum=low, maximum=high, count=total_count, quality=worst)
-    return np.where(before_count > 0, before, 0.0), (key, "P1M", months, None)
+    return before, (key, "P1M", months, None)

@@ -246,7 +246,7 @@ def _month_before(groups: _Groups, prior: Sequence[AggregateRow | None]) -> npt.
         if row is not None:
             prior_value[m - m0], prior_count[m - m0] = row.value, row.count
     base = int(first[d0])
-    before, count, _, _ = accumulate_groups(
+    before, _, _, _ = accumulate_groups(
         values[base : base + size],
         day_first,
         month,
@@ -254,7 +254,7 @@ def _month_before(groups: _Groups, prior: Sequence[AggregateRow | None]) -> npt.
         prior_value=prior_value,
         prior_count=prior_count,
     )
-    result[d0:d1] = np.where(count > 0, before, 0.0)
+    result[d0:d1] = before
     for d in range(d0, d1):
         row = stored.get(d)
         if row is not None:  # the anchor's day holds stored values: the month before it is what it was

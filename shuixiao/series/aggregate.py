@@ -613,7 +613,7 @@ def accumulate_groups(
     Returns
     -------
     before : numpy.ndarray of float64
-        Per segment, the group's statistic before it; meaningless where ``before_count`` is 0.
+        Per segment, the group's statistic before it; 0 where no value of the group lies before it.
     before_count : numpy.ndarray of int64
         Per segment, how many of the group's values lie before it.
     total : numpy.ndarray of float64
@@ -671,7 +671,8 @@ def accumulate_groups(
     for r in range(int(rank.max()) + 1):
         chosen = np.flatnonzero(rank == r)
         owners = g[chosen]
-        before[chosen], before_count[chosen] = total[owners], total_count[owners]
+        before_count[chosen] = total_count[owners]
+        before[chosen] = np.where(before_count[chosen] > 0, total[owners], 0.0)
         sizes = length[chosen]
         starts = np.cumsum(sizes) - sizes
         taken = v[np.repeat(f[chosen] - starts, sizes) + np.arange(int(sizes.sum()))]

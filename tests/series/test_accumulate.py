@@ -113,8 +113,7 @@ def test_group_statistics_before_each_segment_follow_the_definition(
         earlier = list(prior)
         for segment in g:
             assert before_count[k] == len(earlier)
-            if earlier:
-                assert before[k] == naive(earlier, how)
+            assert before[k] == (naive(earlier, how) if earlier else 0.0)
             earlier += segment
             k += 1
     assert total.tolist() == [

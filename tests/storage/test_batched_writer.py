@@ -126,7 +126,7 @@ def test_aggregates_of_several_meters_and_resolutions_in_one_upsert(saved: Store
     assert hourly["value"].tolist() == value[chosen].tolist()
 
 
-def test_day_rows_of_several_meters_in_one_read(saved: Store) -> None:
+def test_day_rows_of_several_meters(saved: Store) -> None:
     keys = saved.meter_keys(E)
     a, b, c = keys["FT-101"], keys["FT-103"], keys["PT-201"]
     days = T0 + 86_400 * np.arange(4)
